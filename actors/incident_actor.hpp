@@ -1,0 +1,15 @@
+// The per-incident actor: owns one incident's cached state and applies the
+// lifecycle to it one message at a time, so updates to one incident are
+// serialized without locks and never lost.
+#pragma once
+
+#include <caf/all.hpp>
+
+#include "domain/incident.hpp"
+
+namespace incident {
+
+/// Spawns the actor linked to `parent` (the registry), so it ends with it.
+caf::actor spawn_incident_actor(caf::event_based_actor* parent, Id id, caf::actor storage);
+
+}  // namespace incident

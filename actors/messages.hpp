@@ -1,0 +1,111 @@
+// Every actor message of the server: atoms, payload structs and the reply
+// callbacks through which actors answer the HTTP layer without knowing it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+
+#include "domain/incident.hpp"
+#include "domain/pagination.hpp"
+#include "domain/requests.hpp"
+#include "domain/result.hpp"
+#include "storage/store_types.hpp"
+
+namespace incident {
+
+// --- atoms ------------------------------------------------------------------
+using get_atom = caf::atom_constant<caf::atom("i_get")>;
+using create_atom = caf::atom_constant<caf::atom("i_create")>;
+using update_atom = caf::atom_constant<caf::atom("i_update")>;
+using comment_atom = caf::atom_constant<caf::atom("i_comment")>;
+using delete_atom = caf::atom_constant<caf::atom("i_delete")>;
+using refresh_atom = caf::atom_constant<caf::atom("i_refresh")>;
+using retire_atom = caf::atom_constant<caf::atom("i_retire")>;
+using list_atom = caf::atom_constant<caf::atom("i_list")>;
+using load_atom = caf::atom_constant<caf::atom("s_load")>;
+using next_id_atom = caf::atom_constant<caf::atom("s_next_id")>;
+using commit_atom = caf::atom_constant<caf::atom("s_commit")>;
+using ping_atom = caf::atom_constant<caf::atom("s_ping")>;
+using deliver_atom = caf::atom_constant<caf::atom("s_deliver")>;
+using catalog_atom = caf::atom_constant<caf::atom("c_op")>;
+using publish_atom = caf::atom_constant<caf::atom("n_publish")>;
+
+// --- replies to the HTTP layer ------------------------------------------------
+/// Called exactly once, from whichever thread completes the work.
+template <class T>
+using Reply = std::function<void(Result<T>)>;
+
+// --- commands from the HTTP layer ---------------------------------------------
+struct CreateCommand {
+  CreateRequest request;
+  std::optional<std::string> idempotency_key;  // already scoped to the client
+  Reply<Incident> reply;
+};
+
+struct UpdateCommand {
+  UpdateRequest request;
+  std::optional<std::int64_t> if_match;
+  Reply<Incident> reply;
+};
+
+struct CommentCommand {
+  CommentRequest request;
+  Reply<Incident> reply;
+};
+
+struct DeleteCommand {
+  std::optional<std::int64_t> if_match;
+  Reply<Incident> reply;
+};
+
+struct GetCommand {
+  Reply<Incident> reply;
+};
+
+struct ListCommand {
+  PageRequest page;
+  Reply<IncidentPage> reply;
+};
+
+/// Scopes and services: one command type, `kind` is "scope" or "service".
+struct CatalogCommand {
+  enum class Op { get, list, create, update, remove };
+  Op op = Op::get;
+  std::string kind;
+  Id id = 0;
+  PageRequest page;
+  CatalogCreateRequest create;
+  CatalogUpdateRequest update;
+  Reply<CatalogView> reply_one;
+  Reply<CatalogPage> reply_page;
+};
+
+/// A committed change, for the notifier to publish.
+struct ChangeNotice {
+  std::vector<std::string> channels;
+  std::string payload;
+};
+
+}  // namespace incident
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::CreateCommand)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::UpdateCommand)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::CommentCommand)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::DeleteCommand)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::GetCommand)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::ListCommand)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::CatalogCommand)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::CommitRequest)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::LoadResult)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::CommitResult)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::IdResult)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::Incident)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::ChangeNotice)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::Reply<bool>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void()>)

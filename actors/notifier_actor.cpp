@@ -1,0 +1,43 @@
+// Notifier behavior: one PUBLISH per channel of each notice. Publishing is a
+// best-effort wake-up; a failure is logged, never retried out of order.
+#include "actors/notifier_actor.hpp"
+
+#include <memory>
+
+#include "actors/messages.hpp"
+#include "config/log.hpp"
+#include "storage/redis_pipeline.hpp"
+
+namespace incident {
+namespace {
+
+struct NotifierState {
+  std::unique_ptr<RedisPipeline> pipeline;
+};
+
+using NotifierActor = caf::stateful_actor<NotifierState>;
+
+caf::behavior notifier_behavior(NotifierActor* self, RedisEndpoint endpoint) {
+  self->state.pipeline =
+      std::make_unique<RedisPipeline>(std::move(endpoint), std::chrono::milliseconds(1000));
+  self->attach_functor([self] { self->state.pipeline->stop(); });
+  return {
+      [=](publish_atom, const ChangeNotice& notice) {
+        for (const auto& channel : notice.channels)
+          self->state.pipeline->submit({"PUBLISH", channel, notice.payload},
+                                       [channel](const RedisValue& reply) {
+                                         if (reply.is_error())
+                                           log_warning("publish on " + channel +
+                                                       " failed: " + reply.str);
+                                       });
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_notifier(caf::actor_system& system, RedisEndpoint endpoint) {
+  return system.spawn(notifier_behavior, std::move(endpoint));
+}
+
+}  // namespace incident

@@ -1,0 +1,107 @@
+// Registry behavior. A create allocates an id, commits the new incident (with
+// its Idempotency-Key, if any) and hands the stored state to a fresh incident
+// actor; a repeated key answers with the incident the first request created.
+#include "actors/registry_actor.hpp"
+
+#include <unordered_map>
+
+#include "actors/incident_actor.hpp"
+#include "actors/messages.hpp"
+#include "domain/dates.hpp"
+#include "domain/lifecycle.hpp"
+#include "storage/incident_store.hpp"
+
+namespace incident {
+namespace {
+
+const auto kStorageTimeout = std::chrono::seconds(5);
+
+struct RegistryState {
+  caf::actor storage;
+  std::unordered_map<Id, caf::actor> incidents;
+};
+
+using RegistryActor = caf::stateful_actor<RegistryState>;
+
+caf::actor actor_for(RegistryActor* self, Id id) {
+  auto& known = self->state.incidents;
+  auto it = known.find(id);
+  if (it != known.end()) return it->second;
+  auto spawned = spawn_incident_actor(self, id, self->state.storage);
+  known.emplace(id, spawned);
+  return spawned;
+}
+
+/// {field: [null, value]} for every field the create event lists.
+nlohmann::json created_changes(const Incident& incident) {
+  nlohmann::json changes = nlohmann::json::object();
+  auto created = nlohmann::json::parse(incident.events.front().content, nullptr, false);
+  if (created.is_object())
+    for (auto& [field, value] : created.items()) changes[field] = {nullptr, value};
+  return changes;
+}
+
+Reply<Incident> with_create_message(Reply<Incident> reply) {
+  return [reply](Result<Incident> result) {
+    if (result || result.error().kind != ErrorKind::invalid) return reply(std::move(result));
+    Error error = result.error();
+    error.message = "Incident creation failed";
+    reply(error);
+  };
+}
+
+void commit_new(RegistryActor* self, const Incident& created, const CreateCommand& command) {
+  CommitRequest request{"incident.created", std::nullopt, created, created.events.front(),
+                        created_changes(created), command.idempotency_key};
+  self->request(self->state.storage, kStorageTimeout, commit_atom::value, request)
+      .then(
+          [=](const CommitResult& result) {
+            if (!result) return command.reply(result.error());
+            if (result->status == CommitOutcome::Status::duplicate)
+              return self->send(actor_for(self, result->existing_id), get_atom::value,
+                                GetCommand{command.reply});
+            if (result->status != CommitOutcome::Status::committed)
+              return command.reply(storage_unavailable());
+            self->send(actor_for(self, created.id), refresh_atom::value, created);
+            command.reply(created);
+          },
+          [=](const caf::error&) { command.reply(storage_unavailable()); });
+}
+
+void create(RegistryActor* self, CreateCommand command) {
+  command.reply = with_create_message(std::move(command.reply));
+  self->request(self->state.storage, kStorageTimeout, next_id_atom::value)
+      .then(
+          [=](const IdResult& id) {
+            if (!id) return command.reply(id.error());
+            commit_new(self, create_incident(command.request, *id, now_minute()), command);
+          },
+          [=](const caf::error&) { command.reply(storage_unavailable()); });
+}
+
+caf::behavior registry_behavior(RegistryActor* self, caf::actor storage) {
+  self->state.storage = std::move(storage);
+  return {
+      [=](create_atom, const CreateCommand& command) { create(self, command); },
+      [=](get_atom, Id id, const GetCommand& command) {
+        self->send(actor_for(self, id), get_atom::value, command);
+      },
+      [=](update_atom, Id id, const UpdateCommand& command) {
+        self->send(actor_for(self, id), update_atom::value, command);
+      },
+      [=](comment_atom, Id id, const CommentCommand& command) {
+        self->send(actor_for(self, id), comment_atom::value, command);
+      },
+      [=](delete_atom, Id id, const DeleteCommand& command) {
+        self->send(actor_for(self, id), delete_atom::value, command);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_registry(caf::actor_system& system, caf::actor storage) {
+  return system.spawn(registry_behavior, std::move(storage));
+}
+
+}  // namespace incident

@@ -1,0 +1,146 @@
+// Launching and stopping the embedded redis-server. It listens on a unix
+// socket in the data directory (or a free loopback port when the path is too
+// long for a socket), in its own process group so a terminal's Ctrl-C reaches
+// only us, and dies with us (PR_SET_PDEATHSIG) if we are killed.
+#include "config/embedded_redis.hpp"
+
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "config/log.hpp"
+
+namespace incident {
+namespace {
+
+constexpr std::size_t kMaxSocketPath = 100;
+
+Error launch_error(const std::string& why) {
+  return field_error(ErrorKind::unavailable, "Cannot start the embedded redis-server",
+                     "redis", why);
+}
+
+int free_loopback_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0)
+    port = ntohs(address.sin_port);
+  ::close(fd);
+  return port;
+}
+
+std::vector<std::string> server_arguments(const Settings& settings, const std::string& dir,
+                                          const RedisEndpoint& endpoint) {
+  std::vector<std::string> args{settings.redis_server, "--dir", dir, "--appendonly", "yes",
+                                "--appendfsync", "everysec", "--save", "", "--daemonize", "no",
+                                "--logfile", dir + "/redis.log", "--protected-mode", "yes"};
+  if (endpoint.is_unix()) {
+    for (std::string a : {"--port", "0", "--unixsocket"}) args.push_back(a);
+    args.push_back(endpoint.socket_path);
+    args.insert(args.end(), {"--unixsocketperm", "700"});
+  } else {
+    args.insert(args.end(), {"--bind", "127.0.0.1", "--port", std::to_string(endpoint.port)});
+  }
+  return args;
+}
+
+pid_t spawn(const std::vector<std::string>& args) {
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  ::setpgid(0, 0);
+  ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  std::vector<char*> argv;
+  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  ::execvp(argv[0], argv.data());
+  std::_Exit(127);
+}
+
+bool answers_ping(const RedisEndpoint& endpoint) {
+  timeval timeout{0, 200'000};
+  redisContext* context =
+      endpoint.is_unix() ? redisConnectUnixWithTimeout(endpoint.socket_path.c_str(), timeout)
+                         : redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, timeout);
+  bool ok = false;
+  if (context && !context->err) {
+    auto* reply = static_cast<redisReply*>(redisCommand(context, "PING"));
+    ok = reply && reply->type == REDIS_REPLY_STATUS;
+    if (reply) freeReplyObject(reply);
+  }
+  if (context) redisFree(context);
+  return ok;
+}
+
+bool wait_for_exit(pid_t pid, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EmbeddedRedis>> EmbeddedRedis::start(const Settings& settings) {
+  std::error_code ec;
+  std::filesystem::create_directories(settings.data_dir, ec);
+  if (ec) return launch_error("cannot create " + settings.data_dir + ": " + ec.message());
+  std::string dir = std::filesystem::canonical(settings.data_dir, ec).string();
+  if (ec) return launch_error("cannot resolve " + settings.data_dir + ": " + ec.message());
+  ::chmod(dir.c_str(), 0700);
+  RedisEndpoint endpoint;
+  std::string socket = dir + "/redis.sock";
+  if (socket.size() <= kMaxSocketPath) {
+    endpoint.socket_path = socket;
+  } else {
+    endpoint.host = "127.0.0.1";
+    endpoint.port = free_loopback_port();
+  }
+  pid_t pid = spawn(server_arguments(settings, dir, endpoint));
+  if (pid < 0) return launch_error("fork failed");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (!answers_ping(endpoint)) {
+    int status = 0;
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return launch_error("redis-server exited; see " + dir + "/redis.log");
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return launch_error("redis-server did not answer within 15 s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  log_info("embedded redis-server " + std::to_string(pid) + " on " + endpoint.describe());
+  return std::unique_ptr<EmbeddedRedis>(new EmbeddedRedis(pid, endpoint));
+}
+
+EmbeddedRedis::~EmbeddedRedis() {
+  // SIGTERM makes redis-server fsync its append-only file and exit cleanly.
+  ::kill(pid_, SIGTERM);
+  if (!wait_for_exit(pid_, std::chrono::seconds(10))) {
+    log_warning("embedded redis-server did not stop in 10 s; killing it");
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  log_info("embedded redis-server stopped");
+}
+
+}  // namespace incident

@@ -1,0 +1,161 @@
+// The option table: each option is one row (flag, environment variable, help,
+// how to store it), shared by the environment parser, the flag parser and --help.
+#include "config/settings.hpp"
+
+#include <functional>
+#include <sstream>
+
+extern char** environ;
+
+namespace incident {
+namespace {
+
+using Setter = std::function<bool(Settings&, const std::string&)>;
+
+struct Option {
+  const char* flag;
+  const char* env;
+  const char* help;
+  Setter set;
+  bool is_switch = false;
+};
+
+bool to_int(const std::string& text, long long min, long long max, long long& out) {
+  if (text.empty() || text.size() > 12) return false;
+  long long value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    value = value * 10 + (c - '0');
+  }
+  if (value < min || value > max) return false;
+  out = value;
+  return true;
+}
+
+bool to_bool(const std::string& text, bool& out) {
+  if (text == "1" || text == "true" || text == "yes" || text == "on") return out = true, true;
+  if (text == "0" || text == "false" || text == "no" || text == "off" || text.empty())
+    return out = false, true;
+  return false;
+}
+
+template <class T>
+Setter integer(T Settings::*member, long long min, long long max) {
+  return [=](Settings& s, const std::string& v) {
+    long long value;
+    if (!to_int(v, min, max, value)) return false;
+    s.*member = static_cast<T>(value);
+    return true;
+  };
+}
+
+Setter text(std::string Settings::*member, bool allow_empty = false) {
+  return [=](Settings& s, const std::string& v) {
+    if (v.empty() && !allow_empty) return false;
+    s.*member = v;
+    return true;
+  };
+}
+
+Setter boolean(bool Settings::*member) {
+  return [=](Settings& s, const std::string& v) { return to_bool(v, s.*member); };
+}
+
+const std::vector<Option>& options() {
+  static const std::vector<Option> table = {
+      {"--bind", "PM_BIND", "address to listen on (default 127.0.0.1)", text(&Settings::bind)},
+      {"--port", "PM_PORT", "port to listen on (default 8080)", integer(&Settings::port, 1, 65535)},
+      {"--threads", "PM_THREADS", "HTTP worker threads (default 2)",
+       integer(&Settings::threads, 1, 256)},
+      {"--data-dir", "PM_DATA_DIR", "directory of the embedded Redis (default ./data)",
+       text(&Settings::data_dir)},
+      {"--redis-uri", "PM_REDIS_URI",
+       "use this Redis instead of an embedded one: redis://host:port/db or unix:///path?db=N",
+       text(&Settings::redis_uri, true)},
+      {"--redis-server", "PM_REDIS_SERVER", "redis-server executable (default redis-server)",
+       text(&Settings::redis_server)},
+      {"--redis-prefix", "PM_REDIS_PREFIX", "prefix of every Redis key and channel (default pm)",
+       text(&Settings::key_prefix)},
+      {"--redis-timeout-ms", "PM_REDIS_TIMEOUT_MS",
+       "bound on connecting to and waiting for Redis (default 1000)",
+       integer(&Settings::redis_timeout_ms, 10, 60000)},
+      {"--secret-key", "PM_SECRET_KEY", "application secret signing tokens (required)",
+       text(&Settings::secret_key)},
+      {"--allow-default-secret", "PM_ALLOW_DEFAULT_SECRET",
+       "accept the default secret 'changeit' (local development only)",
+       boolean(&Settings::allow_default_secret), true},
+      {"--jwt-issuer", "PM_JWT_ISSUER", "issuer of tokens (default ProdManager)",
+       text(&Settings::jwt_issuer)},
+      {"--external-url", "PM_EXTERNAL_URL",
+       "base of absolute URLs, e.g. https://api.example.org (default: from Host)",
+       text(&Settings::external_url, true)},
+      {"--max-body-bytes", "PM_MAX_BODY_BYTES", "largest accepted request body (default 1048576)",
+       integer(&Settings::max_body_bytes, 1024, 64LL * 1024 * 1024)},
+  };
+  return table;
+}
+
+Error bad_option(const std::string& name, const std::string& why) {
+  return field_error(ErrorKind::invalid, "Invalid configuration", name, why);
+}
+
+const Option* find_flag(const std::string& flag) {
+  for (const auto& option : options())
+    if (flag == option.flag) return &option;
+  return nullptr;
+}
+
+}  // namespace
+
+Result<Invocation> parse_invocation(const std::vector<std::string>& args,
+                                    const std::map<std::string, std::string>& environment) {
+  Invocation invocation;
+  for (const auto& option : options()) {
+    auto it = environment.find(option.env);
+    if (it != environment.end() && !option.set(invocation.settings, it->second))
+      return bad_option(option.env, "invalid value '" + it->second + "'");
+  }
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i], value;
+    if (arg == "--help" || arg == "-h") invocation.show_help = true;
+    if (arg == "--version") invocation.show_version = true;
+    if (invocation.show_help || invocation.show_version) continue;
+    auto eq = arg.find('=');
+    if (eq != std::string::npos) value = arg.substr(eq + 1), arg = arg.substr(0, eq);
+    const Option* option = find_flag(arg);
+    if (!option) return bad_option(arg, "unknown option (see --help)");
+    if (eq == std::string::npos && option->is_switch) value = "1";
+    else if (eq == std::string::npos) {
+      if (++i >= args.size()) return bad_option(arg, "missing value");
+      value = args[i];
+    }
+    if (!option->set(invocation.settings, value))
+      return bad_option(arg, "invalid value '" + value + "'");
+  }
+  return invocation;
+}
+
+std::string help_text() {
+  std::ostringstream out;
+  out << "Usage: incident-api [options]\n\n"
+         "An incident-management REST server (ProdManager-compatible API).\n"
+         "Each option can also be set by the environment variable shown; flags win.\n\n";
+  for (const auto& option : options()) {
+    out << "  " << option.flag << (option.is_switch ? "" : " VALUE");
+    out << "\n      [" << option.env << "] " << option.help << "\n";
+  }
+  out << "  --help      show this text\n  --version   show the version\n";
+  return out.str();
+}
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> out;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string line = *entry;
+    auto eq = line.find('=');
+    if (eq != std::string::npos) out[line.substr(0, eq)] = line.substr(eq + 1);
+  }
+  return out;
+}
+
+}  // namespace incident

@@ -1,0 +1,48 @@
+// The server's configuration: one struct, built once in main from defaults,
+// PM_* environment variables and command-line flags (flags win), validated once.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/result.hpp"
+
+namespace incident {
+
+struct Settings {
+  std::string bind = "127.0.0.1";
+  int port = 8080;
+  int threads = 2;
+  std::string data_dir = "./data";
+  std::string redis_uri;  // empty: start an embedded redis-server
+  std::string redis_server = "redis-server";
+  std::string key_prefix = "pm";
+  std::string secret_key = "changeit";
+  bool allow_default_secret = false;
+  std::string jwt_issuer = "ProdManager";
+  std::string external_url;  // empty: built from each request's Host header
+  std::size_t max_body_bytes = 1024 * 1024;
+  int redis_timeout_ms = 1000;
+};
+
+/// What the command line asked for.
+struct Invocation {
+  Settings settings;
+  bool show_help = false;
+  bool show_version = false;
+};
+
+/// Parses environment (name -> value) then flags; an error names the bad option.
+Result<Invocation> parse_invocation(const std::vector<std::string>& args,
+                                    const std::map<std::string, std::string>& environment);
+
+/// The text of --help: every option with its environment variable and default.
+std::string help_text();
+
+/// The process environment as a map.
+std::map<std::string, std::string> process_environment();
+
+}  // namespace incident

@@ -1,0 +1,170 @@
+// Token verification and signing with libjwt. Signature checking is libjwt's;
+// claims (issuer, version, validity window, permissions) are checked here.
+#include "http/auth.hpp"
+
+#include <jwt.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "domain/dates.hpp"
+#include "domain/utf8.hpp"
+
+namespace incident {
+namespace {
+
+constexpr std::size_t kMaxTokenBytes = 8192;
+constexpr std::int64_t kDefaultLifetimeSeconds = 365LL * 24 * 3600;
+
+Error invalid_token(const std::string& why) {
+  return field_error(ErrorKind::unauthenticated, "Authentication failed", "token", why);
+}
+
+Error token_form_error(const std::string& field, const std::string& why) {
+  return field_error(ErrorKind::invalid, "Token creation failed", field, why);
+}
+
+bool same_secret(const std::string& given, const std::string& expected) {
+  unsigned char a[SHA256_DIGEST_LENGTH], b[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(given.data()), given.size(), a);
+  SHA256(reinterpret_cast<const unsigned char*>(expected.data()), expected.size(), b);
+  return CRYPTO_memcmp(a, b, sizeof a) == 0;
+}
+
+std::string new_uuid() {
+  unsigned char bytes[16];
+  RAND_bytes(bytes, sizeof bytes);
+  bytes[6] = (bytes[6] & 0x0f) | 0x40;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  char text[37];
+  std::snprintf(text, sizeof text,
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14],
+                bytes[15]);
+  return text;
+}
+
+const std::string* first_text(const FieldMap& fields, const std::string& name) {
+  auto it = fields.find(name);
+  if (it == fields.end() || it->second.empty()) return nullptr;
+  return &it->second.front().text;
+}
+
+/// The claims' own rules, once the signature is known to be ours.
+std::optional<Error> check_claims(const nlohmann::json& claims, const std::string& issuer,
+                                  std::int64_t now) {
+  auto integer = [&](const char* name) -> std::optional<std::int64_t> {
+    auto it = claims.find(name);
+    if (it == claims.end() || !it->is_number_integer()) return std::nullopt;
+    return it->get<std::int64_t>();
+  };
+  auto iss = claims.find("iss");
+  if (iss == claims.end() || !iss->is_string() || *iss != issuer)
+    return invalid_token("Invalid token issuer.");
+  if (integer("version") != std::optional<std::int64_t>(1))
+    return invalid_token("Unsupported token version.");
+  auto exp = integer("exp"), nbf = integer("nbf");
+  if (!exp || *exp <= now) return invalid_token("Token expired.");
+  if (nbf && *nbf > now) return invalid_token("Token not yet valid.");
+  auto permissions = claims.find("permissions");
+  if (permissions == claims.end() || !permissions->is_array())
+    return invalid_token("Token has no permissions.");
+  auto jti = claims.find("jti");
+  if (jti == claims.end() || !jti->is_string()) return invalid_token("Token has no jti.");
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<Principal> TokenService::authenticate(const std::optional<std::string>& authorization,
+                                             std::int64_t now) const {
+  if (!authorization) return Principal{};
+  const std::string prefix = "Bearer ";
+  if (authorization->size() <= prefix.size() ||
+      authorization->compare(0, prefix.size(), prefix) != 0)
+    return invalid_token("Expected 'Authorization: Bearer <token>'.");
+  return verify(authorization->substr(prefix.size()), now);
+}
+
+Result<Principal> TokenService::verify(const std::string& token, std::int64_t now) const {
+  if (token.size() > kMaxTokenBytes || !is_valid_utf8(token))
+    return invalid_token("Malformed token.");
+  jwt_t* raw = nullptr;
+  int failed = jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
+                          static_cast<int>(secret_.size()));
+  std::unique_ptr<jwt_t, decltype(&jwt_free)> jwt(raw, &jwt_free);
+  if (failed || !jwt || jwt_get_alg(jwt.get()) != JWT_ALG_HS256)
+    return invalid_token("Invalid token signature.");
+  char* grants = jwt_get_grants_json(jwt.get(), nullptr);
+  if (!grants) return invalid_token("Malformed token.");
+  auto claims = nlohmann::json::parse(grants, nullptr, false);
+  std::free(grants);
+  if (!claims.is_object()) return invalid_token("Malformed token.");
+  if (auto error = check_claims(claims, issuer_, now)) return *error;
+  Principal principal;
+  principal.anonymous = false;
+  principal.jti = claims["jti"].get<std::string>();
+  for (const auto& permission : claims["permissions"])
+    if (permission.is_string()) principal.permissions.insert(permission.get<std::string>());
+  principal.claims = std::move(claims);
+  return principal;
+}
+
+Result<std::string> TokenService::create(const FieldMap& fields, std::int64_t now) const {
+  const std::string* secret = first_text(fields, "secret");
+  if (!secret || !same_secret(*secret, secret_))
+    return token_form_error("secret", secret ? "Invalid secret." : "This field is required.");
+  const std::string* name = first_text(fields, "name");
+  if (!name || name->empty()) return token_form_error("name", "This field is required.");
+  const std::string* description = first_text(fields, "description");
+  std::int64_t nbf = now, exp = now + kDefaultLifetimeSeconds;
+  for (auto [field, target] : {std::pair{"not_before_date", &nbf}, {"expiration_date", &exp}}) {
+    const std::string* text = first_text(fields, field);
+    if (!text || text->empty()) continue;
+    auto minute = parse_date(*text);
+    if (!minute) return token_form_error(field, "Not a valid datetime value.");
+    *target = *minute * 60;
+  }
+  nlohmann::json permissions = nlohmann::json::array();
+  if (auto it = fields.find("permission"); it != fields.end())
+    for (const auto& value : it->second)
+      if (!value.text.empty()) permissions.push_back(value.text);
+  nlohmann::json claims{{"iss", issuer_}, {"aud", *name},   {"sub", description ? *description : ""},
+                        {"nbf", nbf},     {"exp", exp},     {"iat", now},
+                        {"jti", new_uuid()}, {"version", 1}, {"permissions", permissions}};
+  for (const auto& [field, value] : claims.items())
+    if (value.is_string() && !is_valid_utf8(value.get<std::string>()))
+      return token_form_error(field == "aud" ? "name" : "description", "Invalid UTF-8.");
+  return sign(claims);
+}
+
+std::string TokenService::sign(const nlohmann::json& claims) const {
+  jwt_t* raw = nullptr;
+  jwt_new(&raw);
+  std::unique_ptr<jwt_t, decltype(&jwt_free)> jwt(raw, &jwt_free);
+  jwt_add_grants_json(jwt.get(), claims.dump().c_str());
+  jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret_.data()),
+              static_cast<int>(secret_.size()));
+  char* encoded = jwt_encode_str(jwt.get());
+  std::string token = encoded ? encoded : "";
+  std::free(encoded);
+  return token;
+}
+
+std::optional<Error> require_permission(const Principal& principal,
+                                        const std::string& permission) {
+  if (principal.anonymous)
+    return field_error(ErrorKind::forbidden, "Authentication required", "token",
+                       "This operation requires a token.");
+  if (!principal.may(permission))
+    return field_error(ErrorKind::forbidden, "Permission denied", "token",
+                       "The token lacks the " + permission + " permission.");
+  return std::nullopt;
+}
+
+}  // namespace incident

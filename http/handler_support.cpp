@@ -1,0 +1,102 @@
+// Shared handler steps. Each either yields a value or has already answered
+// the client, so handlers read as a straight sequence of early returns.
+#include "http/handler_support.hpp"
+
+#include <ctime>
+
+#include "http/body_parser.hpp"
+
+namespace incident {
+
+std::string base_url(const App& app, const ApiRequest& request) {
+  if (!app.settings.external_url.empty()) {
+    std::string url = app.settings.external_url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    return url;
+  }
+  std::string host = request.header("host").value_or(
+      app.settings.bind + ":" + std::to_string(app.settings.port));
+  return "http://" + host;
+}
+
+std::optional<Principal> authenticate(const App& app, const ApiRequest& request,
+                                      const Responder& responder) {
+  auto principal = app.tokens.authenticate(request.header("authorization"), std::time(nullptr));
+  if (!principal) {
+    responder.send(error_response(principal.error()));
+    return std::nullopt;
+  }
+  return *principal;
+}
+
+std::optional<Principal> authorize(const App& app, const ApiRequest& request,
+                                   const Responder& responder, const std::string& permission) {
+  auto principal = authenticate(app, request, responder);
+  if (!principal) return std::nullopt;
+  if (auto denied = require_permission(*principal, permission)) {
+    responder.send(error_response(*denied));
+    return std::nullopt;
+  }
+  return principal;
+}
+
+std::optional<FieldMap> read_body(const ApiRequest& request, const Responder& responder) {
+  auto fields = parse_body(request.header("content-type"), request.body);
+  if (!fields) {
+    responder.send(error_response(fields.error()));
+    return std::nullopt;
+  }
+  return *fields;
+}
+
+std::optional<std::int64_t> read_if_match(const ApiRequest& request, const Responder& responder,
+                                          bool& ok) {
+  ok = true;
+  auto header = request.header("if-match");
+  if (!header || *header == "*") return std::nullopt;
+  std::string text = *header;
+  if (text.rfind("W/", 0) == 0) text = text.substr(2);
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+    text = text.substr(1, text.size() - 2);
+  bool digits = !text.empty() && text.size() < 18 &&
+                text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits) {
+    ok = false;
+    responder.send(error_response(field_error(ErrorKind::invalid, "Invalid If-Match header",
+                                              "If-Match", "Expected a version like \"3\".")));
+    return std::nullopt;
+  }
+  return std::stoll(text);
+}
+
+bool wants_representation(const ApiRequest& request) {
+  auto prefer = request.header("prefer");
+  return prefer && prefer->find("return=representation") != std::string::npos;
+}
+
+ApiResponse write_answer(bool representation, int representation_status,
+                         const std::string& location, const nlohmann::json& body) {
+  ApiResponse response;
+  if (representation) {
+    response = json_response(representation_status, body);
+  } else {
+    response = json_response(302, nlohmann::json{{"location", location}});
+  }
+  response.headers.emplace_back("Location", location);
+  return response;
+}
+
+Reply<Incident> answer_incident_write(const ApiRequest& request, const Responder& responder,
+                                      const std::string& base, int representation_status) {
+  bool representation = wants_representation(request);
+  return [representation, responder, base, representation_status](Result<Incident> result) {
+    if (!result) return responder.send(error_response(result.error()));
+    std::string location = base + "/api/incident/" + std::to_string(result->id);
+    auto body = incident_to_json(*result, base, Audience::token_holder);
+    auto response = write_answer(representation, representation_status, location, body);
+    response.headers.emplace_back("ETag", "\"" + std::to_string(result->version) + "\"");
+    responder.send(response);
+  };
+}
+
+}  // namespace incident

@@ -1,0 +1,127 @@
+// Incident endpoints. Each handler: authenticate, parse, validate, one message
+// to the registry (or storage for lists), and a reply callback that answers.
+#include "http/incident_handlers.hpp"
+
+#include "domain/validation.hpp"
+#include "http/handler_support.hpp"
+#include "http/list_answer.hpp"
+
+namespace incident::handlers {
+namespace {
+
+constexpr const char* kPermission = "incident_api";
+constexpr std::size_t kMaxIdempotencyKey = 255;
+
+Audience audience_of(const Principal& principal) {
+  return principal.anonymous ? Audience::anonymous : Audience::token_holder;
+}
+
+}  // namespace
+
+void list_incidents(const App& app, const ApiRequest& request, const RouteParams&,
+                    const Responder& responder) {
+  auto principal = authenticate(app, request, responder);
+  if (!principal) return;
+  auto page = parse_page_request(request.query);
+  if (!page) return responder.send(error_response(page.error()));
+  std::string base = base_url(app, request);
+  Audience audience = audience_of(*principal);
+  PageRequest requested = *page;
+  caf::anon_send(app.storage, list_atom::value,
+                 ListCommand{requested, [=](Result<IncidentPage> result) {
+                               if (!result) return responder.send(error_response(result.error()));
+                               nlohmann::json items = nlohmann::json::array();
+                               for (const auto& incident : result->items)
+                                 items.push_back(incident_to_json(incident, base, audience));
+                               responder.send(list_answer(requested, result->total, items,
+                                                          base + "/api/incident"));
+                             }});
+}
+
+void get_incident(const App& app, const ApiRequest& request, const RouteParams& params,
+                  const Responder& responder) {
+  auto principal = authenticate(app, request, responder);
+  if (!principal) return;
+  std::string base = base_url(app, request);
+  Audience audience = audience_of(*principal);
+  caf::anon_send(app.registry, get_atom::value, params.id,
+                 GetCommand{[=](Result<Incident> result) {
+                   if (!result) return responder.send(error_response(result.error()));
+                   auto response = json_response(200, incident_to_json(*result, base, audience));
+                   response.headers.emplace_back("ETag",
+                                                 "\"" + std::to_string(result->version) + "\"");
+                   responder.send(response);
+                 }});
+}
+
+void create_incident(const App& app, const ApiRequest& request, const RouteParams&,
+                     const Responder& responder) {
+  auto principal = authorize(app, request, responder, kPermission);
+  if (!principal) return;
+  auto fields = read_body(request, responder);
+  if (!fields) return;
+  auto create = validate_create(*fields);
+  if (!create) return responder.send(error_response(create.error()));
+  std::optional<std::string> key = request.header("idempotency-key");
+  if (key && (key->empty() || key->size() > kMaxIdempotencyKey))
+    return responder.send(error_response(field_error(
+        ErrorKind::invalid, "Invalid Idempotency-Key", "Idempotency-Key",
+        "Must be 1 to 255 characters long.")));
+  if (key) key = principal->jti + ":" + *key;
+  caf::anon_send(app.registry, create_atom::value,
+                 CreateCommand{*create, key,
+                               answer_incident_write(request, responder, base_url(app, request),
+                                                     201)});
+}
+
+void update_incident(const App& app, const ApiRequest& request, const RouteParams& params,
+                     const Responder& responder) {
+  auto principal = authorize(app, request, responder, kPermission);
+  if (!principal) return;
+  bool if_match_ok = true;
+  auto if_match = read_if_match(request, responder, if_match_ok);
+  if (!if_match_ok) return;
+  auto fields = read_body(request, responder);
+  if (!fields) return;
+  auto update = validate_update(*fields);
+  if (!update) return responder.send(error_response(update.error()));
+  caf::anon_send(app.registry, update_atom::value, params.id,
+                 UpdateCommand{*update, if_match,
+                               answer_incident_write(request, responder, base_url(app, request),
+                                                     200)});
+}
+
+void comment_incident(const App& app, const ApiRequest& request, const RouteParams& params,
+                      const Responder& responder) {
+  auto principal = authorize(app, request, responder, kPermission);
+  if (!principal) return;
+  auto fields = read_body(request, responder);
+  if (!fields) return;
+  auto comment = validate_comment(*fields);
+  if (!comment) return responder.send(error_response(comment.error()));
+  caf::anon_send(app.registry, comment_atom::value, params.id,
+                 CommentCommand{*comment, answer_incident_write(request, responder,
+                                                                base_url(app, request), 200)});
+}
+
+void delete_incident(const App& app, const ApiRequest& request, const RouteParams& params,
+                     const Responder& responder) {
+  auto principal = authorize(app, request, responder, kPermission);
+  if (!principal) return;
+  bool if_match_ok = true;
+  auto if_match = read_if_match(request, responder, if_match_ok);
+  if (!if_match_ok) return;
+  std::string list_url = base_url(app, request) + "/api/incident";
+  bool representation = wants_representation(request);
+  caf::anon_send(app.registry, delete_atom::value, params.id,
+                 DeleteCommand{if_match, [=](Result<Incident> result) {
+                                 if (!result) return responder.send(error_response(result.error()));
+                                 auto response = representation
+                                                     ? json_response(204, nullptr)
+                                                     : json_response(302, {{"location", list_url}});
+                                 response.headers.emplace_back("Location", list_url);
+                                 responder.send(response);
+                               }});
+}
+
+}  // namespace incident::handlers

@@ -1,0 +1,18 @@
+// List responses: body, x-* headers and the RFC 8288 Link header.
+#include "http/list_answer.hpp"
+
+#include "http/error_mapping.hpp"
+
+namespace incident {
+
+ApiResponse list_answer(const PageRequest& page, std::int64_t total, const nlohmann::json& items,
+                        const std::string& list_url) {
+  ApiResponse response = json_response(200, nlohmann::json{{"items", items}});
+  for (const auto& [name, value] : pagination_headers(page, total))
+    response.headers.emplace_back(name, value);
+  std::string link = link_header(page, total, list_url, "");
+  if (!link.empty()) response.headers.emplace_back("Link", link);
+  return response;
+}
+
+}  // namespace incident

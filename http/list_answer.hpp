@@ -1,0 +1,17 @@
+// The answer of a list endpoint: {"items": [...]} with the pagination headers.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/pagination.hpp"
+#include "http/api_request.hpp"
+
+namespace incident {
+
+/// `list_url` is the absolute URL of the list without query.
+ApiResponse list_answer(const PageRequest& page, std::int64_t total, const nlohmann::json& items,
+                        const std::string& list_url);
+
+}  // namespace incident

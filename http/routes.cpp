@@ -1,0 +1,98 @@
+// The route table and its matcher. Routes are data: adding an endpoint is one
+// row here and one handler.
+#include "http/routes.hpp"
+
+#include "domain/validation.hpp"
+#include "http/catalog_handlers.hpp"
+#include "http/error_mapping.hpp"
+#include "http/incident_handlers.hpp"
+#include "http/misc_handlers.hpp"
+
+namespace incident {
+namespace {
+
+using namespace handlers;
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> segments;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    auto end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    segments.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  if (!segments.empty() && segments.back().empty() && segments.size() > 1) segments.pop_back();
+  return segments;
+}
+
+/// True when `path` fits `pattern`; fills the id of a ":id" segment.
+bool matches(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+             RouteParams& params) {
+  if (pattern.size() != path.size()) return false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == ":id") {
+      auto id = parse_id(path[i]);
+      if (!id) return false;
+      params.id = *id;
+    } else if (pattern[i] != path[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Error no_route(ErrorKind kind, const std::string& message) { return Error{kind, message, {}}; }
+
+}  // namespace
+
+const std::vector<Route>& routes() {
+  static const std::vector<Route> table = {
+      {"GET", "/api/incident", list_incidents},
+      {"POST", "/api/incident/create", create_incident},
+      {"GET", "/api/incident/:id", get_incident},
+      {"POST", "/api/incident/:id/update", update_incident},
+      {"POST", "/api/incident/:id/comment", comment_incident},
+      {"POST", "/api/incident/:id/delete", delete_incident},
+      {"GET", "/api/scope", list_scopes},
+      {"POST", "/api/scope/create", create_scope},
+      {"GET", "/api/scope/:id", get_scope},
+      {"POST", "/api/scope/:id/update", update_scope},
+      {"POST", "/api/scope/:id/delete", delete_scope},
+      {"GET", "/api/service", list_services},
+      {"POST", "/api/service/create", create_service},
+      {"GET", "/api/service/:id", get_service},
+      {"POST", "/api/service/:id/update", update_service},
+      {"POST", "/api/service/:id/delete", delete_service},
+      {"POST", "/api/token/create", create_token},
+      {"GET", "/api/token/whoami", whoami},
+      {"GET", "/health", health},
+      {"GET", "/health/version", health_version},
+  };
+  return table;
+}
+
+void dispatch(const App& app, const ApiRequest& request, const Responder& responder) {
+  static const auto split_routes = [] {
+    std::vector<std::vector<std::string>> out;
+    for (const auto& route : routes()) out.push_back(split_path(route.pattern));
+    return out;
+  }();
+  auto path = split_path(request.path);
+  std::string allowed;
+  for (std::size_t i = 0; i < routes().size(); ++i) {
+    RouteParams params;
+    if (!matches(split_routes[i], path, params)) continue;
+    std::string method = request.method == "HEAD" ? "GET" : request.method;
+    if (method == routes()[i].method) return routes()[i].handler(app, request, params, responder);
+    allowed += (allowed.empty() ? "" : ", ") + std::string(routes()[i].method);
+  }
+  if (!allowed.empty()) {
+    auto response = error_response(no_route(ErrorKind::method_not_allowed, "Method not allowed"));
+    response.headers.emplace_back("Allow", allowed);
+    return responder.send(response);
+  }
+  responder.send(error_response(no_route(ErrorKind::not_found, "Not found")));
+}
+
+}  // namespace incident

@@ -1,0 +1,116 @@
+// incident-api: reads its settings, starts (or connects to) Redis, spawns the
+// actors, serves HTTP, and on SIGTERM/SIGINT drains and stops in order.
+#include <signal.h>
+
+#include <caf/all.hpp>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "actors/catalog_actor.hpp"
+#include "actors/notifier_actor.hpp"
+#include "actors/registry_actor.hpp"
+#include "config/embedded_redis.hpp"
+#include "config/log.hpp"
+#include "config/settings.hpp"
+#include "http/server.hpp"
+#include "storage/storage_actor.hpp"
+
+namespace {
+
+using namespace incident;
+
+int fail(const Error& error) {
+  std::string text = error.message;
+  for (const auto& [field, reasons] : error.reasons)
+    for (const auto& reason : reasons) text += "\n  " + field + ": " + reason;
+  log_error(text);
+  return 2;
+}
+
+/// Refuses the well-known default secret unless development use is explicit.
+bool secret_acceptable(const Settings& settings) {
+  if (settings.secret_key != "changeit") return true;
+  if (!settings.allow_default_secret) {
+    log_error("refusing the default secret 'changeit': set PM_SECRET_KEY (or --secret-key), "
+              "or --allow-default-secret for local development");
+    return false;
+  }
+  log_warning("!!! USING THE DEFAULT SECRET 'changeit': anyone can mint tokens. "
+              "Local development only. !!!");
+  return true;
+}
+
+/// Blocks the stop signals in every thread (threads inherit the mask), so
+/// only wait_for_stop_signal receives them.
+sigset_t block_stop_signals() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return signals;
+}
+
+int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_t& signals) {
+  caf::actor_system_config config;
+  caf::actor_system system{config};
+  StorageSettings storage_settings{endpoint, settings.key_prefix,
+                                   std::chrono::milliseconds(settings.redis_timeout_ms),
+                                   settings.external_url};
+  auto notifier = spawn_notifier(system, endpoint);
+  auto storage = spawn_storage(system, storage_settings, notifier);
+  auto app = std::make_shared<App>(App{settings,
+                                       TokenService(settings.secret_key, settings.jwt_issuer),
+                                       spawn_registry(system, storage),
+                                       spawn_catalog(system, storage), storage});
+  HttpServer server(app);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    log_error(std::string("cannot listen on ") + settings.bind + ":" +
+              std::to_string(settings.port) + ": " + e.what());
+    return 1;
+  }
+  log_info("listening on http://" + settings.bind + ":" + std::to_string(settings.port));
+  int received = 0;
+  sigwait(&signals, &received);
+  log_info(std::string("received ") + (received == SIGTERM ? "SIGTERM" : "SIGINT") +
+           ", stopping");
+  server.drain(std::chrono::seconds(3));
+  for (const auto& actor : {app->registry, app->catalog, storage, notifier})
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  system.await_all_actors_done();
+  server.stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto invocation = parse_invocation({argv + 1, argv + argc}, process_environment());
+  if (!invocation) return fail(invocation.error());
+  if (invocation->show_help) return std::cout << help_text(), 0;
+  if (invocation->show_version) return std::cout << "incident-api " << INCIDENT_API_VERSION << "\n", 0;
+  const Settings& settings = invocation->settings;
+  if (!secret_acceptable(settings)) return 2;
+  sigset_t signals = block_stop_signals();
+  std::unique_ptr<EmbeddedRedis> embedded;
+  RedisEndpoint endpoint;
+  if (!settings.redis_uri.empty()) {
+    auto parsed = parse_redis_uri(settings.redis_uri);
+    if (!parsed) return fail(field_error(ErrorKind::invalid, "Invalid configuration",
+                                         "PM_REDIS_URI", "expected redis://host:port/db or unix:///path"));
+    endpoint = *parsed;
+  } else {
+    auto started = EmbeddedRedis::start(settings);
+    if (!started) return fail(started.error());
+    embedded = std::move(*started);
+    endpoint = embedded->endpoint();
+  }
+  int status = serve(settings, endpoint, signals);
+  embedded.reset();
+  log_info("stopped");
+  return status;
+}

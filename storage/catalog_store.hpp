@@ -1,0 +1,35 @@
+// Scopes and services in Redis: one code path for both, `kind` is "scope" or
+// "service". Callbacks run on the pipeline's I/O thread.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "domain/pagination.hpp"
+#include "storage/keys.hpp"
+#include "storage/redis_pipeline.hpp"
+#include "storage/store_types.hpp"
+
+namespace incident {
+
+class CatalogStore {
+ public:
+  using Done = std::function<void(Result<CatalogView>)>;
+
+  CatalogStore(RedisPipeline& pipeline, Keys keys) : pipeline_(pipeline), keys_(std::move(keys)) {}
+
+  void get(const std::string& kind, Id id, Done done);
+  void list(const std::string& kind, const PageRequest& page,
+            std::function<void(Result<CatalogPage>)> done);
+  /// 409 naming `name` when another entry of the kind has that name.
+  void create(const std::string& kind, const CatalogCreateRequest& request, Done done);
+  void update(const std::string& kind, Id id, const CatalogUpdateRequest& request, Done done);
+  /// 409 when incidents still use the entry; answers the deleted entry.
+  void remove(const std::string& kind, Id id, Done done);
+
+ private:
+  RedisPipeline& pipeline_;
+  Keys keys_;
+};
+
+}  // namespace incident

@@ -1,0 +1,36 @@
+// Pure conversion between incidents and their Redis form: hash fields, event
+// JSON, index keys and the sort member that orders every list.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "domain/incident.hpp"
+#include "storage/keys.hpp"
+
+namespace incident {
+
+using FlatHash = std::vector<std::pair<std::string, std::string>>;
+
+/// The incident's scalar fields as hash field/value pairs (null fields omitted).
+FlatHash encode_fields(const Incident& incident);
+std::string encode_event(const Event& event);
+
+/// Rebuilds an incident from its hash and its event list (newest first);
+/// nullopt when the stored form is unreadable.
+std::optional<Incident> decode_incident(const FlatHash& fields,
+                                        const std::vector<std::string>& events);
+std::optional<Event> decode_event(const std::string& json);
+
+/// A member whose byte order is the list order: start_impact_date descending,
+/// status, severity (enum order), id descending; ":<id>" ends it.
+std::string sort_member(const Incident& incident);
+/// The id at the end of a sort member; nullopt when malformed.
+std::optional<Id> id_of_member(const std::string& member);
+
+/// The per-value index keys (status, severity, scope, service, external reference).
+std::vector<std::string> index_keys(const Keys& keys, const Incident& incident);
+
+}  // namespace incident

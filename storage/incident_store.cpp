@@ -1,0 +1,133 @@
+// IncidentStore: turns commits into the incident_commit script's KEYS/ARGV and
+// script replies into outcomes.
+#include "storage/incident_store.hpp"
+
+#include "storage/incident_codec.hpp"
+#include "storage/scripts.hpp"
+
+namespace incident {
+namespace {
+
+constexpr const char* kIdempotencyTtlSeconds = "86400";
+
+FlatHash to_flat_hash(const RedisValue& array) {
+  FlatHash out;
+  for (std::size_t i = 0; i + 1 < array.elements.size(); i += 2)
+    out.emplace_back(array.elements[i].str, array.elements[i + 1].str);
+  return out;
+}
+
+Error corrupt_record(const std::string& what) {
+  return Error{ErrorKind::unavailable, "Stored data is unreadable: " + what, {}};
+}
+
+CommitResult decode_commit_reply(const RedisValue& reply) {
+  if (reply.io_failure) return storage_unavailable();
+  if (reply.type != RedisValue::Type::array || reply.elements.empty())
+    return corrupt_record("commit reply: " + reply.str);
+  const std::string& status = reply.elements[0].str;
+  CommitOutcome outcome;
+  if (status == "ok") return outcome;
+  if (status == "conflict") {
+    outcome.status = CommitOutcome::Status::conflict;
+    return outcome;
+  }
+  if (status == "duplicate") {
+    outcome.status = CommitOutcome::Status::duplicate;
+    outcome.existing_id = std::stoll(reply.elements[1].str);
+    return outcome;
+  }
+  const std::string field = reply.elements.size() > 1 ? reply.elements[1].str : "scope";
+  return field_error(ErrorKind::invalid, "Incident write failed", field,
+                     field == "scope" ? "Scope not found." : "Service not found.");
+}
+
+}  // namespace
+
+Error storage_unavailable() {
+  return Error{ErrorKind::unavailable, "Storage unavailable, retry later", {}};
+}
+
+std::optional<Incident> decode_stored_incident(const RedisValue& pair) {
+  if (pair.elements.size() != 2 || pair.elements[0].elements.empty()) return std::nullopt;
+  std::vector<std::string> events;
+  for (const auto& event : pair.elements[1].elements) events.push_back(event.str);
+  return decode_incident(to_flat_hash(pair.elements[0]), events);
+}
+
+void IncidentStore::load(Id id, std::function<void(LoadResult)> done) {
+  pipeline_.eval(scripts::incident_load(), {keys_.incident(id), keys_.events(id)}, {},
+                 [done = std::move(done)](const RedisValue& reply) {
+                   if (reply.io_failure) return done(storage_unavailable());
+                   if (reply.type != RedisValue::Type::array || reply.elements.size() != 2)
+                     return done(corrupt_record("load reply"));
+                   if (reply.elements[0].elements.empty())
+                     return done(std::optional<Incident>{});
+                   auto incident = decode_stored_incident(reply);
+                   if (!incident) return done(corrupt_record("incident"));
+                   done(std::optional<Incident>{std::move(*incident)});
+                 });
+}
+
+void IncidentStore::next_id(std::function<void(IdResult)> done) {
+  pipeline_.submit({"INCR", keys_.incident_next_id()},
+                   [done = std::move(done)](const RedisValue& reply) {
+                     if (reply.type != RedisValue::Type::integer) return done(storage_unavailable());
+                     done(static_cast<Id>(reply.integer));
+                   });
+}
+
+void IncidentStore::commit(const CommitRequest& request, std::function<void(CommitResult)> done) {
+  const Incident& subject = request.after ? *request.after : *request.before;
+  std::vector<std::string> old_indexes, new_indexes;
+  if (request.before) old_indexes = index_keys(keys_, *request.before);
+  if (request.after) new_indexes = index_keys(keys_, *request.after);
+  std::vector<std::string> keys{keys_.incident(subject.id),
+                                keys_.events(subject.id),
+                                keys_.index_all(),
+                                keys_.catalog("scope", subject.scope),
+                                keys_.catalog("service", subject.service),
+                                keys_.idempotency(request.idempotency_key.value_or("-"))};
+  keys.insert(keys.end(), old_indexes.begin(), old_indexes.end());
+  keys.insert(keys.end(), new_indexes.begin(), new_indexes.end());
+  std::vector<std::string> args{
+      std::to_string(request.before ? request.before->version : 0),
+      request.after ? "upsert" : "delete",
+      request.before ? sort_member(*request.before) : "",
+      request.after ? sort_member(*request.after) : "",
+      request.new_event ? encode_event(*request.new_event) : "",
+      std::to_string(old_indexes.size()),
+      std::to_string(new_indexes.size()),
+      request.idempotency_key ? std::to_string(subject.id) : "",
+      kIdempotencyTtlSeconds};
+  if (request.after)
+    for (auto& [field, value] : encode_fields(*request.after)) {
+      args.push_back(field);
+      args.push_back(value);
+    }
+  pipeline_.eval(scripts::incident_commit(), keys, args,
+                 [done = std::move(done)](const RedisValue& reply) {
+                   done(decode_commit_reply(reply));
+                 });
+}
+
+void IncidentStore::list(const PageRequest& page,
+                         std::function<void(Result<IncidentPage>)> done) {
+  long long start = page.offset(), stop = start + page.per_page - 1;
+  pipeline_.eval(scripts::incident_page(), {keys_.index_all()},
+                 {std::to_string(start), std::to_string(stop), keys_.incident_prefix()},
+                 [done = std::move(done)](const RedisValue& reply) {
+                   if (reply.io_failure) return done(storage_unavailable());
+                   if (reply.type != RedisValue::Type::array || reply.elements.size() != 2)
+                     return done(corrupt_record("page reply"));
+                   IncidentPage result;
+                   result.total = reply.elements[0].integer;
+                   for (const auto& pair : reply.elements[1].elements) {
+                     auto incident = decode_stored_incident(pair);
+                     if (incident) result.items.push_back(std::move(*incident));
+                   }
+                   done(std::move(result));
+                 });
+}
+
+}  // namespace incident

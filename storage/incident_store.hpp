@@ -1,0 +1,42 @@
+// Incident persistence over a RedisPipeline: load, allocate ids, commit
+// atomically with version check, and read list pages. Callbacks run on the
+// pipeline's I/O thread.
+#pragma once
+
+#include <functional>
+
+#include "domain/pagination.hpp"
+#include "storage/keys.hpp"
+#include "storage/redis_pipeline.hpp"
+#include "storage/store_types.hpp"
+
+namespace incident {
+
+/// The error every operation reports when Redis cannot be reached in time.
+Error storage_unavailable();
+
+class IncidentStore {
+ public:
+  IncidentStore(RedisPipeline& pipeline, Keys keys) : pipeline_(pipeline), keys_(std::move(keys)) {}
+
+  /// The stored incident, or nullopt when there is none.
+  void load(Id id, std::function<void(LoadResult)> done);
+  /// A fresh, never used incident id.
+  void next_id(std::function<void(IdResult)> done);
+  /// Writes request.after (or deletes request.before) if the stored version
+  /// still equals request.before's version (0 for a create).
+  void commit(const CommitRequest& request, std::function<void(CommitResult)> done);
+  /// One page of every incident in list order, and the total.
+  void list(const PageRequest& page, std::function<void(Result<IncidentPage>)> done);
+
+  const Keys& keys() const { return keys_; }
+
+ private:
+  RedisPipeline& pipeline_;
+  Keys keys_;
+};
+
+/// Decodes an {flat hash, events} pair as the load and page scripts return it.
+std::optional<Incident> decode_stored_incident(const RedisValue& pair);
+
+}  // namespace incident

@@ -1,0 +1,63 @@
+// Every Redis key and channel name of the server, under one configurable prefix.
+//
+//   <p>:incident:next_id            counter of incident ids
+//   <p>:incident:<id>               hash: the incident's fields
+//   <p>:incident:<id>:events        list: events, newest first (JSON each)
+//   <p>:idx:incidents               zset: every incident, by list order
+//   <p>:idx:{status,severity,scope,service,extref}:<v>   zsets, same members
+//   <p>:idem:<client>:<key>         the id an Idempotency-Key created (24 h)
+//   <p>:<kind>:next_id / <p>:<kind>:<id> / <p>:<kind>s / <p>:<kind>:names
+//                                   scopes and services (kind = scope|service)
+#pragma once
+
+#include <string>
+
+#include "domain/incident.hpp"
+
+namespace incident {
+
+class Keys {
+ public:
+  explicit Keys(std::string prefix) : prefix_(std::move(prefix)) {}
+
+  const std::string& prefix() const { return prefix_; }
+  std::string incident_next_id() const { return prefix_ + ":incident:next_id"; }
+  std::string incident(Id id) const { return incident_prefix() + std::to_string(id); }
+  std::string incident_prefix() const { return prefix_ + ":incident:"; }
+  std::string events(Id id) const { return incident(id) + ":events"; }
+  std::string index_all() const { return prefix_ + ":idx:incidents"; }
+  std::string index_status(Status s) const;
+  std::string index_severity(Severity s) const;
+  std::string index_scope(Id scope) const { return index_catalog("scope", scope); }
+  std::string index_service(Id service) const { return index_catalog("service", service); }
+  std::string index_catalog(const std::string& kind, Id id) const {
+    return index_catalog_prefix(kind) + std::to_string(id);
+  }
+  std::string index_catalog_prefix(const std::string& kind) const {
+    return prefix_ + ":idx:" + kind + ":";
+  }
+  std::string index_external_reference(const std::string& ref) const {
+    return prefix_ + ":idx:extref:" + ref;
+  }
+  std::string idempotency(const std::string& scoped_key) const {
+    return prefix_ + ":idem:" + scoped_key;
+  }
+  std::string catalog_next_id(const std::string& kind) const {
+    return prefix_ + ":" + kind + ":next_id";
+  }
+  std::string catalog_prefix(const std::string& kind) const { return prefix_ + ":" + kind + ":"; }
+  std::string catalog(const std::string& kind, Id id) const {
+    return catalog_prefix(kind) + std::to_string(id);
+  }
+  std::string catalog_all(const std::string& kind) const { return prefix_ + ":" + kind + "s"; }
+  std::string catalog_names(const std::string& kind) const {
+    return prefix_ + ":" + kind + ":names";
+  }
+  std::string channel_incidents() const { return prefix_ + ":incidents"; }
+  std::string channel_incident(Id id) const { return prefix_ + ":incident:" + std::to_string(id); }
+
+ private:
+  std::string prefix_;
+};
+
+}  // namespace incident

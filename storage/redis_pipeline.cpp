@@ -1,0 +1,202 @@
+// The pipelined Redis connection: batches queued commands, reconnects with
+// backoff, and fails fast (io_failure) while Redis is unreachable.
+#include "storage/redis_pipeline.hpp"
+
+#include <hiredis/hiredis.h>
+#include <openssl/sha.h>
+
+#include <cstdio>
+
+#include "config/log.hpp"
+
+namespace incident {
+namespace {
+
+constexpr std::size_t kMaxBatch = 512;
+constexpr auto kReconnectBackoff = std::chrono::milliseconds(250);
+
+std::string sha1_hex(const std::string& text) {
+  unsigned char digest[SHA_DIGEST_LENGTH];
+  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  char hex[2 * SHA_DIGEST_LENGTH + 1];
+  for (int i = 0; i < SHA_DIGEST_LENGTH; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+  return std::string(hex, 2 * SHA_DIGEST_LENGTH);
+}
+
+RedisValue convert(const redisReply* reply) {
+  RedisValue value;
+  switch (reply->type) {
+    case REDIS_REPLY_INTEGER:
+      value.type = RedisValue::Type::integer;
+      value.integer = reply->integer;
+      break;
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+    case REDIS_REPLY_ERROR:
+      value.type = reply->type == REDIS_REPLY_STRING   ? RedisValue::Type::string
+                   : reply->type == REDIS_REPLY_STATUS ? RedisValue::Type::status
+                                                       : RedisValue::Type::error;
+      value.str.assign(reply->str, reply->len);
+      break;
+    case REDIS_REPLY_ARRAY:
+      value.type = RedisValue::Type::array;
+      value.elements.reserve(reply->elements);
+      for (std::size_t i = 0; i < reply->elements; ++i)
+        value.elements.push_back(convert(reply->element[i]));
+      break;
+    default:
+      value.type = RedisValue::Type::nil;
+  }
+  return value;
+}
+
+timeval to_timeval(std::chrono::milliseconds ms) {
+  return timeval{static_cast<time_t>(ms.count() / 1000),
+                 static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+}
+
+void append(redisContext* context, const std::vector<std::string>& argv) {
+  std::vector<const char*> pointers;
+  std::vector<size_t> lengths;
+  for (const auto& arg : argv) {
+    pointers.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  redisAppendCommandArgv(context, static_cast<int>(argv.size()), pointers.data(),
+                         lengths.data());
+}
+
+}  // namespace
+
+Script::Script(std::string text) : source(std::move(text)), sha1(sha1_hex(source)) {}
+
+RedisPipeline::RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout)
+    : endpoint_(std::move(endpoint)), timeout_(timeout), thread_([this] { run(); }) {}
+
+RedisPipeline::~RedisPipeline() { stop(); }
+
+void RedisPipeline::submit(std::vector<std::string> argv, RedisCallback callback) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(Command{std::move(argv), {}, std::move(callback)});
+      wake_.notify_one();
+      return;
+    }
+  }
+  callback(RedisValue::failure("storage is shutting down"));
+}
+
+void RedisPipeline::eval(const Script& script, const std::vector<std::string>& keys,
+                         const std::vector<std::string>& args, RedisCallback callback) {
+  std::vector<std::string> argv{"EVALSHA", script.sha1, std::to_string(keys.size())};
+  argv.insert(argv.end(), keys.begin(), keys.end());
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<std::string> fallback = argv;
+  fallback[0] = "EVAL";
+  fallback[1] = script.source;
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (stopping_) {
+    callback(RedisValue::failure("storage is shutting down"));
+    return;
+  }
+  queue_.push_back(Command{std::move(argv), std::move(fallback), std::move(callback)});
+  wake_.notify_one();
+}
+
+void RedisPipeline::stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+    wake_.notify_all();
+  }
+  if (thread_.joinable()) thread_.join();
+  disconnect();
+}
+
+void RedisPipeline::run() {
+  for (;;) {
+    std::vector<Command> batch = take_batch();
+    if (batch.empty()) return;  // stopping and drained
+    if (!ensure_connected()) {
+      for (auto& command : batch) command.callback(RedisValue::failure("storage unreachable"));
+      continue;
+    }
+    execute(batch);
+  }
+}
+
+std::vector<RedisPipeline::Command> RedisPipeline::take_batch() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  std::vector<Command> batch;
+  while (!queue_.empty() && batch.size() < kMaxBatch) {
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+  }
+  return batch;
+}
+
+bool RedisPipeline::ensure_connected() {
+  if (context_) return true;
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_connect_attempt_) return false;
+  next_connect_attempt_ = now + kReconnectBackoff;
+  timeval tv = to_timeval(timeout_);
+  context_ = endpoint_.is_unix()
+                 ? redisConnectUnixWithTimeout(endpoint_.socket_path.c_str(), tv)
+                 : redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, tv);
+  if (!context_ || context_->err) {
+    log_warning("redis: cannot connect to " + endpoint_.describe() + ": " +
+                (context_ ? context_->errstr : "out of memory"));
+    disconnect();
+    return false;
+  }
+  redisSetTimeout(context_, tv);
+  if (endpoint_.db != 0) {
+    auto* reply = static_cast<redisReply*>(
+        redisCommand(context_, "SELECT %d", endpoint_.db));
+    bool ok = reply && reply->type != REDIS_REPLY_ERROR;
+    if (reply) freeReplyObject(reply);
+    if (!ok) {
+      disconnect();
+      return false;
+    }
+  }
+  return true;
+}
+
+void RedisPipeline::execute(std::vector<Command>& batch) {
+  for (const auto& command : batch) append(context_, command.argv);
+  std::vector<Command> retries;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    void* raw = nullptr;
+    if (!context_ || redisGetReply(context_, &raw) != REDIS_OK || !raw) {
+      if (context_) log_warning(std::string("redis: connection lost: ") + context_->errstr);
+      disconnect();
+      for (std::size_t j = i; j < batch.size(); ++j)
+        batch[j].callback(RedisValue::failure("storage unreachable"));
+      return;
+    }
+    auto* reply = static_cast<redisReply*>(raw);
+    RedisValue value = convert(reply);
+    freeReplyObject(reply);
+    bool lost_script = value.is_error() && value.str.rfind("NOSCRIPT", 0) == 0;
+    if (lost_script && !batch[i].fallback.empty()) {
+      batch[i].argv = std::move(batch[i].fallback);
+      batch[i].fallback.clear();
+      retries.push_back(std::move(batch[i]));
+      continue;
+    }
+    batch[i].callback(value);
+  }
+  if (!retries.empty()) execute(retries);
+}
+
+void RedisPipeline::disconnect() {
+  if (context_) redisFree(context_);
+  context_ = nullptr;
+}
+
+}  // namespace incident

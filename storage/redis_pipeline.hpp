@@ -1,0 +1,74 @@
+// One Redis connection driven by its own I/O thread: commands submitted from
+// any thread are queued and written in batches, so many are in flight at once.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "storage/redis_endpoint.hpp"
+#include "storage/redis_value.hpp"
+
+struct redisContext;
+
+namespace incident {
+
+/// A Lua script, addressed by its SHA1 so it is sent in full only when Redis
+/// does not know it yet.
+struct Script {
+  explicit Script(std::string source);
+  std::string source;
+  std::string sha1;
+};
+
+using RedisCallback = std::function<void(const RedisValue&)>;
+
+class RedisPipeline {
+ public:
+  /// Connects lazily; `timeout` bounds connecting and every reply.
+  RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout);
+  ~RedisPipeline();
+  RedisPipeline(const RedisPipeline&) = delete;
+  RedisPipeline& operator=(const RedisPipeline&) = delete;
+
+  /// Queues a command. The callback runs once, on the I/O thread, with the
+  /// reply or an io_failure value; keep it short.
+  void submit(std::vector<std::string> argv, RedisCallback callback);
+
+  /// Runs a script (EVALSHA, falling back to EVAL when Redis lost it).
+  void eval(const Script& script, const std::vector<std::string>& keys,
+            const std::vector<std::string>& args, RedisCallback callback);
+
+  /// Fails what is queued and joins the I/O thread.
+  void stop();
+
+ private:
+  struct Command {
+    std::vector<std::string> argv;
+    std::vector<std::string> fallback;  // EVAL form of an EVALSHA, if any
+    RedisCallback callback;
+  };
+
+  void run();
+  std::vector<Command> take_batch();
+  bool ensure_connected();
+  void execute(std::vector<Command>& batch);
+  void disconnect();
+
+  RedisEndpoint endpoint_;
+  std::chrono::milliseconds timeout_;
+  redisContext* context_ = nullptr;
+  std::chrono::steady_clock::time_point next_connect_attempt_{};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Command> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace incident

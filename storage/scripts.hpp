@@ -1,0 +1,19 @@
+// The Lua scripts through which every write (and every multi-key read) runs,
+// so each is one atomic step in Redis. Their argument layouts are documented
+// beside their sources in scripts.cpp.
+#pragma once
+
+#include "storage/redis_pipeline.hpp"
+
+namespace incident::scripts {
+
+const Script& incident_commit();
+const Script& incident_load();
+const Script& incident_page();
+const Script& catalog_create();
+const Script& catalog_update();
+const Script& catalog_delete();
+const Script& catalog_load();
+const Script& catalog_page();
+
+}  // namespace incident::scripts

@@ -1,0 +1,121 @@
+// Storage actor behavior: each handler hands the work to a store and returns
+// a promise; completions come back from the I/O thread as a deliver_atom
+// closure, so promises are only ever fulfilled on the actor's own thread.
+#include "storage/storage_actor.hpp"
+
+#include <memory>
+
+#include "actors/messages.hpp"
+#include "domain/dates.hpp"
+#include "domain/incident_json.hpp"
+#include "storage/catalog_store.hpp"
+#include "storage/incident_store.hpp"
+
+namespace incident {
+namespace {
+
+struct StorageState {
+  std::unique_ptr<RedisPipeline> pipeline;
+  std::unique_ptr<IncidentStore> incidents;
+  std::unique_ptr<CatalogStore> catalog;
+  caf::actor notifier;
+  StorageSettings settings;
+};
+
+using StorageActor = caf::stateful_actor<StorageState>;
+
+/// Wraps `work` so that it runs inside the actor, whatever thread calls it.
+std::function<void(std::function<void()>)> in_actor(StorageActor* self) {
+  caf::actor handle = caf::actor_cast<caf::actor>(self);
+  return [handle](std::function<void()> work) {
+    caf::anon_send(handle, deliver_atom::value, std::move(work));
+  };
+}
+
+ChangeNotice notice_for(const StorageState& state, const CommitRequest& request) {
+  const Incident& subject = request.after ? *request.after : *request.before;
+  Incident shown = subject;
+  if (!request.after) shown.version = request.before->version + 1;
+  nlohmann::json message{{"type", request.change_type},
+                         {"id", subject.id},
+                         {"version", shown.version},
+                         {"at", format_date(now_minute())},
+                         {"changes", request.changes},
+                         {"incident", incident_to_json(shown, state.settings.base_url,
+                                                       Audience::token_holder)}};
+  Keys keys(state.settings.key_prefix);
+  return ChangeNotice{{keys.channel_incidents(), keys.channel_incident(subject.id)},
+                      message.dump()};
+}
+
+void run_catalog(StorageState& state, const CatalogCommand& command) {
+  using Op = CatalogCommand::Op;
+  auto& store = *state.catalog;
+  switch (command.op) {
+    case Op::get: return store.get(command.kind, command.id, command.reply_one);
+    case Op::list: return store.list(command.kind, command.page, command.reply_page);
+    case Op::create: return store.create(command.kind, command.create, command.reply_one);
+    case Op::update: return store.update(command.kind, command.id, command.update, command.reply_one);
+    case Op::remove: return store.remove(command.kind, command.id, command.reply_one);
+  }
+}
+
+caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf::actor notifier) {
+  auto& state = self->state;
+  state.pipeline = std::make_unique<RedisPipeline>(settings.endpoint, settings.timeout);
+  state.incidents = std::make_unique<IncidentStore>(*state.pipeline, Keys(settings.key_prefix));
+  state.catalog = std::make_unique<CatalogStore>(*state.pipeline, Keys(settings.key_prefix));
+  state.notifier = std::move(notifier);
+  state.settings = std::move(settings);
+  self->attach_functor([self] { self->state.pipeline->stop(); });
+  auto post = in_actor(self);
+  return {
+      [=](deliver_atom, const std::function<void()>& work) { work(); },
+      [=](load_atom, Id id) {
+        auto promise = self->make_response_promise<LoadResult>();
+        self->state.incidents->load(id, [=](LoadResult result) mutable {
+          post([promise, result]() mutable { promise.deliver(std::move(result)); });
+        });
+        return promise;
+      },
+      [=](next_id_atom) {
+        auto promise = self->make_response_promise<IdResult>();
+        self->state.incidents->next_id([=](IdResult result) mutable {
+          post([promise, result]() mutable { promise.deliver(std::move(result)); });
+        });
+        return promise;
+      },
+      [=](commit_atom, const CommitRequest& request) {
+        auto promise = self->make_response_promise<CommitResult>();
+        self->state.incidents->commit(request, [=](CommitResult result) mutable {
+          post([self, promise, request, result]() mutable {
+            if (result && result->status == CommitOutcome::Status::committed)
+              self->send(self->state.notifier, publish_atom::value,
+                         notice_for(self->state, request));
+            promise.deliver(std::move(result));
+          });
+        });
+        return promise;
+      },
+      [=](list_atom, const ListCommand& command) {
+        self->state.incidents->list(command.page, command.reply);
+      },
+      [=](catalog_atom, const CatalogCommand& command) { run_catalog(self->state, command); },
+      [=](ping_atom, const Reply<bool>& reply) {
+        self->state.pipeline->submit({"PING"}, [reply](const RedisValue& value) {
+          if (value.is_error()) return reply(storage_unavailable());
+          reply(true);
+        });
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings,
+                         caf::actor notifier) {
+  return system.spawn(storage_behavior, std::move(settings), std::move(notifier));
+}
+
+}  // namespace incident
+

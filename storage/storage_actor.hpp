@@ -1,0 +1,26 @@
+// The storage actor: the one owner of the Redis connection. Incident actors
+// `request` loads, ids and commits from it; lists and catalog operations
+// arrive with a reply callback. Committed changes are handed to the notifier.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "storage/redis_endpoint.hpp"
+
+namespace incident {
+
+struct StorageSettings {
+  RedisEndpoint endpoint;
+  std::string key_prefix = "pm";
+  std::chrono::milliseconds timeout{1000};
+  std::string base_url;  // for links inside change-feed messages
+};
+
+/// Spawns the storage actor; `notifier` receives every committed change.
+caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings,
+                         caf::actor notifier);
+
+}  // namespace incident

@@ -1,0 +1,53 @@
+// What the storage layer stores and answers: pages, catalog entries and the
+// atomic, version-checked incident commit.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/incident.hpp"
+#include "domain/requests.hpp"
+#include "domain/result.hpp"
+
+namespace incident {
+
+struct IncidentPage {
+  std::int64_t total = 0;
+  std::vector<Incident> items;
+};
+
+struct CatalogView {
+  CatalogEntry entry;
+  std::int64_t incidents_count = 0;
+};
+
+struct CatalogPage {
+  std::int64_t total = 0;
+  std::vector<CatalogView> items;
+};
+
+/// One atomic, version-checked write of an incident.
+struct CommitRequest {
+  std::string change_type;          // incident.created|updated|commented|deleted
+  std::optional<Incident> before;   // as stored now (none for a create)
+  std::optional<Incident> after;    // as it must be stored (none for a delete)
+  std::optional<Event> new_event;   // the event to append, if any
+  nlohmann::json changes = nlohmann::json::object();
+  std::optional<std::string> idempotency_key;
+};
+
+struct CommitOutcome {
+  enum class Status { committed, conflict, duplicate };
+  Status status = Status::committed;
+  Id existing_id = 0;  // for duplicate: the incident the key already created
+};
+
+using LoadResult = Result<std::optional<Incident>>;
+using CommitResult = Result<CommitOutcome>;
+using IdResult = Result<Id>;
+
+}  // namespace incident

@@ -1,0 +1,161 @@
+// Socket plumbing of the e2e HTTP client. The reader never trusts the server
+// to close the connection: Pistache may keep it open, so bodies are framed by
+// Content-Length or chunked encoding, and EOF is only the last resort.
+#include "socket_io.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <optional>
+#include <utility>
+
+namespace e2e {
+
+namespace {
+
+/// Buffered reads from a socket; `eof` once the peer closed or timed out.
+struct Reader {
+  explicit Reader(int socket) : fd(socket) {}
+
+  int fd;
+  std::string buffer;
+  bool eof = false;
+
+  bool fill() {
+    char chunk[16384];
+    ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
+    if (n < 0 && errno == EINTR) return true;
+    if (n <= 0) {
+      eof = true;
+      return false;
+    }
+    buffer.append(chunk, static_cast<std::size_t>(n));
+    return true;
+  }
+
+  /// Takes bytes up to and including delimiter; nullopt at EOF.
+  std::optional<std::string> take_until(const std::string& delimiter) {
+    for (;;) {
+      auto at = buffer.find(delimiter);
+      if (at != std::string::npos) {
+        std::string out = buffer.substr(0, at + delimiter.size());
+        buffer.erase(0, at + delimiter.size());
+        return out;
+      }
+      if (!fill()) return std::nullopt;
+    }
+  }
+
+  std::string take(std::size_t count) {
+    while (buffer.size() < count && fill()) {
+    }
+    std::string out = buffer.substr(0, count);
+    buffer.erase(0, out.size());
+    return out;
+  }
+
+  std::string take_rest() {
+    while (fill()) {
+    }
+    return std::exchange(buffer, {});
+  }
+};
+
+void parse_head(const std::string& head, Response& response) {
+  std::size_t line_end = head.find("\r\n");
+  std::string status_line = head.substr(0, line_end);
+  auto space = status_line.find(' ');
+  if (space != std::string::npos) response.status = std::atoi(status_line.c_str() + space + 1);
+  std::size_t pos = line_end + 2;
+  while (pos < head.size()) {
+    std::size_t end = head.find("\r\n", pos);
+    if (end == std::string::npos || end == pos) break;
+    std::string line = head.substr(pos, end - pos);
+    auto colon = line.find(':');
+    if (colon != std::string::npos) {
+      std::size_t value_at = line.find_first_not_of(" \t", colon + 1);
+      std::string value = value_at == std::string::npos ? "" : line.substr(value_at);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.pop_back();
+      response.headers.emplace_back(line.substr(0, colon), value);
+    }
+    pos = end + 2;
+  }
+}
+
+std::string read_chunked(Reader& reader) {
+  std::string body;
+  for (;;) {
+    auto size_line = reader.take_until("\r\n");
+    if (!size_line) return body;
+    std::size_t size = std::strtoul(size_line->c_str(), nullptr, 16);
+    if (size == 0) {
+      reader.take_until("\r\n");  // trailer end; trailers are not used here
+      return body;
+    }
+    body += reader.take(size);
+    reader.take(2);
+  }
+}
+
+bool lower_contains(std::string text, const std::string& needle) {
+  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+int connect_to(const std::string& host, int port, int timeout_seconds) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  timeval timeout{timeout_seconds, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  if (::inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1 ||
+      ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+bool write_all(int fd, const std::string& bytes) {
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    // MSG_NOSIGNAL: a server that closes early must not kill the test with SIGPIPE.
+    ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    sent += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+Response read_response(int fd, bool head_request) {
+  Reader reader(fd);
+  Response response;
+  auto head = reader.take_until("\r\n\r\n");
+  if (!head) return response;
+  parse_head(*head, response);
+  bool no_body = head_request || response.status / 100 == 1 || response.status == 204 ||
+                 response.status == 304;
+  if (no_body) return response;
+  if (lower_contains(response.header_or_empty("Transfer-Encoding"), "chunked")) {
+    response.body = read_chunked(reader);
+  } else if (auto length = response.header("Content-Length")) {
+    response.body = reader.take(std::strtoul(length->c_str(), nullptr, 10));
+  } else {
+    response.body = reader.take_rest();
+  }
+  return response;
+}
+
+}  // namespace e2e

@@ -1,0 +1,125 @@
+// The actor pipeline (registry -> incident actor -> storage actor) against a
+// real redis-server: concurrent writes to one incident are serialized and all
+// kept, and a change made by another process is merged, never overwritten.
+#include <caf/all.hpp>
+
+#include "actors/messages.hpp"
+#include "actors/notifier_actor.hpp"
+#include "actors/registry_actor.hpp"
+#include "storage/storage_actor.hpp"
+#include "store_fixture.hpp"
+
+namespace incident::testing {
+namespace {
+
+/// One server process's worth of actors.
+struct Process {
+  Process(caf::actor_system& system, const RedisEndpoint& endpoint) {
+    notifier = spawn_notifier(system, endpoint);
+    storage = spawn_storage(system, StorageSettings{endpoint, "pm", std::chrono::milliseconds(2000), ""},
+                            notifier);
+    registry = spawn_registry(system, storage);
+  }
+  ~Process() {
+    for (const auto& actor : {registry, storage, notifier})
+      caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  }
+  caf::actor notifier, storage, registry;
+};
+
+class ActorsTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    create_scope_and_service();
+  }
+
+  Result<Incident> create_via(const Process& process, const std::string& name) {
+    return await_result<Result<Incident>>([&](auto done) {
+      caf::anon_send(process.registry, create_atom::value,
+                     CreateCommand{CreateRequest{name, {}, {}, {}, Severity::high, 1, 1, {}},
+                                   std::nullopt, done});
+    });
+  }
+
+  Result<Incident> update_via(const Process& process, Id id, UpdateRequest request) {
+    return await_result<Result<Incident>>([&](auto done) {
+      caf::anon_send(process.registry, update_atom::value, id,
+                     UpdateCommand{request, std::nullopt, done});
+    });
+  }
+
+  static UpdateRequest rename_to(const Incident& current, const std::string& name,
+                                 Severity severity) {
+    UpdateRequest request;
+    request.name = name;
+    request.severity = severity;
+    request.status = current.status;
+    request.scope = current.scope;
+    request.service = current.service;
+    return request;
+  }
+
+  caf::actor_system_config config_;
+  caf::actor_system system_{config_};
+};
+
+TEST_F(ActorsTest, ConcurrentCommentsOnOneIncidentAreAllKept) {
+  Process process(system_, server_->endpoint());
+  auto created = create_via(process, "Hot incident");
+  ASSERT_TRUE(created.ok());
+  constexpr int kComments = 60;
+  std::vector<std::future<Result<Incident>>> replies;
+  for (int i = 0; i < kComments; ++i) {
+    auto promise = std::make_shared<std::promise<Result<Incident>>>();
+    replies.push_back(promise->get_future());
+    caf::anon_send(process.registry, comment_atom::value, created->id,
+                   CommentCommand{CommentRequest{"comment " + std::to_string(i), i % 2 == 0},
+                                  [promise](Result<Incident> r) { promise->set_value(r); }});
+  }
+  for (auto& reply : replies) ASSERT_TRUE(reply.get().ok());
+  auto stored = load(created->id);
+  ASSERT_TRUE(stored);
+  EXPECT_EQ(stored->version, 1 + kComments);
+  EXPECT_EQ(stored->events.size(), 1u + kComments);
+}
+
+TEST_F(ActorsTest, AChangeByAnotherProcessIsMergedNotOverwritten) {
+  Process a(system_, server_->endpoint());
+  Process b(system_, server_->endpoint());
+  auto created = create_via(a, "Shared incident");
+  ASSERT_TRUE(created.ok());
+  // Process B renames; process A still caches version 1 and changes severity.
+  ASSERT_TRUE(update_via(b, created->id, rename_to(*created, "Renamed by B", Severity::high)).ok());
+  auto ours = update_via(a, created->id, rename_to(*created, "Renamed by B", Severity::critical));
+  ASSERT_TRUE(ours.ok());
+  auto stored = load(created->id);
+  EXPECT_EQ(stored->name, "Renamed by B");
+  EXPECT_EQ(stored->severity, Severity::critical);
+  EXPECT_EQ(stored->version, 3);
+  EXPECT_EQ(stored->events.size(), 3u);
+}
+
+TEST_F(ActorsTest, IfMatchIsCheckedAgainstTheStoredVersion) {
+  Process process(system_, server_->endpoint());
+  auto created = create_via(process, "Conditional incident");
+  auto refused = await_result<Result<Incident>>([&](auto done) {
+    caf::anon_send(process.registry, update_atom::value, created->id,
+                   UpdateCommand{rename_to(*created, "Never applied", Severity::low), 7, done});
+  });
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::precondition_failed);
+  EXPECT_EQ(load(created->id)->name, "Conditional incident");
+}
+
+TEST_F(ActorsTest, AnUnknownIncidentIsNotFound) {
+  Process process(system_, server_->endpoint());
+  auto missing = await_result<Result<Incident>>([&](auto done) {
+    caf::anon_send(process.registry, get_atom::value, Id{4242}, GetCommand{done});
+  });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().kind, ErrorKind::not_found);
+}
+
+}  // namespace
+}  // namespace incident::testing

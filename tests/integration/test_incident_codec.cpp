@@ -1,0 +1,77 @@
+// The Redis form of an incident (pure code, no Redis needed): it round-trips,
+// and sort members order exactly as lists must.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "domain/dates.hpp"
+#include "domain/lifecycle.hpp"
+#include "storage/incident_codec.hpp"
+
+namespace incident {
+namespace {
+
+Incident sample(Id id, const char* start, Status status, Severity severity) {
+  Incident incident = create_incident(
+      CreateRequest{"Sample incident", "desc", "REF", "https://x.example/1", severity, 1, 2,
+                    parse_date(start)},
+      id, *parse_date("2026-11-27T10:00"));
+  incident.status = status;
+  return incident;
+}
+
+FlatHash flat(const Incident& incident) { return encode_fields(incident); }
+
+TEST(IncidentCodec, AnIncidentRoundTripsThroughItsHashAndEvents) {
+  Incident incident = sample(5, "2026-11-27T09:00", Status::stable, Severity::low);
+  incident.stable_date = *parse_date("2026-11-27T09:30");
+  incident.investigation_date = *parse_date("2026-11-27T09:10");
+  std::vector<std::string> events;
+  for (const auto& event : incident.events) events.push_back(encode_event(event));
+  auto decoded = decode_incident(flat(incident), events);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(*decoded, incident);
+}
+
+TEST(IncidentCodec, NullFieldsAreLeftOutOfTheHash) {
+  Incident incident = sample(5, "2026-11-27T09:00", Status::active, Severity::low);
+  incident.description.reset();
+  for (const auto& [field, value] : flat(incident)) {
+    EXPECT_NE(field, "description");
+    EXPECT_NE(field, "resolve_date");
+  }
+}
+
+TEST(IncidentCodec, ACorruptHashIsRejectedNotGuessed) {
+  FlatHash broken = flat(sample(5, "2026-11-27T09:00", Status::active, Severity::low));
+  for (auto& [field, value] : broken)
+    if (field == "status") value = "exploded";
+  EXPECT_FALSE(decode_incident(broken, {}));
+  EXPECT_FALSE(decode_event("{\"type\":\"comment\"}"));
+}
+
+TEST(IncidentCodec, SortMembersOrderByDateDescThenStatusThenSeverityThenIdDesc) {
+  std::vector<Incident> expected_order = {
+      sample(1, "2026-11-28T00:00", Status::resolved, Severity::minor),
+      sample(9, "2026-11-27T12:00", Status::active, Severity::critical),
+      sample(8, "2026-11-27T12:00", Status::active, Severity::critical),
+      sample(2, "2026-11-27T12:00", Status::active, Severity::high),
+      sample(7, "2026-11-27T12:00", Status::investigating, Severity::critical),
+      sample(3, "2026-01-01T00:00", Status::active, Severity::critical),
+  };
+  std::vector<std::string> members;
+  for (const auto& incident : expected_order) members.push_back(sort_member(incident));
+  EXPECT_TRUE(std::is_sorted(members.begin(), members.end()));
+  for (std::size_t i = 0; i < members.size(); ++i)
+    EXPECT_EQ(id_of_member(members[i]), expected_order[i].id);
+}
+
+TEST(IncidentCodec, LargeIdsKeepTheirOrder) {
+  auto big = sample(9'000'000'000'000LL, "2026-11-27T12:00", Status::active, Severity::low);
+  auto small = sample(10, "2026-11-27T12:00", Status::active, Severity::low);
+  EXPECT_LT(sort_member(big), sort_member(small));
+  EXPECT_EQ(id_of_member(sort_member(big)), big.id);
+}
+
+}  // namespace
+}  // namespace incident

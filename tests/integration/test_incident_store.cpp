@@ -1,0 +1,179 @@
+// The incident store against a real redis-server: every write lands whole
+// (data, event and index entries together) or not at all, and a write based
+// on a version that changed underneath it is refused, never silently applied.
+#include "storage/incident_codec.hpp"
+#include "store_fixture.hpp"
+
+namespace incident::testing {
+namespace {
+
+class IncidentStoreTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    create_scope_and_service();
+  }
+
+  UpdateRequest update_of(const Incident& current) {
+    UpdateRequest request;
+    request.name = current.name;
+    request.severity = current.severity;
+    request.status = current.status;
+    request.scope = current.scope;
+    request.service = current.service;
+    return request;
+  }
+
+  Change change(const Incident& current, UpdateRequest request) {
+    auto result = apply_update(current, request, parse_date_or_die("2026-11-27T11:00"));
+    EXPECT_TRUE(result.ok());
+    return *result;
+  }
+};
+
+TEST_F(IncidentStoreTest, CreateWritesDataEventAndEveryIndexTogether) {
+  Incident created = create("Database outage", Severity::critical, "INC-1");
+  auto loaded = load(created.id);
+  ASSERT_TRUE(loaded);
+  EXPECT_EQ(*loaded, created);
+  EXPECT_EQ(redis({"LLEN", keys_.events(created.id)}).integer, 1);
+  for (const auto& key : index_keys(keys_, created)) EXPECT_TRUE(in_index(key, created)) << key;
+  EXPECT_TRUE(in_index(keys_.index_all(), created));
+}
+
+TEST_F(IncidentStoreTest, CreateWithUnknownScopeWritesNothing) {
+  Incident incident = create_incident(
+      CreateRequest{"Orphan incident", {}, {}, {}, Severity::low, 42, 1, {}}, 7,
+      parse_date_or_die("2026-11-27T10:00"));
+  auto result = commit(CommitRequest{"incident.created", std::nullopt, incident,
+                                     incident.events.front(), {}, std::nullopt});
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().reasons.count("scope"), 1u);
+  EXPECT_EQ(redis({"EXISTS", keys_.incident(7)}).integer, 0);
+  EXPECT_EQ(redis({"EXISTS", keys_.events(7)}).integer, 0);
+  EXPECT_EQ(redis({"ZCARD", keys_.index_all()}).integer, 0);
+  EXPECT_EQ(redis({"ZCARD", keys_.index_severity(Severity::low)}).integer, 0);
+}
+
+TEST_F(IncidentStoreTest, UpdateMovesIndexEntriesAndAppendsItsEvent) {
+  Incident created = create("Network flapping", Severity::high, "OLD-REF");
+  UpdateRequest request = update_of(created);
+  request.status = Status::resolved;
+  request.severity = Severity::minor;
+  request.external_reference = FieldUpdate<std::string>::set("NEW-REF");
+  Change updated = change(created, request);
+  auto result = commit(CommitRequest{"incident.updated", created, updated.next,
+                                     updated.next.events.front(), updated.changes, std::nullopt});
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(result->status, CommitOutcome::Status::committed);
+  EXPECT_EQ(*load(created.id), updated.next);
+  for (const auto& key : index_keys(keys_, updated.next)) EXPECT_TRUE(in_index(key, updated.next));
+  for (const auto& key : index_keys(keys_, created)) EXPECT_FALSE(in_index(key, created));
+  EXPECT_EQ(redis({"ZCARD", keys_.index_status(Status::active)}).integer, 0);
+  EXPECT_EQ(redis({"ZCARD", keys_.index_external_reference("OLD-REF")}).integer, 0);
+  EXPECT_EQ(redis({"LLEN", keys_.events(created.id)}).integer, 2);
+}
+
+TEST_F(IncidentStoreTest, AWriteBasedOnAStaleVersionIsRefusedAndChangesNothing) {
+  Incident created = create("Cache stampede");
+  // Another process updates the incident first: the stored version moves on.
+  UpdateRequest theirs = update_of(created);
+  theirs.name = "Cache stampede (theirs)";
+  Change their_change = change(created, theirs);
+  ASSERT_EQ(commit(CommitRequest{"incident.updated", created, their_change.next,
+                                 their_change.next.events.front(), {}, std::nullopt})
+                ->status,
+            CommitOutcome::Status::committed);
+  // Our write still believes version 1 is current.
+  UpdateRequest ours = update_of(created);
+  ours.severity = Severity::critical;
+  Change our_change = change(created, ours);
+  auto result = commit(CommitRequest{"incident.updated", created, our_change.next,
+                                     our_change.next.events.front(), {}, std::nullopt});
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->status, CommitOutcome::Status::conflict);
+  EXPECT_EQ(*load(created.id), their_change.next);
+  EXPECT_FALSE(in_index(keys_.index_severity(Severity::critical), our_change.next));
+}
+
+TEST_F(IncidentStoreTest, AVersionBumpedDirectlyInRedisIsDetected) {
+  Incident created = create("Disk full");
+  redis({"HINCRBY", keys_.incident(created.id), "version", "1"});
+  Incident next = add_comment(created, CommentRequest{"still there", false},
+                              parse_date_or_die("2026-11-27T10:30"));
+  auto result = commit(CommitRequest{"incident.commented", created, next, next.events.front(),
+                                     {}, std::nullopt});
+  EXPECT_EQ(result->status, CommitOutcome::Status::conflict);
+  EXPECT_EQ(redis({"LLEN", keys_.events(created.id)}).integer, 1);
+}
+
+TEST_F(IncidentStoreTest, DeleteRemovesDataEventsAndIndexEntries) {
+  Incident created = create("Certificate expired", Severity::moderate, "CERT-9");
+  auto result = commit(CommitRequest{"incident.deleted", created, std::nullopt, std::nullopt, {},
+                                     std::nullopt});
+  ASSERT_EQ(result->status, CommitOutcome::Status::committed);
+  EXPECT_FALSE(load(created.id));
+  EXPECT_EQ(redis({"EXISTS", keys_.events(created.id)}).integer, 0);
+  EXPECT_EQ(redis({"ZCARD", keys_.index_all()}).integer, 0);
+  for (const auto& key : index_keys(keys_, created)) EXPECT_EQ(redis({"ZCARD", key}).integer, 0);
+}
+
+TEST_F(IncidentStoreTest, AnIdempotencyKeyCreatesOnceAndPointsRetriesAtTheFirstIncident) {
+  auto first_id = await_result<IdResult>([&](auto done) { incidents_->next_id(done); });
+  CreateRequest request{"Alert storm", {}, {}, {}, Severity::high, 1, 1, {}};
+  Incident first = create_incident(request, *first_id, parse_date_or_die("2026-11-27T10:00"));
+  CommitRequest commit_first{"incident.created", std::nullopt, first, first.events.front(), {},
+                             std::string("client:key-1")};
+  ASSERT_EQ(commit(commit_first)->status, CommitOutcome::Status::committed);
+  Incident retry = first;
+  retry.id = *first_id + 1;
+  CommitRequest commit_retry = commit_first;
+  commit_retry.after = retry;
+  auto result = commit(commit_retry);
+  ASSERT_EQ(result->status, CommitOutcome::Status::duplicate);
+  EXPECT_EQ(result->existing_id, first.id);
+  EXPECT_FALSE(load(retry.id));
+  EXPECT_GT(redis({"TTL", keys_.idempotency("client:key-1")}).integer, 86000);
+}
+
+TEST_F(IncidentStoreTest, PagesFollowTheListOrder) {
+  Incident a = create("First incident", Severity::low);
+  Incident b = create("Second incident", Severity::critical);
+  Incident c = create("Third incident", Severity::low);
+  auto page = await_result<Result<IncidentPage>>(
+      [&](auto done) { incidents_->list(PageRequest{1, 2}, done); });
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 3);
+  ASSERT_EQ(page->items.size(), 2u);
+  // Same start date and status: critical first, then by id descending.
+  EXPECT_EQ(page->items[0].id, b.id);
+  EXPECT_EQ(page->items[1].id, c.id);
+  auto second = await_result<Result<IncidentPage>>(
+      [&](auto done) { incidents_->list(PageRequest{2, 2}, done); });
+  ASSERT_EQ(second->items.size(), 1u);
+  EXPECT_EQ(second->items[0].id, a.id);
+  auto count_only = await_result<Result<IncidentPage>>(
+      [&](auto done) { incidents_->list(PageRequest{1, 0}, done); });
+  EXPECT_EQ(count_only->total, 3);
+  EXPECT_TRUE(count_only->items.empty());
+}
+
+TEST_F(IncidentStoreTest, AnUnreachableRedisIsReportedAsUnavailable) {
+  RedisEndpoint nowhere;
+  nowhere.host = "127.0.0.1";
+  nowhere.port = 1;
+  RedisPipeline pipeline(nowhere, std::chrono::milliseconds(200));
+  IncidentStore store(pipeline, keys_);
+  auto loaded = await_result<LoadResult>([&](auto done) { store.load(1, done); });
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().kind, ErrorKind::unavailable);
+}
+
+TEST_F(IncidentStoreTest, ScriptsAreReloadedAfterRedisForgetsThem) {
+  Incident created = create("Before flush");
+  redis({"SCRIPT", "FLUSH"});
+  EXPECT_TRUE(load(created.id));
+}
+
+}  // namespace
+}  // namespace incident::testing

@@ -1,0 +1,112 @@
+// RedisServer: fork/exec of redis-server with persistence off, readiness by PING.
+#include "redis_server.hpp"
+
+#include <hiredis/hiredis.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <thread>
+
+namespace incident::testing {
+namespace {
+
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+RedisValue convert(const redisReply* reply) {
+  RedisValue value;
+  if (!reply) return RedisValue::failure("no reply");
+  switch (reply->type) {
+    case REDIS_REPLY_INTEGER:
+      value.type = RedisValue::Type::integer;
+      value.integer = reply->integer;
+      break;
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+    case REDIS_REPLY_ERROR:
+      value.type = reply->type == REDIS_REPLY_ERROR    ? RedisValue::Type::error
+                   : reply->type == REDIS_REPLY_STATUS ? RedisValue::Type::status
+                                                       : RedisValue::Type::string;
+      value.str.assign(reply->str, reply->len);
+      break;
+    case REDIS_REPLY_ARRAY:
+      value.type = RedisValue::Type::array;
+      for (std::size_t i = 0; i < reply->elements; ++i)
+        value.elements.push_back(convert(reply->element[i]));
+      break;
+    default:
+      break;
+  }
+  return value;
+}
+
+}  // namespace
+
+RedisServer::RedisServer() {
+  char pattern[] = "/tmp/incident-redis-XXXXXX";
+  dir_ = ::mkdtemp(pattern);
+  endpoint_.host = "127.0.0.1";
+  endpoint_.port = free_port();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    std::string port = std::to_string(endpoint_.port);
+    ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
+             "--dir", dir_.c_str(), "--save", "", "--appendonly", "no", "--logfile",
+             (dir_ + "/redis.log").c_str(), static_cast<char*>(nullptr));
+    std::_Exit(127);
+  }
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    if (command({"PING"}).type == RedisValue::Type::status) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  throw std::runtime_error("redis-server did not start on port " + std::to_string(endpoint_.port));
+}
+
+RedisServer::~RedisServer() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+RedisValue RedisServer::command(const std::vector<std::string>& argv) const {
+  redisContext* context = redisConnect(endpoint_.host.c_str(), endpoint_.port);
+  if (!context || context->err) {
+    if (context) redisFree(context);
+    return RedisValue::failure("cannot connect");
+  }
+  std::vector<const char*> pointers;
+  std::vector<size_t> lengths;
+  for (const auto& arg : argv) {
+    pointers.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(context, static_cast<int>(argv.size()), pointers.data(), lengths.data()));
+  RedisValue value = convert(reply);
+  if (reply) freeReplyObject(reply);
+  redisFree(context);
+  return value;
+}
+
+}  // namespace incident::testing
