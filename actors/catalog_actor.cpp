@@ -5,15 +5,20 @@
 #include "actors/messages.hpp"
 
 namespace incident {
+namespace {
+
+caf::behavior catalog_behavior(caf::event_based_actor* self, caf::actor storage) {
+  return {
+      [=](catalog_atom, const CatalogCommand& command) {
+        self->send(storage, catalog_atom::value, command);
+      },
+  };
+}
+
+}  // namespace
 
 caf::actor spawn_catalog(caf::actor_system& system, caf::actor storage) {
-  return system.spawn([storage](caf::event_based_actor* self) -> caf::behavior {
-    return {
-        [=](catalog_atom, const CatalogCommand& command) {
-          self->send(storage, catalog_atom::value, command);
-        },
-    };
-  });
+  return system.spawn(catalog_behavior, std::move(storage));
 }
 
 }  // namespace incident

@@ -20,7 +20,6 @@ using NotifierActor = caf::stateful_actor<NotifierState>;
 caf::behavior notifier_behavior(NotifierActor* self, RedisEndpoint endpoint) {
   self->state.pipeline =
       std::make_unique<RedisPipeline>(std::move(endpoint), std::chrono::milliseconds(1000));
-  self->attach_functor([self] { self->state.pipeline->stop(); });
   return {
       [=](publish_atom, const ChangeNotice& notice) {
         for (const auto& channel : notice.channels)

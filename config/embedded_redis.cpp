@@ -4,6 +4,7 @@
 // only us, and dies with us (PR_SET_PDEATHSIG) if we are killed.
 #include "config/embedded_redis.hpp"
 
+#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -63,8 +64,18 @@ std::vector<std::string> server_arguments(const Settings& settings, const std::s
 pid_t spawn(const std::vector<std::string>& args) {
   pid_t pid = ::fork();
   if (pid != 0) return pid;
+  // The server blocks SIGTERM/SIGINT for its own sigwait; the mask survives
+  // exec, so unblock them or redis-server could never be told to stop.
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::setpgid(0, 0);
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+  int null_fd = ::open("/dev/null", O_RDWR);
+  if (null_fd >= 0) {
+    ::dup2(null_fd, STDIN_FILENO);
+    ::dup2(null_fd, STDOUT_FILENO);
+  }
   std::vector<char*> argv;
   for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);

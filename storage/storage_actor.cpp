@@ -15,6 +15,11 @@ namespace incident {
 namespace {
 
 struct StorageState {
+  // Stop the pipeline (running its last callbacks) while the stores it calls
+  // back into still exist.
+  ~StorageState() {
+    if (pipeline) pipeline->stop();
+  }
   std::unique_ptr<RedisPipeline> pipeline;
   std::unique_ptr<IncidentStore> incidents;
   std::unique_ptr<CatalogStore> catalog;
@@ -67,7 +72,6 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf
   state.catalog = std::make_unique<CatalogStore>(*state.pipeline, Keys(settings.key_prefix));
   state.notifier = std::move(notifier);
   state.settings = std::move(settings);
-  self->attach_functor([self] { self->state.pipeline->stop(); });
   auto post = in_actor(self);
   return {
       [=](deliver_atom, const std::function<void()>& work) { work(); },

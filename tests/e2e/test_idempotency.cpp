@@ -14,7 +14,7 @@ class IdempotencyTest : public E2eTest {
   /// A fresh scope so its incidents_count counts exactly this test's incidents.
   void SetUp() override {
     E2eTest::SetUp();
-    scope_ = create_catalog(api(), admin_token(), "scope").value("id", 0LL);
+    scope_ = id_of(create_catalog(api(), admin_token(), "scope"));
     ASSERT_GT(scope_, 0);
   }
 

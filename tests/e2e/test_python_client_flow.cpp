@@ -122,7 +122,8 @@ TEST_F(PythonClientTest, ListingPagesThroughXTotalPagesAndFindsEveryIncident) {
         client().get("/api/incident", {{"page", std::to_string(page)}, {"per_page", "5"}}).response;
     ASSERT_EQ(response.status, 200) << response.describe();
     pages = std::stoll(response.header_or_empty("x-total-pages"));
-    for (const auto& item : response.json()["items"]) items.push_back(item);
+    json body = response.json();
+    for (const auto& item : body["items"]) items.push_back(item);
   }
   long long total = std::stoll(
       client().get("/api/incident", {{"per_page", "0"}}).response.header_or_empty("x-total"));
@@ -151,6 +152,30 @@ TEST_F(PythonClientTest, DeletingFollowsTheRedirectToTheListAndTheIncidentIsGone
   EXPECT_EQ(result.response.status, 200) << result.response.describe();
   EXPECT_TRUE(result.response.json()["items"].is_array());
   EXPECT_EQ(client().get(incident_path(id)).response.status, 404);
+}
+
+TEST_F(PythonClientTest, AWholeClientSessionReadsLikeTheScriptThatDrivesIt) {
+  PythonRequests requests = client();
+  // create -> land on the incident (302 followed with a GET)
+  json incident = create_like_the_client();
+  long long id = incident["id"];
+  // read it again, then post it all back with a new status and severity
+  json read = requests.get(incident_path(id)).response.json();
+  read["status"] = "stable";
+  read["severity"] = "critical";
+  json updated = requests.post(incident_path(id) + "/update", read).response.json();
+  EXPECT_EQ(updated["status"], "stable");
+  EXPECT_EQ(updated["severity"], "critical");
+  EXPECT_TRUE(updated["stable_date"].is_string());
+  // comment, then count and delete
+  json commented =
+      requests.post(incident_path(id) + "/comment", {{"comment", "stable now"}}).response.json();
+  EXPECT_EQ(commented["version"], 3);
+  Response count = requests.get("/api/incident", {{"per_page", "0"}}).response;
+  long long before = std::stoll(count.header_or_empty("x-total"));
+  EXPECT_EQ(requests.post(incident_path(id) + "/delete", json::object()).response.status, 200);
+  count = requests.get("/api/incident", {{"per_page", "0"}}).response;
+  EXPECT_EQ(std::stoll(count.header_or_empty("x-total")), before - 1);
 }
 
 }  // namespace

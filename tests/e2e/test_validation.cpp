@@ -119,7 +119,7 @@ TEST_F(ValidationTest, EveryBadFieldIsNamedAtOnce) {
 }
 
 TEST_F(ValidationTest, ARejectedCreateCreatesNothing) {
-  long long scope = create_catalog(api(), admin_token(), "scope").value("id", 0LL);
+  long long scope = id_of(create_catalog(api(), admin_token(), "scope"));
   Fields fields = merged(incident_fields(scope, service_id()), {{"severity", "urgent"}});
   ASSERT_EQ(api().post_form("/api/incident/create", fields, admin_token()).status, 400);
   json entry = api().get("/api/scope/" + std::to_string(scope)).json();

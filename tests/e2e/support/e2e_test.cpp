@@ -40,8 +40,8 @@ struct SharedWorld {
     }
     ApiClient api(server.client());
     admin_token = issue_token(api, TokenRequest(secret));
-    scope = create_catalog(api, admin_token, "scope").value("id", 0LL);
-    service = create_catalog(api, admin_token, "service").value("id", 0LL);
+    scope = id_of(create_catalog(api, admin_token, "scope"));
+    service = id_of(create_catalog(api, admin_token, "service"));
   }
 };
 

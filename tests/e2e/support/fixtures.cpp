@@ -80,6 +80,12 @@ Fields update_fields(const json& incident, const Fields& overrides) {
 
 std::string incident_path(long long id) { return "/api/incident/" + std::to_string(id); }
 
+long long id_of(const json& resource) {
+  return resource.is_object() && resource["id"].is_number_integer()
+             ? resource["id"].get<long long>()
+             : 0;
+}
+
 long long id_from_location(const std::string& location) {
   auto slash = location.rfind('/');
   if (slash == std::string::npos || slash + 1 >= location.size()) return -1;

@@ -41,6 +41,9 @@ Fields update_fields(const nlohmann::json& incident, const Fields& overrides = {
 
 std::string incident_path(long long id);
 
+/// The "id" of a created resource, or 0 when creation failed.
+long long id_of(const nlohmann::json& resource);
+
 /// The id at the end of a Location URL (".../api/incident/42" -> 42), or -1.
 long long id_from_location(const std::string& location);
 

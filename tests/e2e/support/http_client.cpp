@@ -11,8 +11,6 @@ namespace e2e {
 
 namespace {
 
-constexpr int kTimeoutSeconds = 30;
-
 bool has_header(const Headers& headers, const std::string& name) {
   for (const auto& entry : headers) {
     if (same_header_name(entry.first, name)) return true;
@@ -24,9 +22,9 @@ bool method_has_body(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "PATCH";
 }
 
-Response exchange(const std::string& host, int port, const std::string& bytes, bool head,
-                  bool half_close) {
-  int fd = connect_to(host, port, kTimeoutSeconds);
+Response exchange(const std::string& host, int port, int timeout_seconds, const std::string& bytes,
+                  bool head, bool half_close) {
+  int fd = connect_to(host, port, timeout_seconds);
   if (fd < 0) return Response{};
   write_all(fd, bytes);  // an early answer (413, 431) is still read below
   if (half_close) ::shutdown(fd, SHUT_WR);
@@ -47,11 +45,11 @@ Response HttpClient::request(const std::string& method, const std::string& targe
     out += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   out += "\r\n";
   out += body;
-  return exchange(host_, port_, out, method == "HEAD", false);
+  return exchange(host_, port_, timeout_seconds_, out, method == "HEAD", false);
 }
 
 Response HttpClient::raw(const std::string& bytes, bool half_close) const {
-  return exchange(host_, port_, bytes, false, half_close);
+  return exchange(host_, port_, timeout_seconds_, bytes, false, half_close);
 }
 
 }  // namespace e2e

@@ -22,6 +22,13 @@ class HttpClient {
   /// sending side after the bytes, so the server sees the end of the stream.
   Response raw(const std::string& bytes, bool half_close = false) const;
 
+  /// The same client with another read/write timeout (30 s by default).
+  HttpClient with_timeout(int seconds) const {
+    HttpClient copy = *this;
+    copy.timeout_seconds_ = seconds;
+    return copy;
+  }
+
   /// "host:port", the default Host header.
   std::string authority() const { return host_ + ":" + std::to_string(port_); }
   int port() const { return port_; }
@@ -29,6 +36,7 @@ class HttpClient {
  private:
   std::string host_;
   int port_;
+  int timeout_seconds_ = 30;
 };
 
 }  // namespace e2e

@@ -20,6 +20,8 @@
 #include <sstream>
 #include <thread>
 
+#include "proc_info.hpp"
+
 extern char** environ;
 
 namespace e2e {
@@ -142,7 +144,8 @@ bool ServerProcess::wait_until_healthy() {
       failure_ = "server exited during startup with code " + std::to_string(exit_code_);
       return false;
     }
-    if (client().request("GET", "/health").status == 200) return true;
+    // A short timeout: a server that accepts but never answers must not eat the budget.
+    if (client().with_timeout(2).request("GET", "/health").status == 200) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   failure_ = "GET /health did not answer 200 within " +
@@ -163,8 +166,11 @@ int ServerProcess::stop() {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  // A server stuck in shutdown would orphan its redis-server: take it down too.
+  std::vector<pid_t> children = children_of(pid_);
   ::kill(pid_, SIGKILL);
   ::waitpid(pid_, nullptr, 0);
+  for (pid_t child : children) ::kill(child, SIGKILL);
   pid_ = -1;
   exit_code_ = -1;
   return -1;

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds everything once with AddressSanitizer and
+# UBSan, and runs the whole suite (unit, integration, e2e) with CTest. Tests
+# start their own redis-server and incident-api on private loopback ports.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BUILD="${INCIDENT_TEST_BUILD:-$ROOT/build/test}"
+
+"$ROOT/scripts/install-deps.sh"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINCIDENT_SANITIZE=ON >/dev/null
+cmake --build "$BUILD" -j"$(nproc)"
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:suppressions=$ROOT/tests/asan.supp"
+export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+cd "$BUILD"
+ctest --output-on-failure -j"$(nproc)" --timeout 600 "$@"

@@ -1,0 +1,18 @@
+// What /proc says about processes: children of a process and whether one is
+// still alive, so tests can check (and clean up) the Redis the server starts.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace e2e {
+
+/// Direct children of parent whose command name contains name_part ("" for all).
+std::vector<pid_t> children_of(pid_t parent, const std::string& name_part = "");
+
+/// True while pid is a live (not zombie) process whose name contains name_part.
+bool alive_as(pid_t pid, const std::string& name_part);
+
+}  // namespace e2e
