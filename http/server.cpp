@@ -41,6 +41,21 @@ ApiRequest copy_request(const Http::Request& request) {
   return out;
 }
 
+constexpr std::size_t kMaxHeaders = 100;
+constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
+constexpr std::size_t kMaxAllHeaderBytes = 64 * 1024;
+
+/// 431 when a header is over 8 KiB, all of them over 64 KiB, or more than 100.
+bool headers_too_large(const ApiRequest& request, std::size_t count) {
+  std::size_t total = 0;
+  for (const auto& [name, value] : request.headers) {
+    std::size_t size = name.size() + value.size();
+    if (size > kMaxHeaderBytes) return true;
+    total += size;
+  }
+  return count > kMaxHeaders || total > kMaxAllHeaderBytes;
+}
+
 class ApiHandler : public Http::Handler {
  public:
   HTTP_PROTOTYPE(ApiHandler)
@@ -54,7 +69,13 @@ class ApiHandler : public Http::Handler {
     if (*draining_)
       return responder.send(error_response(Error{ErrorKind::unavailable, "Shutting down", {}}));
     try {
-      dispatch(*app_, copy_request(request), responder);
+      ApiRequest copied = copy_request(request);
+      std::size_t count = request.headers().list().size() + request.headers().rawList().size();
+      if (headers_too_large(copied, count))
+        return responder.send(json_response(
+            431, {{"message", "Request headers too large"},
+                  {"reasons", {{"headers", {"At most 100 headers of 8 KiB, 64 KiB in all."}}}}}));
+      dispatch(*app_, copied, responder);
     } catch (const std::exception& e) {
       log_error(std::string("unhandled exception in request: ") + e.what());
       responder.send(json_response(500, {{"message", "Internal error"}, {"reasons", {}}}));
