@@ -32,12 +32,14 @@ int fail(const Error& error) {
 bool secret_acceptable(const Settings& settings) {
   if (settings.secret_key != "changeit") return true;
   if (!settings.allow_default_secret) {
-    log_error("refusing the default secret 'changeit': set PM_SECRET_KEY (or --secret-key), "
-              "or --allow-default-secret for local development");
+    log_error(
+        "refusing the default secret 'changeit': set PM_SECRET_KEY (or --secret-key), "
+        "or --allow-default-secret for local development");
     return false;
   }
-  log_warning("!!! USING THE DEFAULT SECRET 'changeit': anyone can mint tokens. "
-              "Local development only. !!!");
+  log_warning(
+      "!!! USING THE DEFAULT SECRET 'changeit': anyone can mint tokens. "
+      "Local development only. !!!");
   return true;
 }
 
@@ -61,10 +63,9 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
                                    settings.external_url};
   auto notifier = spawn_notifier(system, endpoint);
   auto storage = spawn_storage(system, storage_settings, notifier);
-  auto app = std::make_shared<App>(App{settings,
-                                       TokenService(settings.secret_key, settings.jwt_issuer),
-                                       spawn_registry(system, storage),
-                                       spawn_catalog(system, storage), storage});
+  auto app = std::make_shared<App>(
+      App{settings, TokenService(settings.secret_key, settings.jwt_issuer),
+          spawn_registry(system, storage), spawn_catalog(system, storage), storage});
   HttpServer server(app);
   try {
     server.start();
@@ -76,8 +77,7 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   log_info("listening on http://" + settings.bind + ":" + std::to_string(settings.port));
   int received = 0;
   sigwait(&signals, &received);
-  log_info(std::string("received ") + (received == SIGTERM ? "SIGTERM" : "SIGINT") +
-           ", stopping");
+  log_info(std::string("received ") + (received == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
   server.drain(std::chrono::seconds(3));
   for (const auto& actor : {app->registry, app->catalog, storage, notifier})
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
@@ -92,7 +92,8 @@ int main(int argc, char** argv) {
   auto invocation = parse_invocation({argv + 1, argv + argc}, process_environment());
   if (!invocation) return fail(invocation.error());
   if (invocation->show_help) return std::cout << help_text(), 0;
-  if (invocation->show_version) return std::cout << "incident-api " << INCIDENT_API_VERSION << "\n", 0;
+  if (invocation->show_version)
+    return std::cout << "incident-api " << INCIDENT_API_VERSION << "\n", 0;
   const Settings& settings = invocation->settings;
   if (!secret_acceptable(settings)) return 2;
   sigset_t signals = block_stop_signals();
@@ -100,8 +101,9 @@ int main(int argc, char** argv) {
   RedisEndpoint endpoint;
   if (!settings.redis_uri.empty()) {
     auto parsed = parse_redis_uri(settings.redis_uri);
-    if (!parsed) return fail(field_error(ErrorKind::invalid, "Invalid configuration",
-                                         "PM_REDIS_URI", "expected redis://host:port/db or unix:///path"));
+    if (!parsed)
+      return fail(field_error(ErrorKind::invalid, "Invalid configuration", "PM_REDIS_URI",
+                              "expected redis://host:port/db or unix:///path"));
     endpoint = *parsed;
   } else {
     auto started = EmbeddedRedis::start(settings);

@@ -85,7 +85,7 @@ void run_update(IncidentActor* self, const UpdateCommand& command, int attempts,
     auto change = apply_update(current, command.request, now_minute());
     if (!change) return command.reply(change.error());
     if (!change->changed()) return command.reply(current);
-    CommitRequest request{"incident.updated", current, change->next,
+    CommitRequest request{"incident.updated",          current,         change->next,
                           change->next.events.front(), change->changes, std::nullopt};
     commit(self, request, change->next, command.reply, [=] {
       if (attempts <= 0) return command.reply(conflict_error());
@@ -97,7 +97,7 @@ void run_update(IncidentActor* self, const UpdateCommand& command, int attempts,
 void run_comment(IncidentActor* self, const CommentCommand& command, int attempts, bool refresh) {
   with_incident(self, refresh, command.reply, [=](const Incident& current) {
     Incident next = add_comment(current, command.request, now_minute());
-    CommitRequest request{"incident.commented", current, next, next.events.front(),
+    CommitRequest request{"incident.commented",     current,     next, next.events.front(),
                           nlohmann::json::object(), std::nullopt};
     commit(self, request, next, command.reply, [=] {
       if (attempts <= 0) return command.reply(conflict_error());
@@ -110,7 +110,7 @@ void run_delete(IncidentActor* self, const DeleteCommand& command, int attempts,
   with_incident(self, refresh, command.reply, [=](const Incident& current) {
     if (precondition_fails(command.if_match, current))
       return command.reply(precondition_failed(current));
-    CommitRequest request{"incident.deleted", current, std::nullopt, std::nullopt,
+    CommitRequest request{"incident.deleted",       current,     std::nullopt, std::nullopt,
                           nlohmann::json::object(), std::nullopt};
     commit(self, request, mark_deleted(current), command.reply, [=] {
       if (attempts <= 0) return command.reply(conflict_error());
@@ -129,10 +129,11 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) 
       },
       [=](update_atom, const UpdateCommand& command) {
         Reply<Incident> reply = [inner = command.reply](Result<Incident> result) {
-          inner(result ? std::move(result) : with_message(result.error(), "Incident update failed"));
+          inner(result ? std::move(result)
+                       : with_message(result.error(), "Incident update failed"));
         };
-        run_update(self, UpdateCommand{command.request, command.if_match, reply},
-                   kConflictRetries, false);
+        run_update(self, UpdateCommand{command.request, command.if_match, reply}, kConflictRetries,
+                   false);
       },
       [=](comment_atom, const CommentCommand& command) {
         run_comment(self, command, kConflictRetries, false);

@@ -2,14 +2,13 @@
 // callbacks through which actors answer the HTTP layer without knowing it.
 #pragma once
 
+#include <caf/all.hpp>
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <caf/all.hpp>
-#include <nlohmann/json.hpp>
 
 #include "domain/incident.hpp"
 #include "domain/pagination.hpp"

@@ -23,12 +23,11 @@ caf::behavior notifier_behavior(NotifierActor* self, RedisEndpoint endpoint) {
   return {
       [=](publish_atom, const ChangeNotice& notice) {
         for (const auto& channel : notice.channels)
-          self->state.pipeline->submit({"PUBLISH", channel, notice.payload},
-                                       [channel](const RedisValue& reply) {
-                                         if (reply.is_error())
-                                           log_warning("publish on " + channel +
-                                                       " failed: " + reply.str);
-                                       });
+          self->state.pipeline->submit(
+              {"PUBLISH", channel, notice.payload}, [channel](const RedisValue& reply) {
+                if (reply.is_error())
+                  log_warning("publish on " + channel + " failed: " + reply.str);
+              });
       },
   };
 }

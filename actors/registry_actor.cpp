@@ -51,8 +51,9 @@ Reply<Incident> with_create_message(Reply<Incident> reply) {
 }
 
 void commit_new(RegistryActor* self, const Incident& created, const CreateCommand& command) {
-  CommitRequest request{"incident.created", std::nullopt, created, created.events.front(),
-                        created_changes(created), command.idempotency_key};
+  CommitRequest request{
+      "incident.created",       std::nullopt,           created, created.events.front(),
+      created_changes(created), command.idempotency_key};
   self->request(self->state.storage, kStorageTimeout, commit_atom::value, request)
       .then(
           [=](const CommitResult& result) {

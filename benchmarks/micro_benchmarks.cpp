@@ -27,8 +27,14 @@ const std::string kJson =
         "external_link": "https://tracker.example.org/INC0000123"})";
 
 Incident incident_with_events(int events) {
-  CreateRequest request{"Database outage", "Primary database unreachable", "INC0000123",
-                        "https://tracker.example.org/INC0000123", Severity::high, 1, 2, {}};
+  CreateRequest request{"Database outage",
+                        "Primary database unreachable",
+                        "INC0000123",
+                        "https://tracker.example.org/INC0000123",
+                        Severity::high,
+                        1,
+                        2,
+                        {}};
   Incident incident = create_incident(request, 7, *parse_date("2026-11-27T10:00"));
   for (int i = 1; i < events; ++i)
     incident = add_comment(incident, {"Failover step " + std::to_string(i), i % 3 == 0},

@@ -28,8 +28,8 @@ namespace {
 constexpr std::size_t kMaxSocketPath = 100;
 
 Error launch_error(const std::string& why) {
-  return field_error(ErrorKind::unavailable, "Cannot start the embedded redis-server",
-                     "redis", why);
+  return field_error(ErrorKind::unavailable, "Cannot start the embedded redis-server", "redis",
+                     why);
 }
 
 int free_loopback_port() {
@@ -48,9 +48,21 @@ int free_loopback_port() {
 
 std::vector<std::string> server_arguments(const Settings& settings, const std::string& dir,
                                           const RedisEndpoint& endpoint) {
-  std::vector<std::string> args{settings.redis_server, "--dir", dir, "--appendonly", "yes",
-                                "--appendfsync", "everysec", "--save", "", "--daemonize", "no",
-                                "--logfile", dir + "/redis.log", "--protected-mode", "yes"};
+  std::vector<std::string> args{settings.redis_server,
+                                "--dir",
+                                dir,
+                                "--appendonly",
+                                "yes",
+                                "--appendfsync",
+                                "everysec",
+                                "--save",
+                                "",
+                                "--daemonize",
+                                "no",
+                                "--logfile",
+                                dir + "/redis.log",
+                                "--protected-mode",
+                                "yes"};
   if (endpoint.is_unix()) {
     for (std::string a : {"--port", "0", "--unixsocket"}) args.push_back(a);
     args.push_back(endpoint.socket_path);

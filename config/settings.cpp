@@ -124,7 +124,8 @@ Result<Invocation> parse_invocation(const std::vector<std::string>& args,
     if (eq != std::string::npos) value = arg.substr(eq + 1), arg = arg.substr(0, eq);
     const Option* option = find_flag(arg);
     if (!option) return bad_option(arg, "unknown option (see --help)");
-    if (eq == std::string::npos && option->is_switch) value = "1";
+    if (eq == std::string::npos && option->is_switch)
+      value = "1";
     else if (eq == std::string::npos) {
       if (++i >= args.size()) return bad_option(arg, "missing value");
       value = args[i];

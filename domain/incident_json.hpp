@@ -2,9 +2,8 @@
 // nlohmann::json objects keep keys sorted, as the reference does.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "domain/incident.hpp"
 #include "domain/requests.hpp"

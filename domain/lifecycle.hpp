@@ -24,8 +24,7 @@ Incident create_incident(const CreateRequest& request, Id id, Minute now);
 
 /// Applies an update (see lifecycle.cpp for the rules). An update that changes
 /// nothing returns the incident unchanged (same version, no event).
-Result<Change> apply_update(const Incident& current, const UpdateRequest& request,
-                            Minute now);
+Result<Change> apply_update(const Incident& current, const UpdateRequest& request, Minute now);
 
 /// Appends a comment event and bumps the version.
 Incident add_comment(const Incident& current, const CommentRequest& request, Minute now);

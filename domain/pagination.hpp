@@ -34,7 +34,7 @@ std::map<std::string, std::string> pagination_headers(const PageRequest& request
 /// RFC 8288 Link header: first, last, prev and next as they exist.
 /// base is the absolute URL of the list without the page parameters;
 /// other_query is the rest of the query string ("" or "a=b&c=d").
-std::string link_header(const PageRequest& request, std::int64_t total,
-                        const std::string& base, const std::string& other_query);
+std::string link_header(const PageRequest& request, std::int64_t total, const std::string& base,
+                        const std::string& other_query);
 
 }  // namespace incident

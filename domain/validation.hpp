@@ -34,10 +34,8 @@ inline constexpr std::size_t kCatalogNameMax = 255;
 Result<CreateRequest> validate_create(const FieldMap& fields);
 Result<UpdateRequest> validate_update(const FieldMap& fields);
 Result<CommentRequest> validate_comment(const FieldMap& fields);
-Result<CatalogCreateRequest> validate_catalog_create(const FieldMap& fields,
-                                                     std::string_view what);
-Result<CatalogUpdateRequest> validate_catalog_update(const FieldMap& fields,
-                                                     std::string_view what);
+Result<CatalogCreateRequest> validate_catalog_create(const FieldMap& fields, std::string_view what);
+Result<CatalogUpdateRequest> validate_catalog_update(const FieldMap& fields, std::string_view what);
 
 /// Parses a positive decimal id (1..2^53) with no sign, spaces or leading '+'.
 std::optional<Id> parse_id(std::string_view text);

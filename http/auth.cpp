@@ -42,10 +42,9 @@ std::string new_uuid() {
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   char text[37];
   std::snprintf(text, sizeof text,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14],
-                bytes[15]);
+                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", bytes[0],
+                bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8],
+                bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]);
   return text;
 }
 
@@ -95,8 +94,9 @@ Result<Principal> TokenService::verify(const std::string& token, std::int64_t no
   if (token.size() > kMaxTokenBytes || !is_valid_utf8(token))
     return invalid_token("Malformed token.");
   jwt_t* raw = nullptr;
-  int failed = jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
-                          static_cast<int>(secret_.size()));
+  int failed =
+      jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
+                 static_cast<int>(secret_.size()));
   std::unique_ptr<jwt_t, decltype(&jwt_free)> jwt(raw, &jwt_free);
   if (failed || !jwt || jwt_get_alg(jwt.get()) != JWT_ALG_HS256)
     return invalid_token("Invalid token signature.");
@@ -134,9 +134,10 @@ Result<std::string> TokenService::create(const FieldMap& fields, std::int64_t no
   if (auto it = fields.find("permission"); it != fields.end())
     for (const auto& value : it->second)
       if (!value.text.empty()) permissions.push_back(value.text);
-  nlohmann::json claims{{"iss", issuer_}, {"aud", *name},   {"sub", description ? *description : ""},
-                        {"nbf", nbf},     {"exp", exp},     {"iat", now},
-                        {"jti", new_uuid()}, {"version", 1}, {"permissions", permissions}};
+  nlohmann::json claims{
+      {"iss", issuer_},    {"aud", *name}, {"sub", description ? *description : ""},
+      {"nbf", nbf},        {"exp", exp},   {"iat", now},
+      {"jti", new_uuid()}, {"version", 1}, {"permissions", permissions}};
   for (const auto& [field, value] : claims.items())
     if (value.is_string() && !is_valid_utf8(value.get<std::string>()))
       return token_form_error(field == "aud" ? "name" : "description", "Invalid UTF-8.");
@@ -156,8 +157,7 @@ std::string TokenService::sign(const nlohmann::json& claims) const {
   return token;
 }
 
-std::optional<Error> require_permission(const Principal& principal,
-                                        const std::string& permission) {
+std::optional<Error> require_permission(const Principal& principal, const std::string& permission) {
   if (principal.anonymous)
     return field_error(ErrorKind::forbidden, "Authentication required", "token",
                        "This operation requires a token.");

@@ -3,12 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "domain/fields.hpp"
 #include "domain/result.hpp"
@@ -46,7 +45,6 @@ class TokenService {
 };
 
 /// 403 naming `token`: anonymous callers and tokens without `permission`.
-std::optional<Error> require_permission(const Principal& principal,
-                                        const std::string& permission);
+std::optional<Error> require_permission(const Principal& principal, const std::string& permission);
 
 }  // namespace incident

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-
 #include <nlohmann/json.hpp>
 
 namespace incident {
@@ -140,9 +139,9 @@ Result<FieldMap> parse_json_object(std::string_view body) {
   if (!json.is_object()) return bad_body("The JSON body must be an object.");
   FieldMap fields;
   for (auto& [name, value] : json.items()) {
-    bool scalar_list = value.is_array() &&
-                       std::all_of(value.begin(), value.end(),
-                                   [](const nlohmann::json& v) { return v.is_primitive(); });
+    bool scalar_list =
+        value.is_array() && std::all_of(value.begin(), value.end(),
+                                        [](const nlohmann::json& v) { return v.is_primitive(); });
     if (scalar_list) {
       for (const auto& element : value) add_json_value(fields, name, element);
       if (value.empty()) fields[name];
@@ -153,13 +152,11 @@ Result<FieldMap> parse_json_object(std::string_view body) {
   return fields;
 }
 
-Result<FieldMap> parse_body(const std::optional<std::string>& content_type,
-                            std::string_view body) {
+Result<FieldMap> parse_body(const std::optional<std::string>& content_type, std::string_view body) {
   std::string type = lowercase(content_type.value_or(""));
   type = type.substr(0, type.find(';'));
   type.erase(std::remove(type.begin(), type.end(), ' '), type.end());
-  if (type.empty() || type == "application/x-www-form-urlencoded")
-    return parse_urlencoded(body);
+  if (type.empty() || type == "application/x-www-form-urlencoded") return parse_urlencoded(body);
   if (type == "multipart/form-data")
     return parse_multipart(body, header_parameter(*content_type, "boundary"));
   if (type == "application/json") return parse_json_object(body);

@@ -26,7 +26,6 @@ Result<FieldMap> parse_json_object(std::string_view body);
 
 /// Picks the parser from the Content-Type (absent: form). Error naming "body"
 /// for an unsupported type or a malformed body.
-Result<FieldMap> parse_body(const std::optional<std::string>& content_type,
-                            std::string_view body);
+Result<FieldMap> parse_body(const std::optional<std::string>& content_type, std::string_view body);
 
 }  // namespace incident

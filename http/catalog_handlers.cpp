@@ -22,9 +22,8 @@ void send_catalog(const App& app, CatalogCommand command) {
   caf::anon_send(app.catalog, catalog_atom::value, std::move(command));
 }
 
-Reply<CatalogView> answer_one(const Responder& responder, const std::string& base,
-                              const Kind& kind, std::optional<bool> representation,
-                              int representation_status) {
+Reply<CatalogView> answer_one(const Responder& responder, const std::string& base, const Kind& kind,
+                              std::optional<bool> representation, int representation_status) {
   std::string kind_name = kind.name;
   return [=](Result<CatalogView> result) {
     if (!result) return responder.send(error_response(result.error()));
@@ -35,8 +34,7 @@ Reply<CatalogView> answer_one(const Responder& responder, const std::string& bas
   };
 }
 
-void list(const Kind& kind, const App& app, const ApiRequest& request,
-          const Responder& responder) {
+void list(const Kind& kind, const App& app, const ApiRequest& request, const Responder& responder) {
   if (!authenticate(app, request, responder)) return;
   auto page = parse_page_request(request.query);
   if (!page) return responder.send(error_response(page.error()));
@@ -68,38 +66,38 @@ void get(const Kind& kind, const App& app, const ApiRequest& request, const Rout
 void create(const Kind& kind, const App& app, const ApiRequest& request,
             const Responder& responder) {
   if (!authorize(app, request, responder, kind.permission)) return;
-  auto fields = read_body(request, responder);
-  if (!fields) return;
-  auto create = validate_catalog_create(*fields, kind.title);
-  if (!create) return responder.send(error_response(create.error()));
+  auto create = read_validated(request, responder, [&](const FieldMap& fields) {
+    return validate_catalog_create(fields, kind.title);
+  });
+  if (!create) return;
   CatalogCommand command;
   command.op = CatalogCommand::Op::create;
   command.kind = kind.name;
   command.create = *create;
-  command.reply_one = answer_one(responder, base_url(app, request), kind,
-                                 wants_representation(request), 201);
+  command.reply_one =
+      answer_one(responder, base_url(app, request), kind, wants_representation(request), 201);
   send_catalog(app, std::move(command));
 }
 
-void update(const Kind& kind, const App& app, const ApiRequest& request,
-            const RouteParams& params, const Responder& responder) {
+void update(const Kind& kind, const App& app, const ApiRequest& request, const RouteParams& params,
+            const Responder& responder) {
   if (!authorize(app, request, responder, kind.permission)) return;
-  auto fields = read_body(request, responder);
-  if (!fields) return;
-  auto update = validate_catalog_update(*fields, kind.title);
-  if (!update) return responder.send(error_response(update.error()));
+  auto update = read_validated(request, responder, [&](const FieldMap& fields) {
+    return validate_catalog_update(fields, kind.title);
+  });
+  if (!update) return;
   CatalogCommand command;
   command.op = CatalogCommand::Op::update;
   command.kind = kind.name;
   command.id = params.id;
   command.update = *update;
-  command.reply_one = answer_one(responder, base_url(app, request), kind,
-                                 wants_representation(request), 200);
+  command.reply_one =
+      answer_one(responder, base_url(app, request), kind, wants_representation(request), 200);
   send_catalog(app, std::move(command));
 }
 
-void remove(const Kind& kind, const App& app, const ApiRequest& request,
-            const RouteParams& params, const Responder& responder) {
+void remove(const Kind& kind, const App& app, const ApiRequest& request, const RouteParams& params,
+            const Responder& responder) {
   if (!authorize(app, request, responder, kind.permission)) return;
   std::string list_url = base_url(app, request) + "/api/" + kind.name;
   bool representation = wants_representation(request);
@@ -109,8 +107,8 @@ void remove(const Kind& kind, const App& app, const ApiRequest& request,
   command.id = params.id;
   command.reply_one = [=](Result<CatalogView> result) {
     if (!result) return responder.send(error_response(result.error()));
-    auto response = representation ? json_response(204, nullptr)
-                                   : json_response(302, {{"location", list_url}});
+    auto response =
+        representation ? json_response(204, nullptr) : json_response(302, {{"location", list_url}});
     response.headers.emplace_back("Location", list_url);
     responder.send(response);
   };
@@ -119,26 +117,25 @@ void remove(const Kind& kind, const App& app, const ApiRequest& request,
 
 }  // namespace
 
-#define INCIDENT_CATALOG_HANDLERS(suffix, kind)                                             \
-  void list_##suffix##s(const App& a, const ApiRequest& r, const RouteParams&,              \
-                     const Responder& w) {                                                  \
-    list(kind, a, r, w);                                                                    \
-  }                                                                                         \
-  void get_##suffix(const App& a, const ApiRequest& r, const RouteParams& p,                \
-                    const Responder& w) {                                                   \
-    get(kind, a, r, p, w);                                                                  \
-  }                                                                                         \
-  void create_##suffix(const App& a, const ApiRequest& r, const RouteParams&,               \
-                       const Responder& w) {                                                \
-    create(kind, a, r, w);                                                                  \
-  }                                                                                         \
-  void update_##suffix(const App& a, const ApiRequest& r, const RouteParams& p,             \
-                       const Responder& w) {                                                \
-    update(kind, a, r, p, w);                                                               \
-  }                                                                                         \
-  void delete_##suffix(const App& a, const ApiRequest& r, const RouteParams& p,             \
-                       const Responder& w) {                                                \
-    remove(kind, a, r, p, w);                                                               \
+#define INCIDENT_CATALOG_HANDLERS(suffix, kind)                                                    \
+  void list_##suffix##s(const App& a, const ApiRequest& r, const RouteParams&,                     \
+                        const Responder& w) {                                                      \
+    list(kind, a, r, w);                                                                           \
+  }                                                                                                \
+  void get_##suffix(const App& a, const ApiRequest& r, const RouteParams& p, const Responder& w) { \
+    get(kind, a, r, p, w);                                                                         \
+  }                                                                                                \
+  void create_##suffix(const App& a, const ApiRequest& r, const RouteParams&,                      \
+                       const Responder& w) {                                                       \
+    create(kind, a, r, w);                                                                         \
+  }                                                                                                \
+  void update_##suffix(const App& a, const ApiRequest& r, const RouteParams& p,                    \
+                       const Responder& w) {                                                       \
+    update(kind, a, r, p, w);                                                                      \
+  }                                                                                                \
+  void delete_##suffix(const App& a, const ApiRequest& r, const RouteParams& p,                    \
+                       const Responder& w) {                                                       \
+    remove(kind, a, r, p, w);                                                                      \
   }
 
 INCIDENT_CATALOG_HANDLERS(scope, kScope)

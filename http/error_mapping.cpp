@@ -7,14 +7,22 @@ namespace incident {
 
 int status_of(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::invalid: return 400;
-    case ErrorKind::unauthenticated: return 401;
-    case ErrorKind::forbidden: return 403;
-    case ErrorKind::not_found: return 404;
-    case ErrorKind::method_not_allowed: return 405;
-    case ErrorKind::conflict: return 409;
-    case ErrorKind::precondition_failed: return 412;
-    case ErrorKind::unavailable: return 503;
+    case ErrorKind::invalid:
+      return 400;
+    case ErrorKind::unauthenticated:
+      return 401;
+    case ErrorKind::forbidden:
+      return 403;
+    case ErrorKind::not_found:
+      return 404;
+    case ErrorKind::method_not_allowed:
+      return 405;
+    case ErrorKind::conflict:
+      return 409;
+    case ErrorKind::precondition_failed:
+      return 412;
+    case ErrorKind::unavailable:
+      return 503;
   }
   return 500;
 }

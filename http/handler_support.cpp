@@ -14,8 +14,8 @@ std::string base_url(const App& app, const ApiRequest& request) {
     while (!url.empty() && url.back() == '/') url.pop_back();
     return url;
   }
-  std::string host = request.header("host").value_or(
-      app.settings.bind + ":" + std::to_string(app.settings.port));
+  std::string host =
+      request.header("host").value_or(app.settings.bind + ":" + std::to_string(app.settings.port));
   return "http://" + host;
 }
 
@@ -49,11 +49,11 @@ std::optional<FieldMap> read_body(const ApiRequest& request, const Responder& re
   return *fields;
 }
 
-std::optional<std::int64_t> read_if_match(const ApiRequest& request, const Responder& responder,
-                                          bool& ok) {
-  ok = true;
+bool read_if_match(const ApiRequest& request, const Responder& responder,
+                   std::optional<std::int64_t>& version) {
+  version.reset();
   auto header = request.header("if-match");
-  if (!header || *header == "*") return std::nullopt;
+  if (!header || *header == "*") return true;
   std::string text = *header;
   if (text.rfind("W/", 0) == 0) text = text.substr(2);
   if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
@@ -61,12 +61,12 @@ std::optional<std::int64_t> read_if_match(const ApiRequest& request, const Respo
   bool digits = !text.empty() && text.size() < 18 &&
                 text.find_first_not_of("0123456789") == std::string::npos;
   if (!digits) {
-    ok = false;
     responder.send(error_response(field_error(ErrorKind::invalid, "Invalid If-Match header",
                                               "If-Match", "Expected a version like \"3\".")));
-    return std::nullopt;
+    return false;
   }
-  return std::stoll(text);
+  version = std::stoll(text);
+  return true;
 }
 
 bool wants_representation(const ApiRequest& request) {

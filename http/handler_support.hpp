@@ -2,10 +2,9 @@
 // URLs and the reference's 302-or-representation answers.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "actors/messages.hpp"
 #include "domain/incident_json.hpp"
@@ -30,10 +29,25 @@ std::optional<Principal> authorize(const App& app, const ApiRequest& request,
 /// The decoded body; on failure the 400 has already been sent.
 std::optional<FieldMap> read_body(const ApiRequest& request, const Responder& responder);
 
-/// If-Match as a version: nullopt when absent or "*"; 400 sent when malformed
-/// (then `ok` is false).
-std::optional<std::int64_t> read_if_match(const ApiRequest& request, const Responder& responder,
-                                          bool& ok);
+/// The body decoded and checked by `validate` (FieldMap -> Result<T>); on
+/// failure the 400 has already been sent.
+template <class Validate>
+auto read_validated(const ApiRequest& request, const Responder& responder, Validate validate)
+    -> std::optional<std::decay_t<decltype(validate(FieldMap{}).value())>> {
+  auto fields = read_body(request, responder);
+  if (!fields) return std::nullopt;
+  auto result = validate(*fields);
+  if (!result) {
+    responder.send(error_response(result.error()));
+    return std::nullopt;
+  }
+  return std::move(result.value());
+}
+
+/// Reads If-Match into `version` (nullopt when absent or "*"). False, with the
+/// 400 already sent, when it is malformed.
+bool read_if_match(const ApiRequest& request, const Responder& responder,
+                   std::optional<std::int64_t>& version);
 
 /// True when the client sent `Prefer: return=representation`.
 bool wants_representation(const ApiRequest& request);

@@ -44,8 +44,7 @@ void get_incident(const App& app, const ApiRequest& request, const RouteParams& 
   if (!principal) return;
   std::string base = base_url(app, request);
   Audience audience = audience_of(*principal);
-  caf::anon_send(app.registry, get_atom::value, params.id,
-                 GetCommand{[=](Result<Incident> result) {
+  caf::anon_send(app.registry, get_atom::value, params.id, GetCommand{[=](Result<Incident> result) {
                    if (!result) return responder.send(error_response(result.error()));
                    auto response = json_response(200, incident_to_json(*result, base, audience));
                    response.headers.emplace_back("ETag",
@@ -58,47 +57,40 @@ void create_incident(const App& app, const ApiRequest& request, const RouteParam
                      const Responder& responder) {
   auto principal = authorize(app, request, responder, kPermission);
   if (!principal) return;
-  auto fields = read_body(request, responder);
-  if (!fields) return;
-  auto create = validate_create(*fields);
-  if (!create) return responder.send(error_response(create.error()));
+  auto create = read_validated(request, responder, validate_create);
+  if (!create) return;
   std::optional<std::string> key = request.header("idempotency-key");
   if (key && (key->empty() || key->size() > kMaxIdempotencyKey))
-    return responder.send(error_response(field_error(
-        ErrorKind::invalid, "Invalid Idempotency-Key", "Idempotency-Key",
-        "Must be 1 to 255 characters long.")));
+    return responder.send(
+        error_response(field_error(ErrorKind::invalid, "Invalid Idempotency-Key", "Idempotency-Key",
+                                   "Must be 1 to 255 characters long.")));
   if (key) key = principal->jti + ":" + *key;
-  caf::anon_send(app.registry, create_atom::value,
-                 CreateCommand{*create, key,
-                               answer_incident_write(request, responder, base_url(app, request),
-                                                     201)});
+  caf::anon_send(
+      app.registry, create_atom::value,
+      CreateCommand{*create, key,
+                    answer_incident_write(request, responder, base_url(app, request), 201)});
 }
 
 void update_incident(const App& app, const ApiRequest& request, const RouteParams& params,
                      const Responder& responder) {
   auto principal = authorize(app, request, responder, kPermission);
   if (!principal) return;
-  bool if_match_ok = true;
-  auto if_match = read_if_match(request, responder, if_match_ok);
-  if (!if_match_ok) return;
-  auto fields = read_body(request, responder);
-  if (!fields) return;
-  auto update = validate_update(*fields);
-  if (!update) return responder.send(error_response(update.error()));
-  caf::anon_send(app.registry, update_atom::value, params.id,
-                 UpdateCommand{*update, if_match,
-                               answer_incident_write(request, responder, base_url(app, request),
-                                                     200)});
+  std::optional<std::int64_t> if_match;
+  if (!read_if_match(request, responder, if_match)) return;
+  auto update = read_validated(request, responder, validate_update);
+  if (!update) return;
+  caf::anon_send(
+      app.registry, update_atom::value, params.id,
+      UpdateCommand{*update, if_match,
+                    answer_incident_write(request, responder, base_url(app, request), 200)});
 }
 
 void comment_incident(const App& app, const ApiRequest& request, const RouteParams& params,
                       const Responder& responder) {
   auto principal = authorize(app, request, responder, kPermission);
   if (!principal) return;
-  auto fields = read_body(request, responder);
-  if (!fields) return;
-  auto comment = validate_comment(*fields);
-  if (!comment) return responder.send(error_response(comment.error()));
+  auto comment = read_validated(request, responder, validate_comment);
+  if (!comment) return;
   caf::anon_send(app.registry, comment_atom::value, params.id,
                  CommentCommand{*comment, answer_incident_write(request, responder,
                                                                 base_url(app, request), 200)});
@@ -108,9 +100,8 @@ void delete_incident(const App& app, const ApiRequest& request, const RouteParam
                      const Responder& responder) {
   auto principal = authorize(app, request, responder, kPermission);
   if (!principal) return;
-  bool if_match_ok = true;
-  auto if_match = read_if_match(request, responder, if_match_ok);
-  if (!if_match_ok) return;
+  std::optional<std::int64_t> if_match;
+  if (!read_if_match(request, responder, if_match)) return;
   std::string list_url = base_url(app, request) + "/api/incident";
   bool representation = wants_representation(request);
   caf::anon_send(app.registry, delete_atom::value, params.id,

@@ -1,9 +1,8 @@
 // The answer of a list endpoint: {"items": [...]} with the pagination headers.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "domain/pagination.hpp"
 #include "http/api_request.hpp"

@@ -30,14 +30,14 @@ void whoami(const App& app, const ApiRequest& request, const RouteParams&,
 
 void health(const App& app, const ApiRequest&, const RouteParams&, const Responder& responder) {
   caf::anon_send(app.storage, ping_atom::value, Reply<bool>{[responder](Result<bool> pong) {
-                   if (!pong) return responder.send(json_response(
-                                  503, {{"status", "unavailable"}, {"redis", "unreachable"}}));
+                   if (!pong)
+                     return responder.send(
+                         json_response(503, {{"status", "unavailable"}, {"redis", "unreachable"}}));
                    responder.send(json_response(200, {{"status", "ok"}}));
                  }});
 }
 
-void health_version(const App&, const ApiRequest&, const RouteParams&,
-                    const Responder& responder) {
+void health_version(const App&, const ApiRequest&, const RouteParams&, const Responder& responder) {
   responder.send(json_response(200, {{"version", INCIDENT_API_VERSION}}));
 }
 

@@ -36,7 +36,8 @@ ApiRequest copy_request(const Http::Request& request) {
     header->write(value);
     out.headers[lowercase(header->name())] = value.str();
   }
-  for (const auto& [name, raw] : request.headers().rawList()) out.headers[lowercase(name)] = raw.value();
+  for (const auto& [name, raw] : request.headers().rawList())
+    out.headers[lowercase(name)] = raw.value();
   out.body = request.body();
   return out;
 }

@@ -71,30 +71,32 @@ void CatalogStore::list(const std::string& kind, const PageRequest& page,
         result.total = reply.elements[0].integer;
         for (const auto& pair : reply.elements[1].elements) {
           auto entry = decode_entry(pair.elements[0]);
-          if (entry) result.items.push_back(CatalogView{std::move(*entry), pair.elements[1].integer});
+          if (entry)
+            result.items.push_back(CatalogView{std::move(*entry), pair.elements[1].integer});
         }
         done(std::move(result));
       });
 }
 
-void CatalogStore::create(const std::string& kind, const CatalogCreateRequest& request,
-                          Done done) {
-  pipeline_.submit({"INCR", keys_.catalog_next_id(kind)}, [this, kind, request,
-                                                           done = std::move(done)](
-                                                              const RedisValue& reply) {
-    if (reply.type != RedisValue::Type::integer) return done(storage_unavailable());
-    CatalogEntry entry{reply.integer, request.name, request.description};
-    pipeline_.eval(
-        scripts::catalog_create(),
-        {keys_.catalog(kind, entry.id), keys_.catalog_names(kind), keys_.catalog_all(kind)},
-        {std::to_string(entry.id), entry.name, entry.description.value_or(""),
-         entry.description ? "1" : "0"},
-        [kind, entry, done](const RedisValue& created) {
-          if (created.io_failure || !is_status_array(created)) return done(storage_unavailable());
-          if (created.elements[0].str == "duplicate") return done(duplicate_name(kind));
-          done(CatalogView{entry, 0});
-        });
-  });
+void CatalogStore::create(const std::string& kind, const CatalogCreateRequest& request, Done done) {
+  pipeline_.submit({"INCR", keys_.catalog_next_id(kind)},
+                   [this, kind, request, done = std::move(done)](const RedisValue& reply) {
+                     if (reply.type != RedisValue::Type::integer)
+                       return done(storage_unavailable());
+                     CatalogEntry entry{reply.integer, request.name, request.description};
+                     pipeline_.eval(scripts::catalog_create(),
+                                    {keys_.catalog(kind, entry.id), keys_.catalog_names(kind),
+                                     keys_.catalog_all(kind)},
+                                    {std::to_string(entry.id), entry.name,
+                                     entry.description.value_or(""), entry.description ? "1" : "0"},
+                                    [kind, entry, done](const RedisValue& created) {
+                                      if (created.io_failure || !is_status_array(created))
+                                        return done(storage_unavailable());
+                                      if (created.elements[0].str == "duplicate")
+                                        return done(duplicate_name(kind));
+                                      done(CatalogView{entry, 0});
+                                    });
+                   });
 }
 
 void CatalogStore::update(const std::string& kind, Id id, const CatalogUpdateRequest& request,
@@ -115,21 +117,23 @@ void CatalogStore::update(const std::string& kind, Id id, const CatalogUpdateReq
 }
 
 void CatalogStore::remove(const std::string& kind, Id id, Done done) {
-  pipeline_.eval(scripts::catalog_delete(),
-                 {keys_.catalog(kind, id), keys_.catalog_names(kind), keys_.catalog_all(kind),
-                  keys_.index_catalog(kind, id)},
-                 {std::to_string(id)}, [kind, id, done = std::move(done)](const RedisValue& reply) {
-                   if (reply.io_failure || !is_status_array(reply))
-                     return done(storage_unavailable());
-                   const std::string& status = reply.elements[0].str;
-                   if (status == "missing") return done(not_found(kind));
-                   if (status == "in_use")
-                     return done(Error{ErrorKind::conflict,
-                                       capitalized(kind) + " is still used by incidents",
-                                       {{kind, {"Used by " + std::to_string(reply.elements[1].integer) + " incident(s)."}}}});
-                   auto entry = decode_entry(reply.elements[1]);
-                   done(CatalogView{entry.value_or(CatalogEntry{id, "", std::nullopt}), 0});
-                 });
+  pipeline_.eval(
+      scripts::catalog_delete(),
+      {keys_.catalog(kind, id), keys_.catalog_names(kind), keys_.catalog_all(kind),
+       keys_.index_catalog(kind, id)},
+      {std::to_string(id)}, [kind, id, done = std::move(done)](const RedisValue& reply) {
+        if (reply.io_failure || !is_status_array(reply)) return done(storage_unavailable());
+        const std::string& status = reply.elements[0].str;
+        if (status == "missing") return done(not_found(kind));
+        if (status == "in_use")
+          return done(Error{
+              ErrorKind::conflict,
+              capitalized(kind) + " is still used by incidents",
+              {{kind,
+                {"Used by " + std::to_string(reply.elements[1].integer) + " incident(s)."}}}});
+        auto entry = decode_entry(reply.elements[1]);
+        done(CatalogView{entry.value_or(CatalogEntry{id, "", std::nullopt}), 0});
+      });
 }
 
 }  // namespace incident

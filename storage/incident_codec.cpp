@@ -4,7 +4,6 @@
 
 #include <cstdio>
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "domain/dates.hpp"
@@ -135,8 +134,7 @@ std::string sort_member(const Incident& incident) {
   std::snprintf(buffer, sizeof buffer, "%010lld%d%d%016lld:%lld",
                 kMaxMinute - static_cast<long long>(incident.start_impact_date),
                 static_cast<int>(incident.status), static_cast<int>(incident.severity),
-                kMaxId - static_cast<long long>(incident.id),
-                static_cast<long long>(incident.id));
+                kMaxId - static_cast<long long>(incident.id), static_cast<long long>(incident.id));
   return buffer;
 }
 
@@ -149,11 +147,11 @@ std::optional<Id> id_of_member(const std::string& member) {
 }
 
 std::vector<std::string> index_keys(const Keys& keys, const Incident& incident) {
-  std::vector<std::string> out{keys.index_status(incident.status),
-                               keys.index_severity(incident.severity),
-                               keys.index_scope(incident.scope),
-                               keys.index_service(incident.service)};
-  if (incident.external_reference) out.push_back(keys.index_external_reference(*incident.external_reference));
+  std::vector<std::string> out{
+      keys.index_status(incident.status), keys.index_severity(incident.severity),
+      keys.index_scope(incident.scope), keys.index_service(incident.service)};
+  if (incident.external_reference)
+    out.push_back(keys.index_external_reference(*incident.external_reference));
   return out;
 }
 

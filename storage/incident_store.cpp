@@ -61,8 +61,7 @@ void IncidentStore::load(Id id, std::function<void(LoadResult)> done) {
                    if (reply.io_failure) return done(storage_unavailable());
                    if (reply.type != RedisValue::Type::array || reply.elements.size() != 2)
                      return done(corrupt_record("load reply"));
-                   if (reply.elements[0].elements.empty())
-                     return done(std::optional<Incident>{});
+                   if (reply.elements[0].elements.empty()) return done(std::optional<Incident>{});
                    auto incident = decode_stored_incident(reply);
                    if (!incident) return done(corrupt_record("incident"));
                    done(std::optional<Incident>{std::move(*incident)});
@@ -72,7 +71,8 @@ void IncidentStore::load(Id id, std::function<void(LoadResult)> done) {
 void IncidentStore::next_id(std::function<void(IdResult)> done) {
   pipeline_.submit({"INCR", keys_.incident_next_id()},
                    [done = std::move(done)](const RedisValue& reply) {
-                     if (reply.type != RedisValue::Type::integer) return done(storage_unavailable());
+                     if (reply.type != RedisValue::Type::integer)
+                       return done(storage_unavailable());
                      done(static_cast<Id>(reply.integer));
                    });
 }
@@ -90,29 +90,26 @@ void IncidentStore::commit(const CommitRequest& request, std::function<void(Comm
                                 keys_.idempotency(request.idempotency_key.value_or("-"))};
   keys.insert(keys.end(), old_indexes.begin(), old_indexes.end());
   keys.insert(keys.end(), new_indexes.begin(), new_indexes.end());
-  std::vector<std::string> args{
-      std::to_string(request.before ? request.before->version : 0),
-      request.after ? "upsert" : "delete",
-      request.before ? sort_member(*request.before) : "",
-      request.after ? sort_member(*request.after) : "",
-      request.new_event ? encode_event(*request.new_event) : "",
-      std::to_string(old_indexes.size()),
-      std::to_string(new_indexes.size()),
-      request.idempotency_key ? std::to_string(subject.id) : "",
-      kIdempotencyTtlSeconds};
+  std::vector<std::string> args{std::to_string(request.before ? request.before->version : 0),
+                                request.after ? "upsert" : "delete",
+                                request.before ? sort_member(*request.before) : "",
+                                request.after ? sort_member(*request.after) : "",
+                                request.new_event ? encode_event(*request.new_event) : "",
+                                std::to_string(old_indexes.size()),
+                                std::to_string(new_indexes.size()),
+                                request.idempotency_key ? std::to_string(subject.id) : "",
+                                kIdempotencyTtlSeconds};
   if (request.after)
     for (auto& [field, value] : encode_fields(*request.after)) {
       args.push_back(field);
       args.push_back(value);
     }
-  pipeline_.eval(scripts::incident_commit(), keys, args,
-                 [done = std::move(done)](const RedisValue& reply) {
-                   done(decode_commit_reply(reply));
-                 });
+  pipeline_.eval(
+      scripts::incident_commit(), keys, args,
+      [done = std::move(done)](const RedisValue& reply) { done(decode_commit_reply(reply)); });
 }
 
-void IncidentStore::list(const PageRequest& page,
-                         std::function<void(Result<IncidentPage>)> done) {
+void IncidentStore::list(const PageRequest& page, std::function<void(Result<IncidentPage>)> done) {
   long long start = page.offset(), stop = start + page.per_page - 1;
   pipeline_.eval(scripts::incident_page(), {keys_.index_all()},
                  {std::to_string(start), std::to_string(stop), keys_.incident_prefix()},

@@ -7,7 +7,7 @@
 namespace incident {
 
 struct RedisEndpoint {
-  std::string host;         // empty for a unix socket
+  std::string host;  // empty for a unix socket
   int port = 6379;
   std::string socket_path;  // set for a unix socket
   int db = 0;

@@ -23,33 +23,6 @@ std::string sha1_hex(const std::string& text) {
   return std::string(hex, 2 * SHA_DIGEST_LENGTH);
 }
 
-RedisValue convert(const redisReply* reply) {
-  RedisValue value;
-  switch (reply->type) {
-    case REDIS_REPLY_INTEGER:
-      value.type = RedisValue::Type::integer;
-      value.integer = reply->integer;
-      break;
-    case REDIS_REPLY_STRING:
-    case REDIS_REPLY_STATUS:
-    case REDIS_REPLY_ERROR:
-      value.type = reply->type == REDIS_REPLY_STRING   ? RedisValue::Type::string
-                   : reply->type == REDIS_REPLY_STATUS ? RedisValue::Type::status
-                                                       : RedisValue::Type::error;
-      value.str.assign(reply->str, reply->len);
-      break;
-    case REDIS_REPLY_ARRAY:
-      value.type = RedisValue::Type::array;
-      value.elements.reserve(reply->elements);
-      for (std::size_t i = 0; i < reply->elements; ++i)
-        value.elements.push_back(convert(reply->element[i]));
-      break;
-    default:
-      value.type = RedisValue::Type::nil;
-  }
-  return value;
-}
-
 timeval to_timeval(std::chrono::milliseconds ms) {
   return timeval{static_cast<time_t>(ms.count() / 1000),
                  static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
@@ -62,8 +35,7 @@ void append(redisContext* context, const std::vector<std::string>& argv) {
     pointers.push_back(arg.data());
     lengths.push_back(arg.size());
   }
-  redisAppendCommandArgv(context, static_cast<int>(argv.size()), pointers.data(),
-                         lengths.data());
+  redisAppendCommandArgv(context, static_cast<int>(argv.size()), pointers.data(), lengths.data());
 }
 
 }  // namespace
@@ -155,8 +127,7 @@ bool RedisPipeline::ensure_connected() {
   }
   redisSetTimeout(context_, tv);
   if (endpoint_.db != 0) {
-    auto* reply = static_cast<redisReply*>(
-        redisCommand(context_, "SELECT %d", endpoint_.db));
+    auto* reply = static_cast<redisReply*>(redisCommand(context_, "SELECT %d", endpoint_.db));
     bool ok = reply && reply->type != REDIS_REPLY_ERROR;
     if (reply) freeReplyObject(reply);
     if (!ok) {
@@ -180,7 +151,7 @@ void RedisPipeline::execute(std::vector<Command>& batch) {
       return;
     }
     auto* reply = static_cast<redisReply*>(raw);
-    RedisValue value = convert(reply);
+    RedisValue value = copy_reply(reply);
     freeReplyObject(reply);
     bool lost_script = value.is_error() && value.str.rfind("NOSCRIPT", 0) == 0;
     if (lost_script && !batch[i].fallback.empty()) {

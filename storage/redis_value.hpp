@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+struct redisReply;
+
 namespace incident {
 
 struct RedisValue {
@@ -26,5 +28,8 @@ struct RedisValue {
     return v;
   }
 };
+
+/// Copies a hiredis reply (and its elements); a null reply is an io_failure.
+RedisValue copy_reply(const redisReply* reply);
 
 }  // namespace incident

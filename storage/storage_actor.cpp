@@ -41,13 +41,13 @@ ChangeNotice notice_for(const StorageState& state, const CommitRequest& request)
   const Incident& subject = request.after ? *request.after : *request.before;
   Incident shown = subject;
   if (!request.after) shown.version = request.before->version + 1;
-  nlohmann::json message{{"type", request.change_type},
-                         {"id", subject.id},
-                         {"version", shown.version},
-                         {"at", format_date(now_minute())},
-                         {"changes", request.changes},
-                         {"incident", incident_to_json(shown, state.settings.base_url,
-                                                       Audience::token_holder)}};
+  nlohmann::json message{
+      {"type", request.change_type},
+      {"id", subject.id},
+      {"version", shown.version},
+      {"at", format_date(now_minute())},
+      {"changes", request.changes},
+      {"incident", incident_to_json(shown, state.settings.base_url, Audience::token_holder)}};
   Keys keys(state.settings.key_prefix);
   return ChangeNotice{{keys.channel_incidents(), keys.channel_incident(subject.id)},
                       message.dump()};
@@ -57,11 +57,16 @@ void run_catalog(StorageState& state, const CatalogCommand& command) {
   using Op = CatalogCommand::Op;
   auto& store = *state.catalog;
   switch (command.op) {
-    case Op::get: return store.get(command.kind, command.id, command.reply_one);
-    case Op::list: return store.list(command.kind, command.page, command.reply_page);
-    case Op::create: return store.create(command.kind, command.create, command.reply_one);
-    case Op::update: return store.update(command.kind, command.id, command.update, command.reply_one);
-    case Op::remove: return store.remove(command.kind, command.id, command.reply_one);
+    case Op::get:
+      return store.get(command.kind, command.id, command.reply_one);
+    case Op::list:
+      return store.list(command.kind, command.page, command.reply_page);
+    case Op::create:
+      return store.create(command.kind, command.create, command.reply_one);
+    case Op::update:
+      return store.update(command.kind, command.id, command.update, command.reply_one);
+    case Op::remove:
+      return store.remove(command.kind, command.id, command.reply_one);
   }
 }
 
@@ -116,10 +121,8 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf
 
 }  // namespace
 
-caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings,
-                         caf::actor notifier) {
+caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings, caf::actor notifier) {
   return system.spawn(storage_behavior, std::move(settings), std::move(notifier));
 }
 
 }  // namespace incident
-

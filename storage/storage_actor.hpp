@@ -3,10 +3,9 @@
 // arrive with a reply callback. Committed changes are handed to the notifier.
 #pragma once
 
+#include <caf/all.hpp>
 #include <chrono>
 #include <string>
-
-#include <caf/all.hpp>
 
 #include "storage/redis_endpoint.hpp"
 
@@ -20,7 +19,6 @@ struct StorageSettings {
 };
 
 /// Spawns the storage actor; `notifier` receives every committed change.
-caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings,
-                         caf::actor notifier);
+caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings, caf::actor notifier);
 
 }  // namespace incident

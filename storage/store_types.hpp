@@ -3,11 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "domain/incident.hpp"
 #include "domain/requests.hpp"
@@ -32,10 +31,10 @@ struct CatalogPage {
 
 /// One atomic, version-checked write of an incident.
 struct CommitRequest {
-  std::string change_type;          // incident.created|updated|commented|deleted
-  std::optional<Incident> before;   // as stored now (none for a create)
-  std::optional<Incident> after;    // as it must be stored (none for a delete)
-  std::optional<Event> new_event;   // the event to append, if any
+  std::string change_type;         // incident.created|updated|commented|deleted
+  std::optional<Incident> before;  // as stored now (none for a create)
+  std::optional<Incident> after;   // as it must be stored (none for a delete)
+  std::optional<Event> new_event;  // the event to append, if any
   nlohmann::json changes = nlohmann::json::object();
   std::optional<std::string> idempotency_key;
 };

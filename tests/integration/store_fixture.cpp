@@ -23,7 +23,8 @@ void StoreTest::SetUp() {
 void StoreTest::create_scope_and_service() {
   for (const char* kind : {"scope", "service"}) {
     auto created = await_result<Result<CatalogView>>([&](auto done) {
-      catalog_->create(kind, CatalogCreateRequest{std::string("first ") + kind, std::nullopt}, done);
+      catalog_->create(kind, CatalogCreateRequest{std::string("first ") + kind, std::nullopt},
+                       done);
     });
     ASSERT_TRUE(created.ok());
     ASSERT_EQ(created->entry.id, 1);
@@ -41,8 +42,8 @@ Incident StoreTest::create(const std::string& name, Severity severity,
   request.service = 1;
   request.external_reference = std::move(external_reference);
   Incident incident = create_incident(request, *id, parse_date_or_die("2026-11-27T10:00"));
-  auto result = commit(CommitRequest{"incident.created", std::nullopt, incident,
-                                     incident.events.front(), {}, std::nullopt});
+  auto result = commit(CommitRequest{
+      "incident.created", std::nullopt, incident, incident.events.front(), {}, std::nullopt});
   EXPECT_TRUE(result.ok());
   EXPECT_EQ(result->status, CommitOutcome::Status::committed);
   return incident;

@@ -16,8 +16,8 @@ namespace {
 struct Process {
   Process(caf::actor_system& system, const RedisEndpoint& endpoint) {
     notifier = spawn_notifier(system, endpoint);
-    storage = spawn_storage(system, StorageSettings{endpoint, "pm", std::chrono::milliseconds(2000), ""},
-                            notifier);
+    storage = spawn_storage(
+        system, StorageSettings{endpoint, "pm", std::chrono::milliseconds(2000), ""}, notifier);
     registry = spawn_registry(system, storage);
   }
   ~Process() {

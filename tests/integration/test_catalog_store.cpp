@@ -8,8 +8,9 @@ namespace {
 class CatalogStoreTest : public StoreTest {
  protected:
   Result<CatalogView> create_entry(const std::string& kind, const std::string& name) {
-    return await_result<Result<CatalogView>>(
-        [&](auto done) { catalog_->create(kind, CatalogCreateRequest{name, "about " + name}, done); });
+    return await_result<Result<CatalogView>>([&](auto done) {
+      catalog_->create(kind, CatalogCreateRequest{name, "about " + name}, done);
+    });
   }
   Result<CatalogView> get(const std::string& kind, Id id) {
     return await_result<Result<CatalogView>>([&](auto done) { catalog_->get(kind, id, done); });
@@ -19,7 +20,8 @@ class CatalogStoreTest : public StoreTest {
   }
   Result<CatalogView> rename(const std::string& kind, Id id, const std::string& name) {
     return await_result<Result<CatalogView>>([&](auto done) {
-      catalog_->update(kind, id, CatalogUpdateRequest{name, FieldUpdate<std::string>::keep()}, done);
+      catalog_->update(kind, id, CatalogUpdateRequest{name, FieldUpdate<std::string>::keep()},
+                       done);
     });
   }
 };
@@ -79,8 +81,9 @@ TEST_F(CatalogStoreTest, DeletingAnUnusedEntryRemovesItAndItsName) {
 
 TEST_F(CatalogStoreTest, ListsPageInIdOrder) {
   for (const char* name : {"One", "Two", "Three"}) create_entry("scope", name);
-  auto page = await_result<Result<CatalogPage>>(
-      [&](auto done) { catalog_->list("scope", PageRequest{2, 2}, done); });
+  auto page = await_result<Result<CatalogPage>>([&](auto done) {
+    catalog_->list("scope", PageRequest{2, 2}, done);
+  });
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->total, 3);
   ASSERT_EQ(page->items.size(), 1u);

@@ -12,10 +12,10 @@ namespace incident {
 namespace {
 
 Incident sample(Id id, const char* start, Status status, Severity severity) {
-  Incident incident = create_incident(
-      CreateRequest{"Sample incident", "desc", "REF", "https://x.example/1", severity, 1, 2,
-                    parse_date(start)},
-      id, *parse_date("2026-11-27T10:00"));
+  Incident incident =
+      create_incident(CreateRequest{"Sample incident", "desc", "REF", "https://x.example/1",
+                                    severity, 1, 2, parse_date(start)},
+                      id, *parse_date("2026-11-27T10:00"));
   incident.status = status;
   return incident;
 }

@@ -42,11 +42,11 @@ TEST_F(IncidentStoreTest, CreateWritesDataEventAndEveryIndexTogether) {
 }
 
 TEST_F(IncidentStoreTest, CreateWithUnknownScopeWritesNothing) {
-  Incident incident = create_incident(
-      CreateRequest{"Orphan incident", {}, {}, {}, Severity::low, 42, 1, {}}, 7,
-      parse_date_or_die("2026-11-27T10:00"));
-  auto result = commit(CommitRequest{"incident.created", std::nullopt, incident,
-                                     incident.events.front(), {}, std::nullopt});
+  Incident incident =
+      create_incident(CreateRequest{"Orphan incident", {}, {}, {}, Severity::low, 42, 1, {}}, 7,
+                      parse_date_or_die("2026-11-27T10:00"));
+  auto result = commit(CommitRequest{
+      "incident.created", std::nullopt, incident, incident.events.front(), {}, std::nullopt});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.error().reasons.count("scope"), 1u);
   EXPECT_EQ(redis({"EXISTS", keys_.incident(7)}).integer, 0);
@@ -80,16 +80,24 @@ TEST_F(IncidentStoreTest, AWriteBasedOnAStaleVersionIsRefusedAndChangesNothing) 
   UpdateRequest theirs = update_of(created);
   theirs.name = "Cache stampede (theirs)";
   Change their_change = change(created, theirs);
-  ASSERT_EQ(commit(CommitRequest{"incident.updated", created, their_change.next,
-                                 their_change.next.events.front(), {}, std::nullopt})
+  ASSERT_EQ(commit(CommitRequest{"incident.updated",
+                                 created,
+                                 their_change.next,
+                                 their_change.next.events.front(),
+                                 {},
+                                 std::nullopt})
                 ->status,
             CommitOutcome::Status::committed);
   // Our write still believes version 1 is current.
   UpdateRequest ours = update_of(created);
   ours.severity = Severity::critical;
   Change our_change = change(created, ours);
-  auto result = commit(CommitRequest{"incident.updated", created, our_change.next,
-                                     our_change.next.events.front(), {}, std::nullopt});
+  auto result = commit(CommitRequest{"incident.updated",
+                                     created,
+                                     our_change.next,
+                                     our_change.next.events.front(),
+                                     {},
+                                     std::nullopt});
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->status, CommitOutcome::Status::conflict);
   EXPECT_EQ(*load(created.id), their_change.next);
@@ -101,16 +109,16 @@ TEST_F(IncidentStoreTest, AVersionBumpedDirectlyInRedisIsDetected) {
   redis({"HINCRBY", keys_.incident(created.id), "version", "1"});
   Incident next = add_comment(created, CommentRequest{"still there", false},
                               parse_date_or_die("2026-11-27T10:30"));
-  auto result = commit(CommitRequest{"incident.commented", created, next, next.events.front(),
-                                     {}, std::nullopt});
+  auto result = commit(
+      CommitRequest{"incident.commented", created, next, next.events.front(), {}, std::nullopt});
   EXPECT_EQ(result->status, CommitOutcome::Status::conflict);
   EXPECT_EQ(redis({"LLEN", keys_.events(created.id)}).integer, 1);
 }
 
 TEST_F(IncidentStoreTest, DeleteRemovesDataEventsAndIndexEntries) {
   Incident created = create("Certificate expired", Severity::moderate, "CERT-9");
-  auto result = commit(CommitRequest{"incident.deleted", created, std::nullopt, std::nullopt, {},
-                                     std::nullopt});
+  auto result = commit(
+      CommitRequest{"incident.deleted", created, std::nullopt, std::nullopt, {}, std::nullopt});
   ASSERT_EQ(result->status, CommitOutcome::Status::committed);
   EXPECT_FALSE(load(created.id));
   EXPECT_EQ(redis({"EXISTS", keys_.events(created.id)}).integer, 0);
@@ -122,8 +130,8 @@ TEST_F(IncidentStoreTest, AnIdempotencyKeyCreatesOnceAndPointsRetriesAtTheFirstI
   auto first_id = await_result<IdResult>([&](auto done) { incidents_->next_id(done); });
   CreateRequest request{"Alert storm", {}, {}, {}, Severity::high, 1, 1, {}};
   Incident first = create_incident(request, *first_id, parse_date_or_die("2026-11-27T10:00"));
-  CommitRequest commit_first{"incident.created", std::nullopt, first, first.events.front(), {},
-                             std::string("client:key-1")};
+  CommitRequest commit_first{"incident.created",   std::nullopt, first,
+                             first.events.front(), {},           std::string("client:key-1")};
   ASSERT_EQ(commit(commit_first)->status, CommitOutcome::Status::committed);
   Incident retry = first;
   retry.id = *first_id + 1;
@@ -140,20 +148,23 @@ TEST_F(IncidentStoreTest, PagesFollowTheListOrder) {
   Incident a = create("First incident", Severity::low);
   Incident b = create("Second incident", Severity::critical);
   Incident c = create("Third incident", Severity::low);
-  auto page = await_result<Result<IncidentPage>>(
-      [&](auto done) { incidents_->list(PageRequest{1, 2}, done); });
+  auto page = await_result<Result<IncidentPage>>([&](auto done) {
+    incidents_->list(PageRequest{1, 2}, done);
+  });
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->total, 3);
   ASSERT_EQ(page->items.size(), 2u);
   // Same start date and status: critical first, then by id descending.
   EXPECT_EQ(page->items[0].id, b.id);
   EXPECT_EQ(page->items[1].id, c.id);
-  auto second = await_result<Result<IncidentPage>>(
-      [&](auto done) { incidents_->list(PageRequest{2, 2}, done); });
+  auto second = await_result<Result<IncidentPage>>([&](auto done) {
+    incidents_->list(PageRequest{2, 2}, done);
+  });
   ASSERT_EQ(second->items.size(), 1u);
   EXPECT_EQ(second->items[0].id, a.id);
-  auto count_only = await_result<Result<IncidentPage>>(
-      [&](auto done) { incidents_->list(PageRequest{1, 0}, done); });
+  auto count_only = await_result<Result<IncidentPage>>([&](auto done) {
+    incidents_->list(PageRequest{1, 0}, done);
+  });
   EXPECT_EQ(count_only->total, 3);
   EXPECT_TRUE(count_only->items.empty());
 }

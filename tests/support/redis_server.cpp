@@ -30,33 +30,6 @@ int free_port() {
   return ntohs(address.sin_port);
 }
 
-RedisValue convert(const redisReply* reply) {
-  RedisValue value;
-  if (!reply) return RedisValue::failure("no reply");
-  switch (reply->type) {
-    case REDIS_REPLY_INTEGER:
-      value.type = RedisValue::Type::integer;
-      value.integer = reply->integer;
-      break;
-    case REDIS_REPLY_STRING:
-    case REDIS_REPLY_STATUS:
-    case REDIS_REPLY_ERROR:
-      value.type = reply->type == REDIS_REPLY_ERROR    ? RedisValue::Type::error
-                   : reply->type == REDIS_REPLY_STATUS ? RedisValue::Type::status
-                                                       : RedisValue::Type::string;
-      value.str.assign(reply->str, reply->len);
-      break;
-    case REDIS_REPLY_ARRAY:
-      value.type = RedisValue::Type::array;
-      for (std::size_t i = 0; i < reply->elements; ++i)
-        value.elements.push_back(convert(reply->element[i]));
-      break;
-    default:
-      break;
-  }
-  return value;
-}
-
 }  // namespace
 
 RedisServer::RedisServer() {
@@ -68,8 +41,8 @@ RedisServer::RedisServer() {
   if (pid_ == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     std::string port = std::to_string(endpoint_.port);
-    ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1",
-             "--dir", dir_.c_str(), "--save", "", "--appendonly", "no", "--logfile",
+    ::execlp("redis-server", "redis-server", "--port", port.c_str(), "--bind", "127.0.0.1", "--dir",
+             dir_.c_str(), "--save", "", "--appendonly", "no", "--logfile",
              (dir_ + "/redis.log").c_str(), static_cast<char*>(nullptr));
     std::_Exit(127);
   }
@@ -103,7 +76,7 @@ RedisValue RedisServer::command(const std::vector<std::string>& argv) const {
   }
   auto* reply = static_cast<redisReply*>(
       redisCommandArgv(context, static_cast<int>(argv.size()), pointers.data(), lengths.data()));
-  RedisValue value = convert(reply);
+  RedisValue value = copy_reply(reply);
   if (reply) freeReplyObject(reply);
   redisFree(context);
   return value;

@@ -1,0 +1,36 @@
+// Copying hiredis replies into RedisValue.
+#include "storage/redis_value.hpp"
+
+#include <hiredis/hiredis.h>
+
+namespace incident {
+
+RedisValue copy_reply(const redisReply* reply) {
+  if (!reply) return RedisValue::failure("no reply");
+  RedisValue value;
+  switch (reply->type) {
+    case REDIS_REPLY_INTEGER:
+      value.type = RedisValue::Type::integer;
+      value.integer = reply->integer;
+      break;
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+    case REDIS_REPLY_ERROR:
+      value.type = reply->type == REDIS_REPLY_STRING   ? RedisValue::Type::string
+                   : reply->type == REDIS_REPLY_STATUS ? RedisValue::Type::status
+                                                       : RedisValue::Type::error;
+      value.str.assign(reply->str, reply->len);
+      break;
+    case REDIS_REPLY_ARRAY:
+      value.type = RedisValue::Type::array;
+      value.elements.reserve(reply->elements);
+      for (std::size_t i = 0; i < reply->elements; ++i)
+        value.elements.push_back(copy_reply(reply->element[i]));
+      break;
+    default:
+      value.type = RedisValue::Type::nil;
+  }
+  return value;
+}
+
+}  // namespace incident
