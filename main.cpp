@@ -8,12 +8,14 @@
 #include <memory>
 
 #include "actors/catalog_actor.hpp"
+#include "actors/messages.hpp"
 #include "actors/notifier_actor.hpp"
 #include "actors/registry_actor.hpp"
 #include "config/embedded_redis.hpp"
 #include "config/log.hpp"
 #include "config/settings.hpp"
 #include "http/server.hpp"
+#include "storage/feed_follower.hpp"
 #include "storage/storage_actor.hpp"
 
 namespace {
@@ -60,12 +62,18 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   caf::actor_system system{config};
   StorageSettings storage_settings{endpoint, settings.key_prefix,
                                    std::chrono::milliseconds(settings.redis_timeout_ms),
-                                   settings.external_url};
+                                   settings.default_base_url(), settings.stream_max_length};
   auto notifier = spawn_notifier(system, endpoint);
   auto storage = spawn_storage(system, storage_settings, notifier);
   auto app = std::make_shared<App>(
       App{settings, TokenService(settings.secret_key, settings.jwt_issuer),
           spawn_registry(system, storage), spawn_catalog(system, storage), storage});
+  // Learn of changes other processes commit, so cached incidents never go stale.
+  auto follower = std::make_unique<FeedFollower>(
+      endpoint, Keys(settings.key_prefix),
+      [registry = app->registry](const FeedEntry& entry) {
+        caf::anon_send(registry, feed_atom::value, entry);
+      });
   HttpServer server(app);
   try {
     server.start();
@@ -79,6 +87,7 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   sigwait(&signals, &received);
   log_info(std::string("received ") + (received == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
   server.drain(std::chrono::seconds(3));
+  follower.reset();
   for (const auto& actor : {app->registry, app->catalog, storage, notifier})
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
   system.await_all_actors_done();

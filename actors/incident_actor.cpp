@@ -145,6 +145,11 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) 
         if (!self->state.cached || self->state.cached->version < stored.version)
           self->state.cached = stored;
       },
+      [=](feed_atom, std::int64_t version) {
+        // Another process committed a newer version: reload on next use.
+        if (self->state.cached && self->state.cached->version < version)
+          self->state.cached.reset();
+      },
       [=](retire_atom) { self->quit(); },
   };
 }

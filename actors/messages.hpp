@@ -14,6 +14,7 @@
 #include "domain/pagination.hpp"
 #include "domain/requests.hpp"
 #include "domain/result.hpp"
+#include "storage/feed_follower.hpp"
 #include "storage/store_types.hpp"
 
 namespace incident {
@@ -26,6 +27,7 @@ using comment_atom = caf::atom_constant<caf::atom("i_comment")>;
 using delete_atom = caf::atom_constant<caf::atom("i_delete")>;
 using refresh_atom = caf::atom_constant<caf::atom("i_refresh")>;
 using retire_atom = caf::atom_constant<caf::atom("i_retire")>;
+using feed_atom = caf::atom_constant<caf::atom("i_feed")>;
 using list_atom = caf::atom_constant<caf::atom("i_list")>;
 using load_atom = caf::atom_constant<caf::atom("s_load")>;
 using next_id_atom = caf::atom_constant<caf::atom("s_next_id")>;
@@ -106,5 +108,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::CommitResult)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::IdResult)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::Incident)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::ChangeNotice)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::FeedEntry)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::Reply<bool>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void()>)

@@ -1,6 +1,7 @@
 // Registry behavior. A create allocates an id, commits the new incident (with
 // its Idempotency-Key, if any) and hands the stored state to a fresh incident
 // actor; a repeated key answers with the incident the first request created.
+// Change-feed entries (from any process) reach the incident's actor, if any.
 #include "actors/registry_actor.hpp"
 
 #include <unordered_map>
@@ -95,6 +96,13 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage) {
       },
       [=](delete_atom, Id id, const DeleteCommand& command) {
         self->send(actor_for(self, id), delete_atom::value, command);
+      },
+      [=](feed_atom, const FeedEntry& entry) {
+        // Only incidents cached here can be stale; others load when first used.
+        if (entry.type.rfind("incident.", 0) != 0) return;
+        auto it = self->state.incidents.find(entry.id);
+        if (it != self->state.incidents.end())
+          self->send(it->second, feed_atom::value, entry.version);
       },
   };
 }

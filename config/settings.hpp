@@ -26,6 +26,12 @@ struct Settings {
   std::string external_url;  // empty: built from each request's Host header
   std::size_t max_body_bytes = 1024 * 1024;
   int redis_timeout_ms = 1000;
+  long long stream_max_length = 1000000;
+
+  /// The base of absolute URLs when no request is at hand (change feed).
+  std::string default_base_url() const {
+    return external_url.empty() ? "http://" + bind + ":" + std::to_string(port) : external_url;
+  }
 };
 
 /// What the command line asked for.

@@ -1,6 +1,7 @@
 // CatalogStore: scope/service CRUD through the catalog_* scripts.
 #include "storage/catalog_store.hpp"
 
+#include "domain/dates.hpp"
 #include "storage/incident_store.hpp"
 #include "storage/scripts.hpp"
 
@@ -41,6 +42,8 @@ std::optional<CatalogEntry> decode_entry(const RedisValue& hash) {
   return entry;
 }
 
+std::string now_text() { return format_date(now_minute()); }
+
 bool is_status_array(const RedisValue& reply) {
   return reply.type == RedisValue::Type::array && !reply.elements.empty();
 }
@@ -54,7 +57,7 @@ void CatalogStore::get(const std::string& kind, Id id, Done done) {
                      return done(storage_unavailable());
                    auto entry = decode_entry(reply.elements[0]);
                    if (!entry) return done(not_found(kind));
-                   done(CatalogView{std::move(*entry), reply.elements[1].integer});
+                   done(CatalogView{std::move(*entry), reply.elements[1].integer, ""});
                  });
 }
 
@@ -72,7 +75,7 @@ void CatalogStore::list(const std::string& kind, const PageRequest& page,
         for (const auto& pair : reply.elements[1].elements) {
           auto entry = decode_entry(pair.elements[0]);
           if (entry)
-            result.items.push_back(CatalogView{std::move(*entry), pair.elements[1].integer});
+            result.items.push_back(CatalogView{std::move(*entry), pair.elements[1].integer, ""});
         }
         done(std::move(result));
       });
@@ -86,15 +89,16 @@ void CatalogStore::create(const std::string& kind, const CatalogCreateRequest& r
                      CatalogEntry entry{reply.integer, request.name, request.description};
                      pipeline_.eval(scripts::catalog_create(),
                                     {keys_.catalog(kind, entry.id), keys_.catalog_names(kind),
-                                     keys_.catalog_all(kind)},
+                                     keys_.catalog_all(kind), keys_.change_stream()},
                                     {std::to_string(entry.id), entry.name,
-                                     entry.description.value_or(""), entry.description ? "1" : "0"},
+                                     entry.description.value_or(""), entry.description ? "1" : "0",
+                                     kind, now_text(), std::to_string(feed_.stream_max_length)},
                                     [kind, entry, done](const RedisValue& created) {
                                       if (created.io_failure || !is_status_array(created))
                                         return done(storage_unavailable());
                                       if (created.elements[0].str == "duplicate")
                                         return done(duplicate_name(kind));
-                                      done(CatalogView{entry, 0});
+                                      done(CatalogView{entry, 0, created.elements[1].str});
                                     });
                    });
 }
@@ -104,15 +108,21 @@ void CatalogStore::update(const std::string& kind, Id id, const CatalogUpdateReq
   const char* mode = !request.description.present ? "keep"
                      : request.description.value  ? "set"
                                                   : "clear";
-  pipeline_.eval(scripts::catalog_update(), {keys_.catalog(kind, id), keys_.catalog_names(kind)},
-                 {std::to_string(id), request.name, mode, request.description.value.value_or("")},
+  pipeline_.eval(scripts::catalog_update(),
+                 {keys_.catalog(kind, id), keys_.catalog_names(kind), keys_.change_stream()},
+                 {std::to_string(id), request.name, mode, request.description.value.value_or(""),
+                  kind, now_text(), std::to_string(feed_.stream_max_length)},
                  [this, kind, id, done = std::move(done)](const RedisValue& reply) {
                    if (reply.io_failure || !is_status_array(reply))
                      return done(storage_unavailable());
                    const std::string& status = reply.elements[0].str;
                    if (status == "missing") return done(not_found(kind));
                    if (status == "duplicate") return done(duplicate_name(kind));
-                   get(kind, id, done);
+                   std::string message = reply.elements[1].str;
+                   get(kind, id, [done, message](Result<CatalogView> view) {
+                     if (view) view->feed_message = message;
+                     done(std::move(view));
+                   });
                  });
 }
 
@@ -120,8 +130,9 @@ void CatalogStore::remove(const std::string& kind, Id id, Done done) {
   pipeline_.eval(
       scripts::catalog_delete(),
       {keys_.catalog(kind, id), keys_.catalog_names(kind), keys_.catalog_all(kind),
-       keys_.index_catalog(kind, id)},
-      {std::to_string(id)}, [kind, id, done = std::move(done)](const RedisValue& reply) {
+       keys_.index_catalog(kind, id), keys_.change_stream()},
+      {std::to_string(id), kind, now_text(), std::to_string(feed_.stream_max_length)},
+      [kind, id, done = std::move(done)](const RedisValue& reply) {
         if (reply.io_failure || !is_status_array(reply)) return done(storage_unavailable());
         const std::string& status = reply.elements[0].str;
         if (status == "missing") return done(not_found(kind));
@@ -132,7 +143,8 @@ void CatalogStore::remove(const std::string& kind, Id id, Done done) {
               {{kind,
                 {"Used by " + std::to_string(reply.elements[1].integer) + " incident(s)."}}}});
         auto entry = decode_entry(reply.elements[1]);
-        done(CatalogView{entry.value_or(CatalogEntry{id, "", std::nullopt}), 0});
+        done(CatalogView{entry.value_or(CatalogEntry{id, "", std::nullopt}), 0,
+                         reply.elements[2].str});
       });
 }
 

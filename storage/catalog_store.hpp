@@ -1,5 +1,6 @@
 // Scopes and services in Redis: one code path for both, `kind` is "scope" or
-// "service". Callbacks run on the pipeline's I/O thread.
+// "service". Writes append their change to the stream atomically and answer
+// its message in CatalogView::feed_message. Callbacks run on the I/O thread.
 #pragma once
 
 #include <functional>
@@ -16,7 +17,8 @@ class CatalogStore {
  public:
   using Done = std::function<void(Result<CatalogView>)>;
 
-  CatalogStore(RedisPipeline& pipeline, Keys keys) : pipeline_(pipeline), keys_(std::move(keys)) {}
+  CatalogStore(RedisPipeline& pipeline, Keys keys, FeedOptions feed = {})
+      : pipeline_(pipeline), keys_(std::move(keys)), feed_(std::move(feed)) {}
 
   void get(const std::string& kind, Id id, Done done);
   void list(const std::string& kind, const PageRequest& page,
@@ -30,6 +32,7 @@ class CatalogStore {
  private:
   RedisPipeline& pipeline_;
   Keys keys_;
+  FeedOptions feed_;
 };
 
 }  // namespace incident

@@ -2,6 +2,8 @@
 // script replies into outcomes.
 #include "storage/incident_store.hpp"
 
+#include "domain/dates.hpp"
+#include "storage/change_feed.hpp"
 #include "storage/incident_codec.hpp"
 #include "storage/scripts.hpp"
 
@@ -21,13 +23,17 @@ Error corrupt_record(const std::string& what) {
   return Error{ErrorKind::unavailable, "Stored data is unreadable: " + what, {}};
 }
 
-CommitResult decode_commit_reply(const RedisValue& reply) {
+CommitResult decode_commit_reply(const RedisValue& reply, std::string message) {
   if (reply.io_failure) return storage_unavailable();
   if (reply.type != RedisValue::Type::array || reply.elements.empty())
     return corrupt_record("commit reply: " + reply.str);
   const std::string& status = reply.elements[0].str;
   CommitOutcome outcome;
-  if (status == "ok") return outcome;
+  if (status == "ok") {
+    outcome.stream_id = reply.elements.size() > 1 ? reply.elements[1].str : "";
+    outcome.feed_message = std::move(message);
+    return outcome;
+  }
   if (status == "conflict") {
     outcome.status = CommitOutcome::Status::conflict;
     return outcome;
@@ -87,7 +93,8 @@ void IncidentStore::commit(const CommitRequest& request, std::function<void(Comm
                                 keys_.index_all(),
                                 keys_.catalog("scope", subject.scope),
                                 keys_.catalog("service", subject.service),
-                                keys_.idempotency(request.idempotency_key.value_or("-"))};
+                                keys_.idempotency(request.idempotency_key.value_or("-")),
+                                keys_.change_stream()};
   keys.insert(keys.end(), old_indexes.begin(), old_indexes.end());
   keys.insert(keys.end(), new_indexes.begin(), new_indexes.end());
   std::vector<std::string> args{std::to_string(request.before ? request.before->version : 0),
@@ -98,15 +105,18 @@ void IncidentStore::commit(const CommitRequest& request, std::function<void(Comm
                                 std::to_string(old_indexes.size()),
                                 std::to_string(new_indexes.size()),
                                 request.idempotency_key ? std::to_string(subject.id) : "",
-                                kIdempotencyTtlSeconds};
+                                kIdempotencyTtlSeconds,
+                                std::to_string(feed_.stream_max_length),
+                                incident_change_message(request, feed_.base_url, now_minute())};
   if (request.after)
     for (auto& [field, value] : encode_fields(*request.after)) {
       args.push_back(field);
       args.push_back(value);
     }
-  pipeline_.eval(
-      scripts::incident_commit(), keys, args,
-      [done = std::move(done)](const RedisValue& reply) { done(decode_commit_reply(reply)); });
+  pipeline_.eval(scripts::incident_commit(), keys, args,
+                 [done = std::move(done), message = args[10]](const RedisValue& reply) {
+                   done(decode_commit_reply(reply, message));
+                 });
 }
 
 void IncidentStore::list(const PageRequest& page, std::function<void(Result<IncidentPage>)> done) {

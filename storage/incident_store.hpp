@@ -17,14 +17,16 @@ Error storage_unavailable();
 
 class IncidentStore {
  public:
-  IncidentStore(RedisPipeline& pipeline, Keys keys) : pipeline_(pipeline), keys_(std::move(keys)) {}
+  IncidentStore(RedisPipeline& pipeline, Keys keys, FeedOptions feed = {})
+      : pipeline_(pipeline), keys_(std::move(keys)), feed_(std::move(feed)) {}
 
   /// The stored incident, or nullopt when there is none.
   void load(Id id, std::function<void(LoadResult)> done);
   /// A fresh, never used incident id.
   void next_id(std::function<void(IdResult)> done);
   /// Writes request.after (or deletes request.before) if the stored version
-  /// still equals request.before's version (0 for a create).
+  /// still equals request.before's version (0 for a create), and appends the
+  /// change to the stream in the same script.
   void commit(const CommitRequest& request, std::function<void(CommitResult)> done);
   /// One page of every incident in list order, and the total.
   void list(const PageRequest& page, std::function<void(Result<IncidentPage>)> done);
@@ -34,6 +36,7 @@ class IncidentStore {
  private:
   RedisPipeline& pipeline_;
   Keys keys_;
+  FeedOptions feed_;
 };
 
 /// Decodes an {flat hash, events} pair as the load and page scripts return it.

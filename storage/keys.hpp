@@ -6,6 +6,7 @@
 //   <p>:idx:incidents               zset: every incident, by list order
 //   <p>:idx:{status,severity,scope,service,extref}:<v>   zsets, same members
 //   <p>:idem:<client>:<key>         the id an Idempotency-Key created (24 h)
+//   <p>:incidents:stream            stream: every committed change (field "data")
 //   <p>:<kind>:next_id / <p>:<kind>:<id> / <p>:<kind>s / <p>:<kind>:names
 //                                   scopes and services (kind = scope|service)
 #pragma once
@@ -53,6 +54,7 @@ class Keys {
   std::string catalog_names(const std::string& kind) const {
     return prefix_ + ":" + kind + ":names";
   }
+  std::string change_stream() const { return prefix_ + ":incidents:stream"; }
   std::string channel_incidents() const { return prefix_ + ":incidents"; }
   std::string channel_incident(Id id) const { return prefix_ + ":incident:" + std::to_string(id); }
 

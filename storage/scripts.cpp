@@ -5,13 +5,16 @@
 namespace incident::scripts {
 
 // KEYS: 1 incident hash, 2 events list, 3 main index, 4 scope hash, 5 service
-//       hash, 6 idempotency key, then ARGV[6] old index keys, ARGV[7] new ones.
+//       hash, 6 idempotency key, 7 change stream, then ARGV[6] old index keys,
+//       then ARGV[7] new ones.
 // ARGV: 1 expected stored version ("0": must not exist), 2 "upsert"|"delete",
 //       3 old sort member ("" none), 4 new sort member, 5 event JSON ("" none),
 //       6 #old index keys, 7 #new index keys, 8 idempotency value ("" none),
-//       9 idempotency TTL seconds, 10.. hash field/value pairs.
-// Returns {"ok"} | {"conflict", stored version} | {"duplicate", id} |
-//         {"missing", "scope"|"service"}.
+//       9 idempotency TTL seconds, 10 stream MAXLEN (approximate), 11 change-feed
+//       message, 12.. hash field/value pairs.
+// Returns {"ok", stream entry id} | {"conflict", stored version} |
+//         {"duplicate", id} | {"missing", "scope"|"service"}.
+// Checks come first: a refused write changes nothing and appends nothing.
 const Script& incident_commit() {
   static const Script script(R"lua(
 if ARGV[8] ~= '' then
@@ -26,19 +29,20 @@ if upsert and redis.call('EXISTS', KEYS[5]) == 0 then return {'missing', 'servic
 local n_old, n_new = tonumber(ARGV[6]), tonumber(ARGV[7])
 if ARGV[3] ~= '' then
   redis.call('ZREM', KEYS[3], ARGV[3])
-  for i = 1, n_old do redis.call('ZREM', KEYS[6 + i], ARGV[3]) end
+  for i = 1, n_old do redis.call('ZREM', KEYS[7 + i], ARGV[3]) end
 end
-if not upsert then
+if upsert then
+  redis.call('DEL', KEYS[1])
+  redis.call('HSET', KEYS[1], unpack(ARGV, 12))
+  if ARGV[5] ~= '' then redis.call('LPUSH', KEYS[2], ARGV[5]) end
+  redis.call('ZADD', KEYS[3], 0, ARGV[4])
+  for i = 1, n_new do redis.call('ZADD', KEYS[7 + n_old + i], 0, ARGV[4]) end
+  if ARGV[8] ~= '' then redis.call('SET', KEYS[6], ARGV[8], 'EX', ARGV[9]) end
+else
   redis.call('DEL', KEYS[1], KEYS[2])
-  return {'ok'}
 end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], unpack(ARGV, 10))
-if ARGV[5] ~= '' then redis.call('LPUSH', KEYS[2], ARGV[5]) end
-redis.call('ZADD', KEYS[3], 0, ARGV[4])
-for i = 1, n_new do redis.call('ZADD', KEYS[6 + n_old + i], 0, ARGV[4]) end
-if ARGV[8] ~= '' then redis.call('SET', KEYS[6], ARGV[8], 'EX', ARGV[9]) end
-return {'ok'}
+local entry = redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[10], '*', 'data', ARGV[11])
+return {'ok', entry}
 )lua");
   return script;
 }
@@ -69,55 +73,100 @@ return {total, items}
   return script;
 }
 
-// KEYS: 1 entry hash, 2 names hash, 3 all-entries zset.
-// ARGV: 1 id, 2 name, 3 description ("" none), 4 "1" when a description is given.
-// Returns {"ok"} | {"duplicate", id of the entry with that name}.
+// The catalog scripts describe their own change for the stream (they alone
+// know the stored state before it): cjson-encoded {type, id, version, at,
+// changes, <kind>}; `version` counts the entry's changes.
+static const char* kCatalogFeed = R"lua(
+local function feed(stream, maxlen, kind, event, at, id, version, changes, entry)
+  local message = {type = kind .. '.' .. event, id = tonumber(id), version = version,
+                   at = at, changes = changes}
+  message[kind] = entry
+  local data = cjson.encode(message)
+  redis.call('XADD', stream, 'MAXLEN', '~', maxlen, '*', 'data', data)
+  return data
+end
+local function value_or_null(v) if v then return v end return cjson.null end
+)lua";
+
+// KEYS: 1 entry hash, 2 names hash, 3 all-entries zset, 4 change stream.
+// ARGV: 1 id, 2 name, 3 description ("" none), 4 "1" when a description is
+//       given, 5 kind, 6 at, 7 stream MAXLEN.
+// Returns {"ok", feed message} | {"duplicate", id of the entry with that name}.
 const Script& catalog_create() {
-  static const Script script(R"lua(
+  static const Script script(std::string(kCatalogFeed) + R"lua(
 local owner = redis.call('HGET', KEYS[2], ARGV[2])
 if owner then return {'duplicate', owner} end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
-redis.call('HSET', KEYS[1], 'id', ARGV[1], 'name', ARGV[2])
-if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'description', ARGV[3]) end
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'name', ARGV[2], 'version', 1)
+local description = cjson.null
+if ARGV[4] == '1' then
+  redis.call('HSET', KEYS[1], 'description', ARGV[3])
+  description = ARGV[3]
+end
 redis.call('ZADD', KEYS[3], tonumber(ARGV[1]), ARGV[1])
-return {'ok'}
+local entry = {id = tonumber(ARGV[1]), name = ARGV[2], description = description}
+local changes = {name = {cjson.null, ARGV[2]}, description = {cjson.null, description}}
+return {'ok', feed(KEYS[4], ARGV[7], ARGV[5], 'created', ARGV[6], ARGV[1], 1, changes, entry)}
 )lua");
   return script;
 }
 
-// KEYS: 1 entry hash, 2 names hash.
-// ARGV: 1 id, 2 new name, 3 description mode ("keep"|"clear"|"set"), 4 description.
-// Returns {"ok"} | {"missing"} | {"duplicate", id}.
+// KEYS: 1 entry hash, 2 names hash, 3 change stream.
+// ARGV: 1 id, 2 new name, 3 description mode ("keep"|"clear"|"set"),
+//       4 description, 5 kind, 6 at, 7 stream MAXLEN.
+// Returns {"ok", feed message or "" when nothing changed} | {"missing"} |
+//         {"duplicate", id}.
 const Script& catalog_update() {
-  static const Script script(R"lua(
+  static const Script script(std::string(kCatalogFeed) + R"lua(
 local old_name = redis.call('HGET', KEYS[1], 'name')
 if not old_name then return {'missing'} end
+local old_description = redis.call('HGET', KEYS[1], 'description')
+local new_description = old_description
+if ARGV[3] == 'clear' then new_description = nil end
+if ARGV[3] == 'set' then new_description = ARGV[4] end
+local changes, changed = {}, false
 if old_name ~= ARGV[2] then
   local owner = redis.call('HGET', KEYS[2], ARGV[2])
   if owner then return {'duplicate', owner} end
   redis.call('HDEL', KEYS[2], old_name)
   redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
   redis.call('HSET', KEYS[1], 'name', ARGV[2])
+  changes.name = {old_name, ARGV[2]}
+  changed = true
 end
-if ARGV[3] == 'clear' then redis.call('HDEL', KEYS[1], 'description') end
-if ARGV[3] == 'set' then redis.call('HSET', KEYS[1], 'description', ARGV[4]) end
-return {'ok'}
+if old_description ~= new_description then
+  if new_description then redis.call('HSET', KEYS[1], 'description', new_description)
+  else redis.call('HDEL', KEYS[1], 'description') end
+  changes.description = {value_or_null(old_description), value_or_null(new_description)}
+  changed = true
+end
+if not changed then return {'ok', ''} end
+local version = redis.call('HINCRBY', KEYS[1], 'version', 1)
+local entry = {id = tonumber(ARGV[1]), name = ARGV[2], description = value_or_null(new_description)}
+return {'ok', feed(KEYS[3], ARGV[7], ARGV[5], 'updated', ARGV[6], ARGV[1], version, changes, entry)}
 )lua");
   return script;
 }
 
-// KEYS: 1 entry hash, 2 names hash, 3 all-entries zset, 4 its incident index.
-// ARGV: 1 id. Returns {"ok", flat hash} | {"missing"} | {"in_use", count}.
+// KEYS: 1 entry hash, 2 names hash, 3 all-entries zset, 4 its incident index,
+//       5 change stream.
+// ARGV: 1 id, 2 kind, 3 at, 4 stream MAXLEN.
+// Returns {"ok", flat hash, feed message} | {"missing"} | {"in_use", count}.
 const Script& catalog_delete() {
-  static const Script script(R"lua(
-local entry = redis.call('HGETALL', KEYS[1])
-if #entry == 0 then return {'missing'} end
+  static const Script script(std::string(kCatalogFeed) + R"lua(
+local stored = redis.call('HGETALL', KEYS[1])
+if #stored == 0 then return {'missing'} end
 local used = redis.call('ZCARD', KEYS[4])
 if used > 0 then return {'in_use', used} end
-redis.call('HDEL', KEYS[2], redis.call('HGET', KEYS[1], 'name'))
+local name = redis.call('HGET', KEYS[1], 'name')
+local description = redis.call('HGET', KEYS[1], 'description')
+local version = tonumber(redis.call('HGET', KEYS[1], 'version') or '0') + 1
+redis.call('HDEL', KEYS[2], name)
 redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
-return {'ok', entry}
+local entry = {id = tonumber(ARGV[1]), name = name, description = value_or_null(description)}
+local changes = {name = {name, cjson.null}, description = {value_or_null(description), cjson.null}}
+return {'ok', stored, feed(KEYS[5], ARGV[4], ARGV[2], 'deleted', ARGV[3], ARGV[1], version, changes, entry)}
 )lua");
   return script;
 }

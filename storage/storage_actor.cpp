@@ -6,8 +6,6 @@
 #include <memory>
 
 #include "actors/messages.hpp"
-#include "domain/dates.hpp"
-#include "domain/incident_json.hpp"
 #include "storage/catalog_store.hpp"
 #include "storage/incident_store.hpp"
 
@@ -37,20 +35,24 @@ std::function<void(std::function<void()>)> in_actor(StorageActor* self) {
   };
 }
 
-ChangeNotice notice_for(const StorageState& state, const CommitRequest& request) {
+/// The wake-up published on the change channels: the stream entry's message.
+ChangeNotice notice_for(const StorageState& state, const CommitRequest& request,
+                        const CommitOutcome& outcome) {
   const Incident& subject = request.after ? *request.after : *request.before;
-  Incident shown = subject;
-  if (!request.after) shown.version = request.before->version + 1;
-  nlohmann::json message{
-      {"type", request.change_type},
-      {"id", subject.id},
-      {"version", shown.version},
-      {"at", format_date(now_minute())},
-      {"changes", request.changes},
-      {"incident", incident_to_json(shown, state.settings.base_url, Audience::token_holder)}};
   Keys keys(state.settings.key_prefix);
   return ChangeNotice{{keys.channel_incidents(), keys.channel_incident(subject.id)},
-                      message.dump()};
+                      outcome.feed_message};
+}
+
+/// Wraps a catalog reply so that a write's change is also published.
+Reply<CatalogView> publishing(const StorageState& state, Reply<CatalogView> reply) {
+  caf::actor notifier = state.notifier;
+  std::string channel = Keys(state.settings.key_prefix).channel_incidents();
+  return [notifier, channel, reply](Result<CatalogView> result) {
+    if (result && !result->feed_message.empty())
+      caf::anon_send(notifier, publish_atom::value, ChangeNotice{{channel}, result->feed_message});
+    reply(std::move(result));
+  };
 }
 
 void run_catalog(StorageState& state, const CatalogCommand& command) {
@@ -62,19 +64,24 @@ void run_catalog(StorageState& state, const CatalogCommand& command) {
     case Op::list:
       return store.list(command.kind, command.page, command.reply_page);
     case Op::create:
-      return store.create(command.kind, command.create, command.reply_one);
+      return store.create(command.kind, command.create, publishing(state, command.reply_one));
     case Op::update:
-      return store.update(command.kind, command.id, command.update, command.reply_one);
+      return store.update(command.kind, command.id, command.update,
+                          publishing(state, command.reply_one));
     case Op::remove:
-      return store.remove(command.kind, command.id, command.reply_one);
+      return store.remove(command.kind, command.id, publishing(state, command.reply_one));
   }
 }
 
 caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf::actor notifier) {
   auto& state = self->state;
   state.pipeline = std::make_unique<RedisPipeline>(settings.endpoint, settings.timeout);
-  state.incidents = std::make_unique<IncidentStore>(*state.pipeline, Keys(settings.key_prefix));
-  state.catalog = std::make_unique<CatalogStore>(*state.pipeline, Keys(settings.key_prefix));
+  state.incidents =
+      std::make_unique<IncidentStore>(*state.pipeline, Keys(settings.key_prefix),
+                                      FeedOptions{settings.base_url, settings.stream_max_length});
+  state.catalog =
+      std::make_unique<CatalogStore>(*state.pipeline, Keys(settings.key_prefix),
+                                     FeedOptions{settings.base_url, settings.stream_max_length});
   state.notifier = std::move(notifier);
   state.settings = std::move(settings);
   auto post = in_actor(self);
@@ -100,7 +107,7 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf
           post([self, promise, request, result]() mutable {
             if (result && result->status == CommitOutcome::Status::committed)
               self->send(self->state.notifier, publish_atom::value,
-                         notice_for(self->state, request));
+                         notice_for(self->state, request, *result));
             promise.deliver(std::move(result));
           });
         });

@@ -16,6 +16,7 @@ struct StorageSettings {
   std::string key_prefix = "pm";
   std::chrono::milliseconds timeout{1000};
   std::string base_url;  // for links inside change-feed messages
+  long long stream_max_length = 1000000;
 };
 
 /// Spawns the storage actor; `notifier` receives every committed change.

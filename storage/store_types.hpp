@@ -22,6 +22,7 @@ struct IncidentPage {
 struct CatalogView {
   CatalogEntry entry;
   std::int64_t incidents_count = 0;
+  std::string feed_message;  // after a write that changed something
 };
 
 struct CatalogPage {
@@ -42,7 +43,15 @@ struct CommitRequest {
 struct CommitOutcome {
   enum class Status { committed, conflict, duplicate };
   Status status = Status::committed;
-  Id existing_id = 0;  // for duplicate: the incident the key already created
+  Id existing_id = 0;        // for duplicate: the incident the key already created
+  std::string stream_id;     // for committed: the change's entry in the stream
+  std::string feed_message;  // for committed: the change-feed message
+};
+
+/// How changes are described in the change feed.
+struct FeedOptions {
+  std::string base_url;                   // for links inside messages
+  long long stream_max_length = 1000000;  // approximate cap of the stream
 };
 
 using LoadResult = Result<std::optional<Incident>>;

@@ -1,0 +1,16 @@
+// The change-feed message of a committed change: JSON {type, id, version, at,
+// changes, incident}, stored in the stream entry's field "data" and published.
+#pragma once
+
+#include <string>
+
+#include "domain/incident.hpp"
+#include "storage/store_types.hpp"
+
+namespace incident {
+
+/// The message for an incident commit; `at` is the commit time.
+std::string incident_change_message(const CommitRequest& request, const std::string& base_url,
+                                    Minute at);
+
+}  // namespace incident

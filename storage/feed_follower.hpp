@@ -1,0 +1,47 @@
+// Follows the change stream from the moment it starts, on its own connection
+// and thread, so this process learns of changes other processes commit.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "domain/incident.hpp"
+#include "storage/keys.hpp"
+#include "storage/redis_endpoint.hpp"
+
+namespace incident {
+
+/// What a follower needs to know of one change-feed entry.
+struct FeedEntry {
+  std::string stream_id;
+  std::string type;  // e.g. "incident.updated", "scope.deleted"
+  Id id = 0;
+  std::int64_t version = 0;
+};
+
+/// Parses an entry's "data" message; nullopt when it is not one of ours.
+std::optional<FeedEntry> parse_feed_entry(const std::string& stream_id, const std::string& data);
+
+class FeedFollower {
+ public:
+  using OnEntry = std::function<void(const FeedEntry&)>;
+
+  /// Starts following; `on_entry` runs on the follower's thread, in stream order.
+  FeedFollower(RedisEndpoint endpoint, Keys keys, OnEntry on_entry);
+  ~FeedFollower();
+  FeedFollower(const FeedFollower&) = delete;
+  FeedFollower& operator=(const FeedFollower&) = delete;
+
+ private:
+  void run();
+
+  RedisEndpoint endpoint_;
+  Keys keys_;
+  OnEntry on_entry_;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+}  // namespace incident
