@@ -47,6 +47,7 @@ class StoreTest : public ::testing::Test {
   std::optional<Incident> load(Id id);
   RedisValue redis(const std::vector<std::string>& argv) { return server_->command(argv); }
   bool in_index(const std::string& key, const Incident& incident);
+  long long stream_length() { return redis({"XLEN", keys_.change_stream()}).integer; }
 
   static std::unique_ptr<RedisServer> server_;
   std::unique_ptr<RedisPipeline> pipeline_;

@@ -79,6 +79,26 @@ TEST_F(CatalogStoreTest, DeletingAnUnusedEntryRemovesItAndItsName) {
   EXPECT_EQ(remove("service", 999).error().kind, ErrorKind::not_found);
 }
 
+TEST_F(CatalogStoreTest, EveryRealChangeIsAppendedToTheStreamAndANoOpIsNot) {
+  auto created = create_entry("scope", "Feed scope");
+  ASSERT_EQ(stream_length(), 1);
+  auto message = nlohmann::json::parse(created->feed_message);
+  EXPECT_EQ(message["type"], "scope.created");
+  EXPECT_EQ(message["scope"]["name"], "Feed scope");
+  EXPECT_TRUE(rename("scope", created->entry.id, "Feed scope")->feed_message.empty());
+  EXPECT_EQ(stream_length(), 1);
+  auto renamed = rename("scope", created->entry.id, "Renamed scope");
+  message = nlohmann::json::parse(renamed->feed_message);
+  EXPECT_EQ(message["type"], "scope.updated");
+  EXPECT_EQ(message["version"], 2);
+  EXPECT_EQ(message["changes"]["name"], nlohmann::json::array({"Feed scope", "Renamed scope"}));
+  ASSERT_TRUE(remove("scope", created->entry.id).ok());
+  EXPECT_EQ(stream_length(), 3);
+  EXPECT_FALSE(create_entry("scope", "Renamed scope")->feed_message.empty());
+  EXPECT_FALSE(create_entry("scope", "Renamed scope").ok());
+  EXPECT_EQ(stream_length(), 4);
+}
+
 TEST_F(CatalogStoreTest, ListsPageInIdOrder) {
   for (const char* name : {"One", "Two", "Three"}) create_entry("scope", name);
   auto page = await_result<Result<CatalogPage>>([&](auto done) {

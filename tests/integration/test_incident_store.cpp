@@ -32,7 +32,9 @@ class IncidentStoreTest : public StoreTest {
 };
 
 TEST_F(IncidentStoreTest, CreateWritesDataEventAndEveryIndexTogether) {
+  long long entries_before = stream_length();
   Incident created = create("Database outage", Severity::critical, "INC-1");
+  EXPECT_EQ(stream_length(), entries_before + 1);
   auto loaded = load(created.id);
   ASSERT_TRUE(loaded);
   EXPECT_EQ(*loaded, created);
@@ -88,6 +90,7 @@ TEST_F(IncidentStoreTest, AWriteBasedOnAStaleVersionIsRefusedAndChangesNothing) 
                                  std::nullopt})
                 ->status,
             CommitOutcome::Status::committed);
+  long long entries_before = stream_length();
   // Our write still believes version 1 is current.
   UpdateRequest ours = update_of(created);
   ours.severity = Severity::critical;
@@ -102,6 +105,7 @@ TEST_F(IncidentStoreTest, AWriteBasedOnAStaleVersionIsRefusedAndChangesNothing) 
   EXPECT_EQ(result->status, CommitOutcome::Status::conflict);
   EXPECT_EQ(*load(created.id), their_change.next);
   EXPECT_FALSE(in_index(keys_.index_severity(Severity::critical), our_change.next));
+  EXPECT_EQ(stream_length(), entries_before);
 }
 
 TEST_F(IncidentStoreTest, AVersionBumpedDirectlyInRedisIsDetected) {
@@ -137,8 +141,10 @@ TEST_F(IncidentStoreTest, AnIdempotencyKeyCreatesOnceAndPointsRetriesAtTheFirstI
   retry.id = *first_id + 1;
   CommitRequest commit_retry = commit_first;
   commit_retry.after = retry;
+  long long entries_before = stream_length();
   auto result = commit(commit_retry);
   ASSERT_EQ(result->status, CommitOutcome::Status::duplicate);
+  EXPECT_EQ(stream_length(), entries_before);
   EXPECT_EQ(result->existing_id, first.id);
   EXPECT_FALSE(load(retry.id));
   EXPECT_GT(redis({"TTL", keys_.idempotency("client:key-1")}).integer, 86000);
@@ -167,6 +173,25 @@ TEST_F(IncidentStoreTest, PagesFollowTheListOrder) {
   });
   EXPECT_EQ(count_only->total, 3);
   EXPECT_TRUE(count_only->items.empty());
+}
+
+TEST_F(IncidentStoreTest, ACommitAnswersItsStreamEntryAndMessage) {
+  Incident created = create("Feed subject");
+  Incident next =
+      add_comment(created, CommentRequest{"looking", true}, parse_date_or_die("2026-11-27T10:30"));
+  auto result = commit(
+      CommitRequest{"incident.commented", created, next, next.events.front(), {}, std::nullopt});
+  ASSERT_EQ(result->status, CommitOutcome::Status::committed);
+  RedisValue entries = redis({"XRANGE", keys_.change_stream(), result->stream_id, "+"});
+  ASSERT_EQ(entries.elements.size(), 1u);
+  const auto& fields = entries.elements[0].elements[1].elements;
+  ASSERT_EQ(fields.size(), 2u);
+  EXPECT_EQ(fields[0].str, "data");
+  EXPECT_EQ(fields[1].str, result->feed_message);
+  auto message = nlohmann::json::parse(result->feed_message);
+  EXPECT_EQ(message["type"], "incident.commented");
+  EXPECT_EQ(message["version"], 2);
+  EXPECT_EQ(message["incident"]["events"].size(), 2u);
 }
 
 TEST_F(IncidentStoreTest, AnUnreachableRedisIsReportedAsUnavailable) {
