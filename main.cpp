@@ -67,11 +67,13 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   auto storage = spawn_storage(system, storage_settings, notifier);
   auto app = std::make_shared<App>(
       App{settings, TokenService(settings.secret_key, settings.jwt_issuer),
-          spawn_registry(system, storage), spawn_catalog(system, storage), storage});
+          spawn_registry(system, storage,
+                         ActorLimits{static_cast<std::size_t>(settings.actor_cache),
+                                     std::chrono::seconds(settings.actor_idle_seconds)}),
+          spawn_catalog(system, storage), storage});
   // Learn of changes other processes commit, so cached incidents never go stale.
   auto follower = std::make_unique<FeedFollower>(
-      endpoint, Keys(settings.key_prefix),
-      [registry = app->registry](const FeedEntry& entry) {
+      endpoint, Keys(settings.key_prefix), [registry = app->registry](const FeedEntry& entry) {
         caf::anon_send(registry, feed_atom::value, entry);
       });
   HttpServer server(app);

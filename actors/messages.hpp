@@ -28,6 +28,7 @@ using delete_atom = caf::atom_constant<caf::atom("i_delete")>;
 using refresh_atom = caf::atom_constant<caf::atom("i_refresh")>;
 using retire_atom = caf::atom_constant<caf::atom("i_retire")>;
 using feed_atom = caf::atom_constant<caf::atom("i_feed")>;
+using idle_atom = caf::atom_constant<caf::atom("i_idle")>;
 using list_atom = caf::atom_constant<caf::atom("i_list")>;
 using load_atom = caf::atom_constant<caf::atom("s_load")>;
 using next_id_atom = caf::atom_constant<caf::atom("s_next_id")>;

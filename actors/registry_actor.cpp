@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "actors/incident_actor.hpp"
+#include "actors/lru_order.hpp"
 #include "actors/messages.hpp"
 #include "domain/dates.hpp"
 #include "domain/lifecycle.hpp"
@@ -19,17 +20,30 @@ const auto kStorageTimeout = std::chrono::seconds(5);
 
 struct RegistryState {
   caf::actor storage;
+  ActorLimits limits;
   std::unordered_map<Id, caf::actor> incidents;
+  LruOrder<Id> recency{1};
 };
 
 using RegistryActor = caf::stateful_actor<RegistryState>;
 
+/// Forgets an incident's actor and tells it to quit once its mailbox is done;
+/// the next message for that incident spawns a fresh actor (which loads it).
+void retire(RegistryActor* self, Id id) {
+  auto it = self->state.incidents.find(id);
+  if (it == self->state.incidents.end()) return;
+  self->send(it->second, retire_atom::value);
+  self->state.incidents.erase(it);
+  self->state.recency.erase(id);
+}
+
 caf::actor actor_for(RegistryActor* self, Id id) {
-  auto& known = self->state.incidents;
-  auto it = known.find(id);
-  if (it != known.end()) return it->second;
-  auto spawned = spawn_incident_actor(self, id, self->state.storage);
-  known.emplace(id, spawned);
+  auto& state = self->state;
+  if (auto evicted = state.recency.touch(id)) retire(self, *evicted);
+  auto it = state.incidents.find(id);
+  if (it != state.incidents.end()) return it->second;
+  auto spawned = spawn_incident_actor(self, id, state.storage, state.limits.idle);
+  state.incidents.emplace(id, spawned);
   return spawned;
 }
 
@@ -81,8 +95,10 @@ void create(RegistryActor* self, CreateCommand command) {
           [=](const caf::error&) { command.reply(storage_unavailable()); });
 }
 
-caf::behavior registry_behavior(RegistryActor* self, caf::actor storage) {
+caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLimits limits) {
   self->state.storage = std::move(storage);
+  self->state.limits = limits;
+  self->state.recency = LruOrder<Id>(limits.capacity);
   return {
       [=](create_atom, const CreateCommand& command) { create(self, command); },
       [=](get_atom, Id id, const GetCommand& command) {
@@ -97,6 +113,12 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage) {
       [=](delete_atom, Id id, const DeleteCommand& command) {
         self->send(actor_for(self, id), delete_atom::value, command);
       },
+      [=](idle_atom, Id id) {
+        auto it = self->state.incidents.find(id);
+        // Only the actor that reported idleness goes (not a newer one for that id).
+        if (it != self->state.incidents.end() && it->second.address() == self->current_sender())
+          retire(self, id);
+      },
       [=](feed_atom, const FeedEntry& entry) {
         // Only incidents cached here can be stale; others load when first used.
         if (entry.type.rfind("incident.", 0) != 0) return;
@@ -109,8 +131,8 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage) {
 
 }  // namespace
 
-caf::actor spawn_registry(caf::actor_system& system, caf::actor storage) {
-  return system.spawn(registry_behavior, std::move(storage));
+caf::actor spawn_registry(caf::actor_system& system, caf::actor storage, ActorLimits limits) {
+  return system.spawn(registry_behavior, std::move(storage), limits);
 }
 
 }  // namespace incident

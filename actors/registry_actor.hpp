@@ -1,11 +1,20 @@
 // The registry actor: finds (spawning lazily) the actor of each incident and
-// forwards reads and writes to it; creates new incidents.
+// forwards reads and writes to it; creates new incidents. It keeps at most a
+// bounded number of incident actors, retiring the least recently used and the idle.
 #pragma once
 
 #include <caf/all.hpp>
+#include <chrono>
+#include <cstddef>
 
 namespace incident {
 
-caf::actor spawn_registry(caf::actor_system& system, caf::actor storage);
+/// How many incident actors may live at once, and how long an idle one lives.
+struct ActorLimits {
+  std::size_t capacity = 100000;
+  std::chrono::seconds idle{300};
+};
+
+caf::actor spawn_registry(caf::actor_system& system, caf::actor storage, ActorLimits limits);
 
 }  // namespace incident

@@ -27,6 +27,8 @@ struct Settings {
   std::size_t max_body_bytes = 1024 * 1024;
   int redis_timeout_ms = 1000;
   long long stream_max_length = 1000000;
+  long long actor_cache = 100000;
+  int actor_idle_seconds = 300;
 
   /// The base of absolute URLs when no request is at hand (change feed).
   std::string default_base_url() const {

@@ -2,6 +2,7 @@
 // real redis-server: concurrent writes to one incident are serialized and all
 // kept, and a change made by another process is merged, never overwritten.
 #include <caf/all.hpp>
+#include <thread>
 
 #include "actors/messages.hpp"
 #include "actors/notifier_actor.hpp"
@@ -14,11 +15,11 @@ namespace {
 
 /// One server process's worth of actors.
 struct Process {
-  Process(caf::actor_system& system, const RedisEndpoint& endpoint) {
+  Process(caf::actor_system& system, const RedisEndpoint& endpoint, ActorLimits limits = {}) {
     notifier = spawn_notifier(system, endpoint);
     storage = spawn_storage(
         system, StorageSettings{endpoint, "pm", std::chrono::milliseconds(2000), ""}, notifier);
-    registry = spawn_registry(system, storage);
+    registry = spawn_registry(system, storage, limits);
   }
   ~Process() {
     for (const auto& actor : {registry, storage, notifier})
@@ -110,6 +111,40 @@ TEST_F(ActorsTest, IfMatchIsCheckedAgainstTheStoredVersion) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().kind, ErrorKind::precondition_failed);
   EXPECT_EQ(load(created->id)->name, "Conditional incident");
+}
+
+/// Waits (bounded) until at most `expected` actors run; returns the last count.
+std::size_t wait_for_running(caf::actor_system& system, std::size_t expected) {
+  for (int attempt = 0; attempt < 200 && system.registry().running() > expected; ++attempt)
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  return system.registry().running();
+}
+
+TEST_F(ActorsTest, TheIncidentActorCacheIsBoundedAndEvictedIncidentsStillAnswer) {
+  Process process(system_, server_->endpoint(), ActorLimits{5, std::chrono::seconds(300)});
+  std::size_t baseline = system_.registry().running();
+  std::vector<Id> ids;
+  for (int i = 0; i < 30; ++i)
+    ids.push_back(create_via(process, "Cached " + std::to_string(i))->id);
+  for (Id id : ids) {
+    auto read = await_result<Result<Incident>>([&](auto done) {
+      caf::anon_send(process.registry, get_atom::value, id, GetCommand{done});
+    });
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(read->id, id);
+  }
+  EXPECT_LE(wait_for_running(system_, baseline + 5), baseline + 5);
+}
+
+TEST_F(ActorsTest, IdleIncidentActorsAreRetiredAndComeBackOnDemand) {
+  Process process(system_, server_->endpoint(), ActorLimits{100, std::chrono::seconds(1)});
+  std::size_t baseline = system_.registry().running();
+  auto created = create_via(process, "Soon idle");
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(wait_for_running(system_, baseline), baseline);
+  auto renamed = update_via(process, created->id, rename_to(*created, "Back again", Severity::low));
+  ASSERT_TRUE(renamed.ok());
+  EXPECT_EQ(renamed->version, 2);
 }
 
 TEST_F(ActorsTest, AnUnknownIncidentIsNotFound) {
