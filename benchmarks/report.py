@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Turns benchmarks/run.sh's measurements into a table: printed, and written
+between the http-load markers of RESULTS.md. Ratios are to the baseline
+server measured in the same run; the hot-update invariant is checked here."""
+import datetime
+import json
+import os
+import sys
+
+SCENARIOS = [  # name, what, target ratio to the baseline
+    ("get_hot", "GET one incident (hot)", 0.7),
+    ("get_random", "GET random incidents (mostly cache misses)", None),
+    ("list_page", "GET a list page (per_page=20)", None),
+    ("create", "create", 0.35),
+    ("update_distinct", "update of distinct incidents", 0.35),
+    ("update_hot", "update of one hot incident by every connection", 0.2),
+    ("comment", "comment", 0.35),
+    ("mix", "80/20 read/write mix", 0.5),
+]
+BEGIN, END = "<!-- http-load:begin -->", "<!-- http-load:end -->"
+
+
+def load_results():
+    results = {}
+    for line in os.environ["RESULTS_JSON"].splitlines():
+        name, _, payload = line.partition(" ")
+        results[name] = json.loads(payload)
+    return results
+
+
+def hot_invariant(results):
+    state = json.loads(os.environ["HOT_STATE"])
+    acked = results["update_hot"]["acknowledged"]
+    ok = state["version"] == 1 + acked and len(state["events"]) == 1 + acked
+    return ok, (f"hot incident: {acked} acknowledged updates, final version {state['version']}, "
+                f"{len(state['events'])} events -> {'PASS' if ok else 'FAIL'} (zero lost updates)")
+
+
+def table(results):
+    base = results["baseline"]["rps"]
+    rows = ["| scenario | requests/s | p50 ms | p99 ms | errors | unexpected statuses | "
+            "ratio to baseline | target |", "|---|---|---|---|---|---|---|---|"]
+    rows.append(f"| baseline (Pistache, fixed body) | {base:,.0f} | "
+                f"{results['baseline']['p50_us'] / 1000:.2f} | "
+                f"{results['baseline']['p99_us'] / 1000:.2f} | "
+                f"{results['baseline']['socket_errors']} | {results['baseline']['unexpected']} "
+                f"| 1.00 | |")
+    for name, what, target in SCENARIOS:
+        r = results[name]
+        ratio = r["rps"] / base
+        verdict = "" if target is None else f">= {target} {'met' if ratio >= target else 'NOT met'}"
+        rows.append(f"| {what} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.2f} | "
+                    f"{r['p99_us'] / 1000:.2f} | {r['socket_errors']} | {r['unexpected']} | "
+                    f"{ratio:.2f} | {verdict} |")
+    return "\n".join(rows)
+
+
+def main():
+    results = load_results()
+    ok, invariant = hot_invariant(results)
+    env = os.environ
+    section = "\n".join([
+        BEGIN,
+        f"Run of {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC: `wrk -t1 -c{env['CONNECTIONS']} "
+        f"-d{env['DURATION']}s`, {int(env['INCIDENTS']):,} seeded incidents, server with "
+        "default settings (2 HTTP threads) against a private redis-server (unix socket, no "
+        "persistence).",
+        "",
+        table(results),
+        "",
+        f"- {invariant}",
+        f"- Redis commands/s during the distinct-update scenario: {int(env['REDIS_CPS']):,}; "
+        f"`redis-benchmark -c {env['CONNECTIONS']}` of a comparable EVAL (HSET + XADD): "
+        f"{float(env['EVAL_CPS'] or 0):,.0f}/s.",
+        f"- Server resident memory after the random-read scenario: "
+        f"{int(env['RSS_KIB']) / 1024:.0f} MiB.",
+        END,
+    ])
+    print(section)
+    path = sys.argv[1]
+    text = open(path).read()
+    if BEGIN in text and END in text:
+        text = text[:text.index(BEGIN)] + section + text[text.index(END) + len(END):]
+    else:
+        text += "\n" + section + "\n"
+    open(path, "w").write(text)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
