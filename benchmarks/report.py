@@ -29,11 +29,18 @@ def load_results():
 
 
 def hot_invariant(results):
+    """No acknowledged update lost: every one is in version and events. wrk stops
+    counting at the deadline, so up to one update per connection may still have
+    been in flight (committed, never counted): the excess must stay below that."""
     state = json.loads(os.environ["HOT_STATE"])
     acked = results["update_hot"]["acknowledged"]
-    ok = state["version"] == 1 + acked and len(state["events"]) == 1 + acked
-    return ok, (f"hot incident: {acked} acknowledged updates, final version {state['version']}, "
-                f"{len(state['events'])} events -> {'PASS' if ok else 'FAIL'} (zero lost updates)")
+    changes = state["version"] - 1
+    in_flight = changes - acked
+    ok = (0 <= in_flight <= int(os.environ["CONNECTIONS"])
+          and len(state["events"]) == state["version"])
+    return ok, (f"hot incident: {acked} acknowledged updates, final version {state['version']} "
+                f"and {len(state['events'])} events ({in_flight} more were in flight when wrk "
+                f"stopped) -> {'PASS' if ok else 'FAIL'}: no acknowledged update lost")
 
 
 def table(results):

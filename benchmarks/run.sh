@@ -9,7 +9,7 @@
 #   DURATION=10 CONNECTIONS=50 INCIDENTS=100000 benchmarks/run.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BUILD="$ROOT/build/bench"
+BUILD="${BENCH_BUILD:-$ROOT/build/bench}"
 DURATION="${DURATION:-10}"
 CONNECTIONS="${CONNECTIONS:-50}"
 INCIDENTS="${INCIDENTS:-100000}"

@@ -2,6 +2,8 @@
 // script replies into outcomes.
 #include "storage/incident_store.hpp"
 
+#include <algorithm>
+
 #include "domain/dates.hpp"
 #include "storage/change_feed.hpp"
 #include "storage/incident_codec.hpp"
@@ -83,27 +85,52 @@ void IncidentStore::next_id(std::function<void(IdResult)> done) {
                    });
 }
 
+namespace {
+
+/// The index keys (main index included) an incident is a member of.
+std::vector<std::string> all_index_keys(const Keys& keys, const std::optional<Incident>& incident) {
+  if (!incident) return {};
+  std::vector<std::string> out = index_keys(keys, *incident);
+  out.push_back(keys.index_all());
+  return out;
+}
+
+std::vector<std::string> minus(const std::vector<std::string>& from,
+                               const std::vector<std::string>& removed) {
+  std::vector<std::string> out;
+  for (const auto& key : from)
+    if (std::find(removed.begin(), removed.end(), key) == removed.end()) out.push_back(key);
+  return out;
+}
+
+}  // namespace
+
 void IncidentStore::commit(const CommitRequest& request, std::function<void(CommitResult)> done) {
   const Incident& subject = request.after ? *request.after : *request.before;
-  std::vector<std::string> old_indexes, new_indexes;
-  if (request.before) old_indexes = index_keys(keys_, *request.before);
-  if (request.after) new_indexes = index_keys(keys_, *request.after);
+  std::string old_member = request.before ? sort_member(*request.before) : "";
+  std::string new_member = request.after ? sort_member(*request.after) : "";
+  std::vector<std::string> leave = all_index_keys(keys_, request.before);
+  std::vector<std::string> join = all_index_keys(keys_, request.after);
+  if (old_member == new_member) {  // same member: only memberships that change
+    std::vector<std::string> kept = leave;
+    leave = minus(leave, join);
+    join = minus(join, kept);
+  }
   std::vector<std::string> keys{keys_.incident(subject.id),
                                 keys_.events(subject.id),
-                                keys_.index_all(),
                                 keys_.catalog("scope", subject.scope),
                                 keys_.catalog("service", subject.service),
                                 keys_.idempotency(request.idempotency_key.value_or("-")),
                                 keys_.change_stream()};
-  keys.insert(keys.end(), old_indexes.begin(), old_indexes.end());
-  keys.insert(keys.end(), new_indexes.begin(), new_indexes.end());
+  keys.insert(keys.end(), leave.begin(), leave.end());
+  keys.insert(keys.end(), join.begin(), join.end());
   std::vector<std::string> args{std::to_string(request.before ? request.before->version : 0),
                                 request.after ? "upsert" : "delete",
-                                request.before ? sort_member(*request.before) : "",
-                                request.after ? sort_member(*request.after) : "",
+                                old_member,
+                                new_member,
                                 request.new_event ? encode_event(*request.new_event) : "",
-                                std::to_string(old_indexes.size()),
-                                std::to_string(new_indexes.size()),
+                                std::to_string(leave.size()),
+                                std::to_string(join.size()),
                                 request.idempotency_key ? std::to_string(subject.id) : "",
                                 kIdempotencyTtlSeconds,
                                 std::to_string(feed_.stream_max_length),

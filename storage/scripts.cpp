@@ -4,44 +4,41 @@
 
 namespace incident::scripts {
 
-// KEYS: 1 incident hash, 2 events list, 3 main index, 4 scope hash, 5 service
-//       hash, 6 idempotency key, 7 change stream, then ARGV[6] old index keys,
-//       then ARGV[7] new ones.
+// KEYS: 1 incident hash, 2 events list, 3 scope hash, 4 service hash,
+//       5 idempotency key, 6 change stream, then ARGV[6] index keys to leave,
+//       then ARGV[7] index keys to join (the caller lists only those whose
+//       membership changes: a comment touches no index at all).
 // ARGV: 1 expected stored version ("0": must not exist), 2 "upsert"|"delete",
-//       3 old sort member ("" none), 4 new sort member, 5 event JSON ("" none),
-//       6 #old index keys, 7 #new index keys, 8 idempotency value ("" none),
-//       9 idempotency TTL seconds, 10 stream MAXLEN (approximate), 11 change-feed
-//       message, 12.. hash field/value pairs.
+//       3 old sort member, 4 new sort member, 5 event JSON ("" none),
+//       6 #index keys to leave, 7 #index keys to join, 8 idempotency value
+//       ("" none), 9 idempotency TTL seconds, 10 stream MAXLEN (approximate),
+//       11 change-feed message, 12.. hash field/value pairs.
 // Returns {"ok", stream entry id} | {"conflict", stored version} |
 //         {"duplicate", id} | {"missing", "scope"|"service"}.
 // Checks come first: a refused write changes nothing and appends nothing.
 const Script& incident_commit() {
   static const Script script(R"lua(
 if ARGV[8] ~= '' then
-  local existing = redis.call('GET', KEYS[6])
+  local existing = redis.call('GET', KEYS[5])
   if existing then return {'duplicate', existing} end
 end
 local stored = redis.call('HGET', KEYS[1], 'version') or '0'
 if stored ~= ARGV[1] then return {'conflict', stored} end
 local upsert = ARGV[2] == 'upsert'
-if upsert and redis.call('EXISTS', KEYS[4]) == 0 then return {'missing', 'scope'} end
-if upsert and redis.call('EXISTS', KEYS[5]) == 0 then return {'missing', 'service'} end
-local n_old, n_new = tonumber(ARGV[6]), tonumber(ARGV[7])
-if ARGV[3] ~= '' then
-  redis.call('ZREM', KEYS[3], ARGV[3])
-  for i = 1, n_old do redis.call('ZREM', KEYS[7 + i], ARGV[3]) end
-end
+if upsert and redis.call('EXISTS', KEYS[3]) == 0 then return {'missing', 'scope'} end
+if upsert and redis.call('EXISTS', KEYS[4]) == 0 then return {'missing', 'service'} end
+local n_leave, n_join = tonumber(ARGV[6]), tonumber(ARGV[7])
+for i = 1, n_leave do redis.call('ZREM', KEYS[6 + i], ARGV[3]) end
 if upsert then
   redis.call('DEL', KEYS[1])
   redis.call('HSET', KEYS[1], unpack(ARGV, 12))
   if ARGV[5] ~= '' then redis.call('LPUSH', KEYS[2], ARGV[5]) end
-  redis.call('ZADD', KEYS[3], 0, ARGV[4])
-  for i = 1, n_new do redis.call('ZADD', KEYS[7 + n_old + i], 0, ARGV[4]) end
-  if ARGV[8] ~= '' then redis.call('SET', KEYS[6], ARGV[8], 'EX', ARGV[9]) end
+  for i = 1, n_join do redis.call('ZADD', KEYS[6 + n_leave + i], 0, ARGV[4]) end
+  if ARGV[8] ~= '' then redis.call('SET', KEYS[5], ARGV[8], 'EX', ARGV[9]) end
 else
   redis.call('DEL', KEYS[1], KEYS[2])
 end
-local entry = redis.call('XADD', KEYS[7], 'MAXLEN', '~', ARGV[10], '*', 'data', ARGV[11])
+local entry = redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[10], '*', 'data', ARGV[11])
 return {'ok', entry}
 )lua");
   return script;

@@ -76,6 +76,30 @@ TEST_F(IncidentStoreTest, UpdateMovesIndexEntriesAndAppendsItsEvent) {
   EXPECT_EQ(redis({"LLEN", keys_.events(created.id)}).integer, 2);
 }
 
+TEST_F(IncidentStoreTest, ACommentOrARenameKeepsEveryIndexMembership) {
+  Incident created = create("Steady incident", Severity::moderate, "REF-7");
+  Incident commented =
+      add_comment(created, CommentRequest{"note", false}, parse_date_or_die("2026-11-27T10:10"));
+  ASSERT_EQ(
+      commit(
+          CommitRequest{
+              "incident.commented", created, commented, commented.events.front(), {}, std::nullopt})
+          ->status,
+      CommitOutcome::Status::committed);
+  UpdateRequest rename = update_of(commented);
+  rename.name = "Steady incident, renamed";
+  Change renamed = change(commented, rename);
+  ASSERT_EQ(commit(CommitRequest{"incident.updated", commented, renamed.next,
+                                 renamed.next.events.front(), renamed.changes, std::nullopt})
+                ->status,
+            CommitOutcome::Status::committed);
+  for (const auto& key : index_keys(keys_, renamed.next)) {
+    EXPECT_TRUE(in_index(key, renamed.next)) << key;
+    EXPECT_EQ(redis({"ZCARD", key}).integer, 1) << key;
+  }
+  EXPECT_EQ(redis({"ZCARD", keys_.index_all()}).integer, 1);
+}
+
 TEST_F(IncidentStoreTest, AWriteBasedOnAStaleVersionIsRefusedAndChangesNothing) {
   Incident created = create("Cache stampede");
   // Another process updates the incident first: the stored version moves on.
