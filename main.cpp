@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "actors/catalog_actor.hpp"
+#include "actors/feed_hub_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/notifier_actor.hpp"
 #include "actors/registry_actor.hpp"
@@ -70,11 +71,14 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
           spawn_registry(system, storage,
                          ActorLimits{static_cast<std::size_t>(settings.actor_cache),
                                      std::chrono::seconds(settings.actor_idle_seconds)}),
-          spawn_catalog(system, storage), storage});
+          spawn_catalog(system, storage), storage,
+          spawn_feed_hub(system, storage, std::chrono::seconds(settings.sse_heartbeat_seconds))});
   // Learn of changes other processes commit, so cached incidents never go stale.
   auto follower = std::make_unique<FeedFollower>(
-      endpoint, Keys(settings.key_prefix), [registry = app->registry](const FeedEntry& entry) {
+      endpoint, Keys(settings.key_prefix),
+      [registry = app->registry, hub = app->feed_hub](const FeedEntry& entry) {
         caf::anon_send(registry, feed_atom::value, entry);
+        caf::anon_send(hub, feed_atom::value, entry);
       });
   HttpServer server(app);
   try {
@@ -90,7 +94,7 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   log_info(std::string("received ") + (received == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
   server.drain(std::chrono::seconds(3));
   follower.reset();
-  for (const auto& actor : {app->registry, app->catalog, storage, notifier})
+  for (const auto& actor : {app->feed_hub, app->registry, app->catalog, storage, notifier})
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
   system.await_all_actors_done();
   server.stop();

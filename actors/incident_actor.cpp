@@ -22,7 +22,7 @@ struct IncidentState {
   caf::actor registry;
   std::chrono::seconds idle{300};
   std::chrono::steady_clock::time_point last_activity;
-  bool idle_check_armed = false;  // at most one pending timer per actor
+  bool idle_check_armed = false;   // at most one pending timer per actor
   std::optional<Incident> cached;  // only ever a stored state; never a miss
 };
 

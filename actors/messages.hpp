@@ -10,11 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "domain/feed_view.hpp"
 #include "domain/incident.hpp"
+#include "domain/incident_json.hpp"
 #include "domain/pagination.hpp"
 #include "domain/requests.hpp"
 #include "domain/result.hpp"
 #include "storage/feed_follower.hpp"
+#include "storage/feed_store.hpp"
 #include "storage/store_types.hpp"
 
 namespace incident {
@@ -37,6 +40,11 @@ using ping_atom = caf::atom_constant<caf::atom("s_ping")>;
 using deliver_atom = caf::atom_constant<caf::atom("s_deliver")>;
 using catalog_atom = caf::atom_constant<caf::atom("c_op")>;
 using publish_atom = caf::atom_constant<caf::atom("n_publish")>;
+using feed_read_atom = caf::atom_constant<caf::atom("s_feedread")>;
+using subscribe_atom = caf::atom_constant<caf::atom("e_sub")>;
+using wake_atom = caf::atom_constant<caf::atom("e_wake")>;
+using feed_page_atom = caf::atom_constant<caf::atom("e_page")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("e_beat")>;
 
 // --- replies to the HTTP layer ------------------------------------------------
 /// Called exactly once, from whichever thread completes the work.
@@ -88,6 +96,21 @@ struct CatalogCommand {
   Reply<CatalogPage> reply_page;
 };
 
+/// Reads of the change stream: after `after_id` (or, when empty, just the
+/// newest id, answered as a single record with no data).
+struct FeedReadCommand {
+  std::string after_id;
+  int count = 100;
+  Reply<std::vector<FeedRecord>> reply;
+};
+
+/// A new Server-Sent Events consumer of the change feed.
+struct Subscription {
+  EventSink sink;
+  std::string last_event_id;  // resume after this entry; empty: from now on
+  Audience audience = Audience::anonymous;
+};
+
 /// A committed change, for the notifier to publish.
 struct ChangeNotice {
   std::vector<std::string> channels;
@@ -110,5 +133,8 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::IdResult)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::Incident)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::ChangeNotice)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::FeedEntry)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::FeedReadCommand)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::Subscription)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::Result<std::vector<incident::FeedRecord>>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::Reply<bool>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void()>)

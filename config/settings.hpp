@@ -27,6 +27,7 @@ struct Settings {
   std::size_t max_body_bytes = 1024 * 1024;
   int redis_timeout_ms = 1000;
   long long stream_max_length = 1000000;
+  int sse_heartbeat_seconds = 15;
   long long actor_cache = 100000;
   int actor_idle_seconds = 300;
 

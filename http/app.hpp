@@ -14,6 +14,7 @@ struct App {
   caf::actor registry;
   caf::actor catalog;
   caf::actor storage;
+  caf::actor feed_hub;
 };
 
 }  // namespace incident

@@ -4,8 +4,12 @@
 #include "http/responder.hpp"
 
 #include <pistache/http.h>
+#include <pistache/peer.h>
+#include <pistache/transport.h>
+#include <sys/socket.h>
 
 #include <atomic>
+#include <cstdio>
 #include <functional>
 
 namespace incident {
@@ -37,8 +41,8 @@ void put_header(Header::Collection& headers, const std::string& name, const std:
 }  // namespace
 
 struct Responder::Shared {
-  Shared(ResponseWriter w, std::shared_ptr<std::atomic<long>> counter)
-      : writer(std::move(w)), in_flight(std::move(counter)) {
+  Shared(ResponseWriter w, std::shared_ptr<std::atomic<long>> counter, Pistache::Tcp::Transport* t)
+      : writer(std::move(w)), in_flight(std::move(counter)), transport(t) {
     ++*in_flight;
   }
   ~Shared() {
@@ -46,11 +50,13 @@ struct Responder::Shared {
   }
   ResponseWriter writer;
   std::shared_ptr<std::atomic<long>> in_flight;
+  Pistache::Tcp::Transport* transport;
   std::atomic<bool> sent{false};
 };
 
-Responder::Responder(ResponseWriter writer, std::shared_ptr<std::atomic<long>> in_flight)
-    : shared_(std::make_shared<Shared>(std::move(writer), std::move(in_flight))) {}
+Responder::Responder(ResponseWriter writer, std::shared_ptr<std::atomic<long>> in_flight,
+                     Pistache::Tcp::Transport* transport)
+    : shared_(std::make_shared<Shared>(std::move(writer), std::move(in_flight), transport)) {}
 
 void Responder::send(const ApiResponse& response) const {
   if (shared_->sent.exchange(true)) return;
@@ -67,6 +73,34 @@ void Responder::send(const ApiResponse& response) const {
     }
   }
   shared_->writer.send(static_cast<Code>(response.status), response.body);
+}
+
+EventSink Responder::open_event_stream() const {
+  if (shared_->sent.exchange(true)) return {};
+  --*shared_->in_flight;  // a stream never ends by itself: do not hold a stop for it
+  // Pistache's ResponseStream flushes from the calling thread, racing its
+  // reactor; Transport::asyncWrite only enqueues, so the head and every chunk
+  // go through it, written here by hand.
+  std::weak_ptr<Pistache::Tcp::Peer> peer = shared_->writer.getPeer();
+  Pistache::Tcp::Transport* transport = shared_->transport;
+  auto write = [transport, peer](std::string bytes) {
+    auto alive = peer.lock();
+    if (!alive) return false;
+    std::size_t size = bytes.size();
+    transport->asyncWrite(alive->fd(), Pistache::RawBuffer(std::move(bytes), size), MSG_NOSIGNAL);
+    return true;
+  };
+  write(
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+      "Connection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n");
+  EventSink sink = [write](const FeedEvent& event) {
+    std::string text = format_server_sent_event(event);
+    char size[20];
+    std::snprintf(size, sizeof size, "%zx\r\n", text.size());
+    return write(size + text + "\r\n");
+  };
+  sink(FeedEvent{});  // a first heartbeat: the client sees the stream open at once
+  return sink;
 }
 
 }  // namespace incident

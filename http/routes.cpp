@@ -5,6 +5,7 @@
 #include "domain/validation.hpp"
 #include "http/catalog_handlers.hpp"
 #include "http/error_mapping.hpp"
+#include "http/feed_handlers.hpp"
 #include "http/incident_handlers.hpp"
 #include "http/misc_handlers.hpp"
 
@@ -49,6 +50,7 @@ Error no_route(ErrorKind kind, const std::string& message) { return Error{kind, 
 const std::vector<Route>& routes() {
   static const std::vector<Route> table = {
       {"GET", "/api/incident", list_incidents},
+      {"GET", "/api/incident/stream", stream_incidents},
       {"POST", "/api/incident/create", create_incident},
       {"GET", "/api/incident/:id", get_incident},
       {"POST", "/api/incident/:id/update", update_incident},

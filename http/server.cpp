@@ -66,7 +66,7 @@ class ApiHandler : public Http::Handler {
       : app_(std::move(app)), in_flight_(std::move(in_flight)), draining_(std::move(draining)) {}
 
   void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
-    Responder responder(std::move(writer), in_flight_);
+    Responder responder(std::move(writer), in_flight_, transport());
     if (*draining_)
       return responder.send(error_response(Error{ErrorKind::unavailable, "Shutting down", {}}));
     try {

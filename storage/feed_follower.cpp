@@ -21,9 +21,9 @@ using Context = std::unique_ptr<redisContext, decltype(&redisFree)>;
 
 Context connect(const RedisEndpoint& endpoint) {
   timeval timeout{2, 0};
-  redisContext* raw =
-      endpoint.is_unix() ? redisConnectUnixWithTimeout(endpoint.socket_path.c_str(), timeout)
-                         : redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, timeout);
+  redisContext* raw = endpoint.is_unix()
+                          ? redisConnectUnixWithTimeout(endpoint.socket_path.c_str(), timeout)
+                          : redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, timeout);
   Context context(raw, &redisFree);
   if (!context || context->err) return Context(nullptr, &redisFree);
   redisSetTimeout(context.get(), timeout);
@@ -37,8 +37,8 @@ RedisValue command(redisContext* context, const std::vector<std::string>& argv) 
     pointers.push_back(arg.data());
     lengths.push_back(arg.size());
   }
-  auto* reply = static_cast<redisReply*>(redisCommandArgv(
-      context, static_cast<int>(argv.size()), pointers.data(), lengths.data()));
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(context, static_cast<int>(argv.size()), pointers.data(), lengths.data()));
   RedisValue value = copy_reply(reply);
   if (reply) freeReplyObject(reply);
   return value;
@@ -92,9 +92,9 @@ void FeedFollower::run() {
         continue;
       }
     }
-    RedisValue reply = command(context.get(), {"XREAD", "COUNT", "512", "BLOCK",
-                                                std::to_string(kBlockMilliseconds), "STREAMS",
-                                                stream, last_id});
+    RedisValue reply =
+        command(context.get(), {"XREAD", "COUNT", "512", "BLOCK",
+                                std::to_string(kBlockMilliseconds), "STREAMS", stream, last_id});
     if (reply.io_failure || reply.is_error()) {
       log_warning("change feed: read failed (" + reply.str + "), reconnecting");
       context.reset();

@@ -7,6 +7,7 @@
 
 #include "actors/messages.hpp"
 #include "storage/catalog_store.hpp"
+#include "storage/feed_store.hpp"
 #include "storage/incident_store.hpp"
 
 namespace incident {
@@ -21,6 +22,7 @@ struct StorageState {
   std::unique_ptr<RedisPipeline> pipeline;
   std::unique_ptr<IncidentStore> incidents;
   std::unique_ptr<CatalogStore> catalog;
+  std::unique_ptr<FeedStore> feed;
   caf::actor notifier;
   StorageSettings settings;
 };
@@ -82,6 +84,7 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf
   state.catalog =
       std::make_unique<CatalogStore>(*state.pipeline, Keys(settings.key_prefix),
                                      FeedOptions{settings.base_url, settings.stream_max_length});
+  state.feed = std::make_unique<FeedStore>(*state.pipeline, Keys(settings.key_prefix));
   state.notifier = std::move(notifier);
   state.settings = std::move(settings);
   auto post = in_actor(self);
@@ -117,6 +120,14 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf
         self->state.incidents->list(command.page, command.reply);
       },
       [=](catalog_atom, const CatalogCommand& command) { run_catalog(self->state, command); },
+      [=](feed_read_atom, const FeedReadCommand& command) {
+        if (!command.after_id.empty())
+          return self->state.feed->read_after(command.after_id, command.count, command.reply);
+        self->state.feed->newest_id([reply = command.reply](Result<std::string> newest) {
+          if (!newest) return reply(newest.error());
+          reply(std::vector<FeedRecord>{FeedRecord{*newest, ""}});
+        });
+      },
       [=](ping_atom, const Reply<bool>& reply) {
         self->state.pipeline->submit({"PING"}, [reply](const RedisValue& value) {
           if (value.is_error()) return reply(storage_unavailable());

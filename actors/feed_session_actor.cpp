@@ -1,0 +1,87 @@
+// Feed session behavior. Reads never overlap (one in flight, later wake-ups
+// coalesce into one more read), so events go out once and in stream order.
+#include "actors/feed_session_actor.hpp"
+
+#include "domain/feed_view.hpp"
+
+namespace incident {
+namespace {
+
+constexpr int kPageSize = 100;
+
+struct SessionState {
+  Subscription subscription;
+  caf::actor storage;
+  std::chrono::seconds heartbeat{15};
+  std::string cursor;  // the last entry handled; empty until known
+  bool reading = false;
+  bool wake_pending = false;
+};
+
+using SessionActor = caf::stateful_actor<SessionState>;
+
+/// Asks storage for the next page after the cursor (or for the stream's end).
+void read_next(SessionActor* self) {
+  auto& state = self->state;
+  if (state.reading) {
+    state.wake_pending = true;
+    return;
+  }
+  state.reading = true;
+  state.wake_pending = false;
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  self->send(state.storage, feed_read_atom::value,
+             FeedReadCommand{state.cursor, kPageSize, [me](Result<std::vector<FeedRecord>> page) {
+                               caf::anon_send(me, feed_page_atom::value, std::move(page));
+                             }});
+}
+
+/// Sends a page's events; false when the client has gone.
+bool deliver(SessionState& state, const std::vector<FeedRecord>& records) {
+  for (const auto& record : records) {
+    state.cursor = record.id;
+    if (record.data.empty()) continue;  // the stream's end, no event
+    auto visible = feed_message_for(record.data, state.subscription.audience);
+    if (!visible) continue;
+    if (!state.subscription.sink(FeedEvent{record.id, feed_message_type(*visible), *visible}))
+      return false;
+  }
+  return true;
+}
+
+caf::behavior session_behavior(SessionActor* self, Subscription subscription, caf::actor storage,
+                               std::chrono::seconds heartbeat) {
+  self->state.cursor = subscription.last_event_id;
+  self->state.subscription = std::move(subscription);
+  self->state.storage = std::move(storage);
+  self->state.heartbeat = heartbeat;
+  read_next(self);
+  self->delayed_send(self, heartbeat, heartbeat_atom::value);
+  return {
+      [=](wake_atom) { read_next(self); },
+      [=](feed_page_atom, const Result<std::vector<FeedRecord>>& page) {
+        auto& state = self->state;
+        state.reading = false;
+        // Storage trouble: keep the cursor and try again at the next beat.
+        if (!page) return;
+        if (!deliver(state, *page)) return self->quit();
+        if (page->size() == static_cast<std::size_t>(kPageSize) || state.wake_pending)
+          read_next(self);
+      },
+      [=](heartbeat_atom) {
+        if (!self->state.subscription.sink(FeedEvent{})) return self->quit();
+        read_next(self);  // also catches up if a wake-up was ever missed
+        self->delayed_send(self, self->state.heartbeat, heartbeat_atom::value);
+      },
+  };
+}
+
+}  // namespace
+
+caf::actor spawn_feed_session(caf::event_based_actor* hub, Subscription subscription,
+                              caf::actor storage, std::chrono::seconds heartbeat) {
+  return hub->spawn<caf::linked>(session_behavior, std::move(subscription), std::move(storage),
+                                 heartbeat);
+}
+
+}  // namespace incident

@@ -1,0 +1,49 @@
+// Filtering change-feed messages for anonymous readers: internal events are
+// removed from the incident, and a change that only added an internal event
+// (an internal comment) is withheld entirely.
+#include "domain/feed_view.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace incident {
+namespace {
+
+bool is_internal(const nlohmann::json& event) {
+  auto flag = event.find("internal");
+  return flag != event.end() && flag->is_boolean() && flag->get<bool>();
+}
+
+}  // namespace
+
+std::optional<std::string> feed_message_for(const std::string& message, Audience audience) {
+  if (audience == Audience::token_holder) return message;
+  auto json = nlohmann::json::parse(message, nullptr, false);
+  if (!json.is_object()) return std::nullopt;
+  auto incident = json.find("incident");
+  if (incident == json.end() || !incident->is_object()) return message;
+  auto events = incident->find("events");
+  if (events == incident->end() || !events->is_array()) return json.dump();
+  bool internal_comment = json.value("type", "") == "incident.commented" && !events->empty() &&
+                          is_internal(events->front());
+  if (internal_comment) return std::nullopt;
+  nlohmann::json visible = nlohmann::json::array();
+  for (const auto& event : *events)
+    if (!is_internal(event)) visible.push_back(event);
+  *events = std::move(visible);
+  return json.dump();
+}
+
+std::string format_server_sent_event(const FeedEvent& event) {
+  if (event.id.empty()) return ": heartbeat\n\n";
+  // Messages are compact JSON: one line, so one "data:" field.
+  return "id: " + event.id + "\nevent: " + event.type + "\ndata: " + event.data + "\n\n";
+}
+
+std::string feed_message_type(const std::string& message) {
+  auto json = nlohmann::json::parse(message, nullptr, false);
+  if (!json.is_object()) return "";
+  auto type = json.find("type");
+  return type != json.end() && type->is_string() ? type->get<std::string>() : "";
+}
+
+}  // namespace incident

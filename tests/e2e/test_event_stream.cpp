@@ -1,0 +1,148 @@
+// End-to-end: GET /api/incident/stream, the change feed as Server-Sent Events:
+// live changes, resume with Last-Event-ID, heartbeats, and the public view for
+// anonymous readers (no internal event, no internal comment, ever).
+#include <gtest/gtest.h>
+
+#include "event_stream_reader.hpp"
+#include "fixtures.hpp"
+#include "server_process.hpp"
+#include "tokens.hpp"
+
+namespace e2e {
+namespace {
+
+using nlohmann::json;
+
+class EventStreamTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ServerOptions options;
+    options.binary = incident_api_binary();
+    options.secret = "event-stream-secret";
+    options.extra_args = {"--sse-heartbeat-seconds", "1"};
+    server_ = new ServerProcess(options);
+    ASSERT_TRUE(server_->start()) << server_->failure();
+    api_ = new ApiClient(server_->client());
+    token_ = issue_token(*api_, TokenRequest("event-stream-secret"));
+    scope_ = create_catalog(*api_, token_, "scope")["id"].get<long long>();
+    service_ = create_catalog(*api_, token_, "service")["id"].get<long long>();
+  }
+  static void TearDownTestSuite() {
+    delete api_;
+    delete server_;
+  }
+
+  static Headers bearer() { return {{"Authorization", "Bearer " + token_}}; }
+  static long long create() {
+    return create_incident(*api_, token_, incident_fields(scope_, service_))["id"].get<long long>();
+  }
+  static void comment(long long id, const std::string& text, bool internal) {
+    Response response =
+        api_->post_form("/api/incident/" + std::to_string(id) + "/comment",
+                        {{"comment", text}, {"internal", internal ? "1" : "0"}}, token_);
+    ASSERT_EQ(response.status, 302) << response.describe();
+  }
+
+  static ServerProcess* server_;
+  static ApiClient* api_;
+  static std::string token_;
+  static long long scope_, service_;
+};
+
+ServerProcess* EventStreamTest::server_ = nullptr;
+ApiClient* EventStreamTest::api_ = nullptr;
+std::string EventStreamTest::token_;
+long long EventStreamTest::scope_ = 0, EventStreamTest::service_ = 0;
+
+TEST_F(EventStreamTest, ATokenHolderReceivesNewChangesWithTheirInternalEvents) {
+  EventStreamReader stream(server_->port(), bearer());
+  ASSERT_EQ(stream.status(), 200);
+  long long id = create();
+  comment(id, "internal note for the team", true);
+  auto events = stream.read(2, 5000, false);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, "incident.created");
+  EXPECT_EQ(events[1].type, "incident.commented");
+  json commented = json::parse(events[1].data);
+  EXPECT_EQ(commented["id"], id);
+  EXPECT_EQ(commented["incident"]["events"][0]["content"], "internal note for the team");
+  EXPECT_EQ(commented["incident"]["events"][0]["internal"], true);
+}
+
+TEST_F(EventStreamTest, AnonymousReadersNeverSeeInternalEventsNorInternalComments) {
+  EventStreamReader stream(server_->port(), {});
+  ASSERT_EQ(stream.status(), 200);
+  long long id = create();
+  comment(id, "secret-4242 do not publish", true);
+  comment(id, "public update", false);
+  auto events = stream.read(2, 5000, false);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, "incident.created");
+  EXPECT_EQ(events[1].type, "incident.commented");
+  json commented = json::parse(events[1].data);
+  EXPECT_EQ(commented["incident"]["events"].size(), 1u);
+  EXPECT_EQ(commented["incident"]["events"][0]["content"], "public update");
+  for (const auto& event : events) {
+    EXPECT_EQ(event.data.find("secret-4242"), std::string::npos) << event.data;
+    EXPECT_EQ(event.data.find("\"internal\":true"), std::string::npos) << event.data;
+  }
+  EXPECT_TRUE(stream.read(1, 1500, false).empty()) << "the internal comment leaked";
+}
+
+TEST_F(EventStreamTest, AReaderResumesAfterItsLastEventId) {
+  EventStreamReader first(server_->port(), bearer());
+  long long id = create();
+  comment(id, "one", false);
+  comment(id, "two", false);
+  auto seen = first.read(3, 5000, false);
+  ASSERT_EQ(seen.size(), 3u);
+  // Reconnecting after the first event replays exactly the two after it, in order.
+  EventStreamReader resumed(server_->port(),
+                            {{"Authorization", "Bearer " + token_}, {"Last-Event-ID", seen[0].id}});
+  auto replay = resumed.read(2, 5000, false);
+  ASSERT_EQ(replay.size(), 2u);
+  EXPECT_EQ(replay[0].id, seen[1].id);
+  EXPECT_EQ(replay[1].id, seen[2].id);
+  comment(id, "three", false);
+  auto live = resumed.read(1, 5000, false);
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(json::parse(live[0].data)["version"], 4);
+}
+
+TEST_F(EventStreamTest, TheLastEventIdMayAlsoBeAQueryParameter) {
+  EventStreamReader stream(server_->port(), bearer(), "/api/incident/stream?last_event_id=0-0");
+  auto events = stream.read(2, 5000, false);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, "scope.created");
+  EXPECT_EQ(events[1].type, "service.created");
+}
+
+TEST_F(EventStreamTest, HeartbeatsKeepAQuietStreamAlive) {
+  EventStreamReader stream(server_->port(), {});
+  auto beats = stream.read(3, 5000, true);
+  ASSERT_EQ(beats.size(), 3u);
+  for (const auto& beat : beats) EXPECT_TRUE(beat.id.empty());
+}
+
+TEST_F(EventStreamTest, AMalformedLastEventIdIsABadRequestNamingIt) {
+  Response response = api_->get("/api/incident/stream", "", {{"Last-Event-ID", "yesterday"}});
+  EXPECT_EQ(response.status, 400) << response.describe();
+  EXPECT_TRUE(response.json()["reasons"].contains("Last-Event-ID")) << response.describe();
+}
+
+TEST_F(EventStreamTest, AnInvalidTokenIsRefusedBeforeStreaming) {
+  Response response = api_->get("/api/incident/stream", "not-a-token");
+  EXPECT_EQ(response.status, 401) << response.describe();
+}
+
+TEST_F(EventStreamTest, ReadersThatLeaveDoNotDisturbTheServer) {
+  for (int i = 0; i < 20; ++i) {
+    EventStreamReader leaving(server_->port(), {});
+    leaving.read(1, 50, true);
+  }
+  create();
+  EXPECT_EQ(api_->get("/health").status, 200);
+}
+
+}  // namespace
+}  // namespace e2e
