@@ -1,0 +1,57 @@
+// What change-feed readers may see: anonymous readers lose internal events and
+// never get an internal comment; events are framed as Server-Sent Events.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "domain/feed_view.hpp"
+
+namespace incident {
+namespace {
+
+using nlohmann::json;
+
+std::string message(const std::string& type, bool newest_internal) {
+  json events = json::array({{{"content", "newest"}, {"internal", newest_internal}},
+                             {{"content", "older public"}, {"internal", false}},
+                             {{"content", "{}"}, {"internal", true}}});
+  return json{{"type", type}, {"id", 7}, {"incident", {{"id", 7}, {"events", events}}}}.dump();
+}
+
+TEST(FeedView, TokenHoldersSeeTheMessageUnchanged) {
+  std::string original = message("incident.commented", true);
+  EXPECT_EQ(feed_message_for(original, Audience::token_holder), original);
+}
+
+TEST(FeedView, AnonymousReadersLoseEveryInternalEvent) {
+  auto visible = feed_message_for(message("incident.updated", true), Audience::anonymous);
+  ASSERT_TRUE(visible);
+  json events = json::parse(*visible)["incident"]["events"];
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["content"], "older public");
+}
+
+TEST(FeedView, AnInternalCommentIsWithheldFromAnonymousReadersEntirely) {
+  EXPECT_FALSE(feed_message_for(message("incident.commented", true), Audience::anonymous));
+  EXPECT_TRUE(feed_message_for(message("incident.commented", false), Audience::anonymous));
+}
+
+TEST(FeedView, MessagesWithoutAnIncidentPassAsTheyAre) {
+  std::string scope = json{{"type", "scope.created"}, {"id", 1}, {"scope", {{"id", 1}}}}.dump();
+  EXPECT_EQ(feed_message_for(scope, Audience::anonymous), scope);
+  EXPECT_FALSE(feed_message_for("not json", Audience::anonymous));
+}
+
+TEST(FeedView, TheTypeIsReadFromTheMessage) {
+  EXPECT_EQ(feed_message_type(message("incident.deleted", false)), "incident.deleted");
+  EXPECT_EQ(feed_message_type("[1]"), "");
+}
+
+TEST(FeedView, EventsAreFramedAsServerSentEvents) {
+  EXPECT_EQ(format_server_sent_event({"1-0", "incident.created", "{\"id\":1}"}),
+            "id: 1-0\nevent: incident.created\ndata: {\"id\":1}\n\n");
+  EXPECT_EQ(format_server_sent_event({}), ": heartbeat\n\n");
+}
+
+}  // namespace
+}  // namespace incident
