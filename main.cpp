@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <thread>
 
 #include "actors/catalog_actor.hpp"
 #include "actors/feed_hub_actor.hpp"
@@ -58,6 +59,16 @@ sigset_t block_stop_signals() {
   return signals;
 }
 
+/// Waits until every actor has finished, at most `limit`.
+bool all_actors_done(caf::actor_system& system, std::chrono::milliseconds limit) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (system.registry().running() > 0) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
 int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_t& signals) {
   caf::actor_system_config config;
   caf::actor_system system{config};
@@ -96,7 +107,12 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   follower.reset();
   for (const auto& actor : {app->feed_hub, app->registry, app->catalog, storage, notifier})
     caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
-  system.await_all_actors_done();
+  if (!all_actors_done(system, std::chrono::seconds(5))) {
+    // Never let a stuck actor keep the process (and its port) alive.
+    log_warning(std::to_string(system.registry().running()) +
+                " actors still running after 5 s; stopping without them");
+    system.await_actors_before_shutdown(false);
+  }
   server.stop();
   return 0;
 }

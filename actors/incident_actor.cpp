@@ -191,7 +191,7 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage, 
 
 caf::actor spawn_incident_actor(caf::event_based_actor* parent, Id id, caf::actor storage,
                                 std::chrono::seconds idle) {
-  return parent->spawn<caf::linked>(incident_behavior, id, std::move(storage),
+  return parent->spawn(incident_behavior, id, std::move(storage),
                                     caf::actor_cast<caf::actor>(parent), idle);
 }
 

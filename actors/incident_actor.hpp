@@ -10,7 +10,8 @@
 
 namespace incident {
 
-/// Spawns the actor linked to `parent` (the registry), so it ends with it.
+/// Spawns the actor for `parent` (the registry), which tells it when to end:
+/// not linked, since CAF removes a link in time linear in the number of links.
 /// After `idle` without a message it asks the registry to retire it.
 caf::actor spawn_incident_actor(caf::event_based_actor* parent, Id id, caf::actor storage,
                                 std::chrono::seconds idle);

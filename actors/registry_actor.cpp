@@ -99,6 +99,13 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
   self->state.storage = std::move(storage);
   self->state.limits = limits;
   self->state.recency = LruOrder<Id>(limits.capacity);
+  // Incident actors are not linked to the registry (see incident_actor.hpp):
+  // it ends them itself when it is told to stop.
+  self->set_exit_handler([=](const caf::exit_msg& exit) {
+    for (const auto& [id, actor] : self->state.incidents) self->send_exit(actor, exit.reason);
+    self->state.incidents.clear();
+    self->quit(exit.reason);
+  });
   return {
       [=](create_atom, const CreateCommand& command) { create(self, command); },
       [=](get_atom, Id id, const GetCommand& command) {

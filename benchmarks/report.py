@@ -32,7 +32,8 @@ def hot_invariant(results):
     """No acknowledged update lost: every one is in version and events. wrk stops
     counting at the deadline, so up to one update per connection may still have
     been in flight (committed, never counted): the excess must stay below that."""
-    state = json.loads(os.environ["HOT_STATE"])
+    with open(os.environ["HOT_STATE_FILE"]) as hot:
+        state = json.load(hot)
     acked = results["update_hot"]["acknowledged"]
     changes = state["version"] - 1
     in_flight = changes - acked

@@ -72,7 +72,7 @@ RESULTS[update_distinct]=$(run update_distinct update_distinct.lua "$API")
 REDIS_CPS=$(python3 -c "print(round(($(commands_processed)-$BEFORE)/($(date +%s.%N)-$START)))")
 export HOT_ID=$(create_hot)
 RESULTS[update_hot]=$(run update_hot update_hot.lua "$API")
-HOT_STATE=$(curl -s "$API/api/incident/$HOT_ID" -H "Authorization: Bearer $TOKEN")
+curl -s "$API/api/incident/$HOT_ID" -H "Authorization: Bearer $TOKEN" >"$WORK/hot.json"
 RESULTS[comment]=$(run comment comment.lua "$API")
 RESULTS[mix]=$(run mix mix.lua "$API")
 EVAL_CPS=$(redis-benchmark -s "$SOCKET" -c "$CONNECTIONS" -n 200000 -r 100000 -q \
@@ -80,5 +80,5 @@ EVAL_CPS=$(redis-benchmark -s "$SOCKET" -c "$CONNECTIONS" -n 200000 -r 100000 -q
   2 "bench:__rand_int__" bench:stream value | sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | head -1)
 
 export RESULTS_JSON=$(for k in "${!RESULTS[@]}"; do echo "$k ${RESULTS[$k]}"; done)
-export HOT_STATE RSS_KIB REDIS_CPS EVAL_CPS DURATION CONNECTIONS INCIDENTS
+export HOT_STATE_FILE="$WORK/hot.json" RSS_KIB REDIS_CPS EVAL_CPS DURATION CONNECTIONS INCIDENTS
 python3 "$ROOT/benchmarks/report.py" "$ROOT/benchmarks/RESULTS.md"
