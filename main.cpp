@@ -91,12 +91,18 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
         caf::anon_send(registry, feed_atom::value, entry);
         caf::anon_send(hub, feed_atom::value, entry);
       });
+  auto stop_actors = [&] {
+    follower.reset();
+    for (const auto& actor : {app->feed_hub, app->registry, app->catalog, storage, notifier})
+      caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  };
   HttpServer server(app);
   try {
     server.start();
   } catch (const std::exception& e) {
     log_error(std::string("cannot listen on ") + settings.bind + ":" +
               std::to_string(settings.port) + ": " + e.what());
+    stop_actors();
     return 1;
   }
   log_info("listening on http://" + settings.bind + ":" + std::to_string(settings.port));
@@ -104,14 +110,14 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   sigwait(&signals, &received);
   log_info(std::string("received ") + (received == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
   server.drain(std::chrono::seconds(3));
-  follower.reset();
-  for (const auto& actor : {app->feed_hub, app->registry, app->catalog, storage, notifier})
-    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  stop_actors();
   if (!all_actors_done(system, std::chrono::seconds(5))) {
-    // Never let a stuck actor keep the process (and its port) alive.
-    log_warning(std::to_string(system.registry().running()) +
-                " actors still running after 5 s; stopping without them");
-    system.await_actors_before_shutdown(false);
+    // A stuck actor may still write through Pistache: never free the endpoint
+    // under it, and never let it keep the process (and its port) alive. The
+    // embedded redis-server gets SIGTERM from the kernel (PR_SET_PDEATHSIG).
+    log_error(std::to_string(system.registry().running()) +
+              " actors still running after 5 s; exiting without them");
+    std::_Exit(1);
   }
   server.stop();
   return 0;

@@ -84,8 +84,11 @@ Error precondition_failed(const Incident& incident) {
 
 void run_update(IncidentActor* self, const UpdateCommand& command, int attempts, bool refresh) {
   with_incident(self, refresh, command.reply, [=](const Incident& current) {
-    if (precondition_fails(command.if_match, current))
+    if (precondition_fails(command.if_match, current)) {
+      // The cache may lag another process's write: check the stored version.
+      if (!refresh) return run_update(self, command, attempts, true);
       return command.reply(precondition_failed(current));
+    }
     auto change = apply_update(current, command.request, now_minute());
     if (!change) return command.reply(change.error());
     if (!change->changed()) return command.reply(current);
@@ -112,8 +115,10 @@ void run_comment(IncidentActor* self, const CommentCommand& command, int attempt
 
 void run_delete(IncidentActor* self, const DeleteCommand& command, int attempts, bool refresh) {
   with_incident(self, refresh, command.reply, [=](const Incident& current) {
-    if (precondition_fails(command.if_match, current))
+    if (precondition_fails(command.if_match, current)) {
+      if (!refresh) return run_delete(self, command, attempts, true);
       return command.reply(precondition_failed(current));
+    }
     CommitRequest request{"incident.deleted",       current,     std::nullopt, std::nullopt,
                           nlohmann::json::object(), std::nullopt};
     commit(self, request, mark_deleted(current), command.reply, [=] {
@@ -192,7 +197,7 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage, 
 caf::actor spawn_incident_actor(caf::event_based_actor* parent, Id id, caf::actor storage,
                                 std::chrono::seconds idle) {
   return parent->spawn(incident_behavior, id, std::move(storage),
-                                    caf::actor_cast<caf::actor>(parent), idle);
+                       caf::actor_cast<caf::actor>(parent), idle);
 }
 
 }  // namespace incident

@@ -32,6 +32,7 @@ using RegistryActor = caf::stateful_actor<RegistryState>;
 void retire(RegistryActor* self, Id id) {
   auto it = self->state.incidents.find(id);
   if (it == self->state.incidents.end()) return;
+  self->demonitor(it->second);  // an expected end: no down message to scan for
   self->send(it->second, retire_atom::value);
   self->state.incidents.erase(it);
   self->state.recency.erase(id);
@@ -43,6 +44,7 @@ caf::actor actor_for(RegistryActor* self, Id id) {
   auto it = state.incidents.find(id);
   if (it != state.incidents.end()) return it->second;
   auto spawned = spawn_incident_actor(self, id, state.storage, state.limits.idle);
+  self->monitor(spawned);  // a monitor costs the registry nothing per actor, unlike a link
   state.incidents.emplace(id, spawned);
   return spawned;
 }
@@ -101,6 +103,18 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
   self->state.recency = LruOrder<Id>(limits.capacity);
   // Incident actors are not linked to the registry (see incident_actor.hpp):
   // it ends them itself when it is told to stop.
+  // An incident actor that ended unexpectedly (retired ones are demonitored
+  // first, so this linear scan is rare) is forgotten: the next request spawns
+  // a fresh one instead of being sent to a dead mailbox.
+  self->set_down_handler([=](const caf::down_msg& down) {
+    auto& incidents = self->state.incidents;
+    for (auto it = incidents.begin(); it != incidents.end(); ++it)
+      if (it->second.address() == down.source) {
+        self->state.recency.erase(it->first);
+        incidents.erase(it);
+        return;
+      }
+  });
   self->set_exit_handler([=](const caf::exit_msg& exit) {
     for (const auto& [id, actor] : self->state.incidents) self->send_exit(actor, exit.reason);
     self->state.incidents.clear();

@@ -45,18 +45,29 @@ struct Responder::Shared {
       : writer(std::move(w)), in_flight(std::move(counter)), transport(t) {
     ++*in_flight;
   }
+  // A reply dropped on the way (an actor that ended, a shutdown) must still
+  // answer the client rather than leave it waiting.
   ~Shared() {
-    if (!sent) --*in_flight;
+    if (sent.exchange(true)) return;
+    --*in_flight;
+    writer.headers().remove("Connection");
+    writer.headers().add(std::make_shared<NamedHeader>("Connection", "keep-alive"));
+    writer.send(Code::Service_Unavailable,
+                R"({"message":"The request could not be completed, retry","reasons":{}})",
+                MIME(Application, Json));
   }
   ResponseWriter writer;
   std::shared_ptr<std::atomic<long>> in_flight;
   Pistache::Tcp::Transport* transport;
   std::atomic<bool> sent{false};
+  bool omit_body = false;
 };
 
 Responder::Responder(ResponseWriter writer, std::shared_ptr<std::atomic<long>> in_flight,
                      Pistache::Tcp::Transport* transport)
     : shared_(std::make_shared<Shared>(std::move(writer), std::move(in_flight), transport)) {}
+
+void Responder::omit_body() const { shared_->omit_body = true; }
 
 void Responder::send(const ApiResponse& response) const {
   if (shared_->sent.exchange(true)) return;
@@ -72,7 +83,8 @@ void Responder::send(const ApiResponse& response) const {
       put_header(headers, name, value);
     }
   }
-  shared_->writer.send(static_cast<Code>(response.status), response.body);
+  shared_->writer.send(static_cast<Code>(response.status),
+                       shared_->omit_body ? std::string() : response.body);
 }
 
 EventSink Responder::open_event_stream() const {

@@ -23,6 +23,8 @@ class Responder {
   /// `transport` is the connection's reactor transport (for event streams).
   Responder(Pistache::Http::ResponseWriter writer, std::shared_ptr<std::atomic<long>> in_flight,
             Pistache::Tcp::Transport* transport);
+  /// For HEAD requests: send status and headers only.
+  void omit_body() const;
   /// Writes the response; later calls are ignored.
   void send(const ApiResponse& response) const;
   /// Answers 200 text/event-stream and returns the sink that writes events

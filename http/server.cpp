@@ -67,6 +67,7 @@ class ApiHandler : public Http::Handler {
 
   void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
     Responder responder(std::move(writer), in_flight_, transport());
+    if (request.method() == Http::Method::Head) responder.omit_body();
     if (*draining_)
       return responder.send(error_response(Error{ErrorKind::unavailable, "Shutting down", {}}));
     try {

@@ -27,6 +27,12 @@ Context connect(const RedisEndpoint& endpoint) {
   Context context(raw, &redisFree);
   if (!context || context->err) return Context(nullptr, &redisFree);
   redisSetTimeout(context.get(), timeout);
+  if (endpoint.db != 0) {
+    auto* reply = static_cast<redisReply*>(redisCommand(context.get(), "SELECT %d", endpoint.db));
+    bool selected = reply && reply->type != REDIS_REPLY_ERROR;
+    if (reply) freeReplyObject(reply);
+    if (!selected) return Context(nullptr, &redisFree);
+  }
   return context;
 }
 

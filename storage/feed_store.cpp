@@ -19,17 +19,22 @@ std::vector<FeedRecord> records_of(const RedisValue& reply) {
   return records;
 }
 
-bool all_digits(const std::string& text) {
-  return !text.empty() && text.size() <= 20 &&
-         text.find_first_not_of("0123456789") == std::string::npos;
+/// Digits that fit an unsigned 64-bit integer, as both parts of a stream id do.
+bool is_u64(const std::string& text) {
+  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  return text.size() < 20 || text <= "18446744073709551615";
 }
 
 }  // namespace
 
 bool is_stream_id(const std::string& text) {
   auto dash = text.find('-');
-  return dash != std::string::npos && all_digits(text.substr(0, dash)) &&
-         all_digits(text.substr(dash + 1));
+  if (dash == std::string::npos) return false;
+  std::string ms = text.substr(0, dash), seq = text.substr(dash + 1);
+  // The largest id has nothing after it: an exclusive read from it is an error.
+  bool largest = ms == "18446744073709551615" && seq == "18446744073709551615";
+  return is_u64(ms) && is_u64(seq) && !largest;
 }
 
 void FeedStore::read_after(const std::string& after_id, int count,

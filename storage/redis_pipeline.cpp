@@ -67,13 +67,15 @@ void RedisPipeline::eval(const Script& script, const std::vector<std::string>& k
   std::vector<std::string> fallback = argv;
   fallback[0] = "EVAL";
   fallback[1] = script.source;
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (stopping_) {
-    callback(RedisValue::failure("storage is shutting down"));
-    return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back(Command{std::move(argv), std::move(fallback), std::move(callback)});
+      wake_.notify_one();
+      return;
+    }
   }
-  queue_.push_back(Command{std::move(argv), std::move(fallback), std::move(callback)});
-  wake_.notify_one();
+  callback(RedisValue::failure("storage is shutting down"));
 }
 
 void RedisPipeline::stop() {
@@ -92,7 +94,7 @@ void RedisPipeline::run() {
     std::vector<Command> batch = take_batch();
     if (batch.empty()) return;  // stopping and drained
     if (!ensure_connected()) {
-      for (auto& command : batch) command.callback(RedisValue::failure("storage unreachable"));
+      for (auto& command : batch) run_callback(command, RedisValue::failure("storage unreachable"));
       continue;
     }
     execute(batch);
@@ -147,7 +149,8 @@ void RedisPipeline::execute(std::vector<Command>& batch) {
       if (context_) log_warning(std::string("redis: connection lost: ") + context_->errstr);
       disconnect();
       for (std::size_t j = i; j < batch.size(); ++j)
-        batch[j].callback(RedisValue::failure("storage unreachable"));
+        run_callback(batch[j], RedisValue::failure("storage unreachable"));
+      for (auto& retry : retries) run_callback(retry, RedisValue::failure("storage unreachable"));
       return;
     }
     auto* reply = static_cast<redisReply*>(raw);
@@ -160,9 +163,18 @@ void RedisPipeline::execute(std::vector<Command>& batch) {
       retries.push_back(std::move(batch[i]));
       continue;
     }
-    batch[i].callback(value);
+    run_callback(batch[i], value);
   }
   if (!retries.empty()) execute(retries);
+}
+
+void RedisPipeline::run_callback(Command& command, const RedisValue& value) {
+  // An exception here would end the I/O thread and the process with it.
+  try {
+    command.callback(value);
+  } catch (const std::exception& e) {
+    log_error(std::string("redis: reply handler failed: ") + e.what());
+  }
 }
 
 void RedisPipeline::disconnect() {

@@ -59,6 +59,7 @@ class RedisPipeline {
   bool ensure_connected();
   void execute(std::vector<Command>& batch);
   void disconnect();
+  static void run_callback(Command& command, const RedisValue& value);
 
   RedisEndpoint endpoint_;
   std::chrono::milliseconds timeout_;

@@ -117,7 +117,7 @@ const Script& catalog_update() {
   static const Script script(std::string(kCatalogFeed) + R"lua(
 local old_name = redis.call('HGET', KEYS[1], 'name')
 if not old_name then return {'missing'} end
-local old_description = redis.call('HGET', KEYS[1], 'description')
+local old_description = redis.call('HGET', KEYS[1], 'description') or nil
 local new_description = old_description
 if ARGV[3] == 'clear' then new_description = nil end
 if ARGV[3] == 'set' then new_description = ARGV[4] end

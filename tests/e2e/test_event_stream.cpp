@@ -130,6 +130,16 @@ TEST_F(EventStreamTest, AMalformedLastEventIdIsABadRequestNamingIt) {
   EXPECT_TRUE(response.json()["reasons"].contains("Last-Event-ID")) << response.describe();
 }
 
+TEST_F(EventStreamTest, AnIdBeyondWhatRedisCanHoldIsABadRequest) {
+  Response response =
+      api_->get("/api/incident/stream", "", {{"Last-Event-ID", "99999999999999999999-0"}});
+  EXPECT_EQ(response.status, 400) << response.describe();
+}
+
+TEST_F(EventStreamTest, HeadCannotOpenAStream) {
+  EXPECT_EQ(api_->send("HEAD", "/api/incident/stream", {}).status, 405);
+}
+
 TEST_F(EventStreamTest, AnInvalidTokenIsRefusedBeforeStreaming) {
   Response response = api_->get("/api/incident/stream", "not-a-token");
   EXPECT_EQ(response.status, 401) << response.describe();

@@ -15,6 +15,13 @@ TEST_F(RoutesTest, HealthAnswersStatusOk) {
   EXPECT_EQ(response.json(), json({{"status", "ok"}}));
 }
 
+TEST_F(RoutesTest, HeadAnswersTheHeadersOfGetWithoutABody) {
+  Response response = api().send("HEAD", "/health", {});
+  EXPECT_EQ(response.status, 200) << response.describe();
+  EXPECT_TRUE(response.body.empty()) << response.describe();
+  EXPECT_EQ(api().get("/health").status, 200);  // the connection's next answer is intact
+}
+
 TEST_F(RoutesTest, HealthVersionAnswersJson) {
   Response response = api().get("/health/version");
   EXPECT_EQ(response.status, 200) << response.describe();

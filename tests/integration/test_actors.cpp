@@ -101,6 +101,20 @@ TEST_F(ActorsTest, AChangeByAnotherProcessIsMergedNotOverwritten) {
   EXPECT_EQ(stored->events.size(), 3u);
 }
 
+TEST_F(ActorsTest, IfMatchIsJudgedOnTheStoredVersionNotAStaleCache) {
+  Process a(system_, server_->endpoint());
+  Process b(system_, server_->endpoint());
+  auto created = create_via(a, "Conditional across processes");
+  ASSERT_TRUE(update_via(b, created->id, rename_to(*created, "Changed by B", Severity::high)).ok());
+  // A still caches version 1; the client rightly believes version 2 is current.
+  auto ours = await_result<Result<Incident>>([&](auto done) {
+    caf::anon_send(a.registry, update_atom::value, created->id,
+                   UpdateCommand{rename_to(*created, "Changed by B", Severity::low), 2, done});
+  });
+  ASSERT_TRUE(ours.ok()) << ours.error().message;
+  EXPECT_EQ(ours->version, 3);
+}
+
 TEST_F(ActorsTest, IfMatchIsCheckedAgainstTheStoredVersion) {
   Process process(system_, server_->endpoint());
   auto created = create_via(process, "Conditional incident");

@@ -99,6 +99,19 @@ TEST_F(CatalogStoreTest, EveryRealChangeIsAppendedToTheStreamAndANoOpIsNot) {
   EXPECT_EQ(stream_length(), 4);
 }
 
+TEST_F(CatalogStoreTest, ClearingADescriptionThatWasNeverSetChangesNothing) {
+  auto created = await_result<Result<CatalogView>>([&](auto done) {
+    catalog_->create("service", CatalogCreateRequest{"Bare", std::nullopt}, done);
+  });
+  auto cleared = await_result<Result<CatalogView>>([&](auto done) {
+    catalog_->update("service", created->entry.id,
+                     CatalogUpdateRequest{"Bare", FieldUpdate<std::string>::clear()}, done);
+  });
+  ASSERT_TRUE(cleared.ok());
+  EXPECT_TRUE(cleared->feed_message.empty());
+  EXPECT_EQ(stream_length(), 1);
+}
+
 TEST_F(CatalogStoreTest, ListsPageInIdOrder) {
   for (const char* name : {"One", "Two", "Three"}) create_entry("scope", name);
   auto page = await_result<Result<CatalogPage>>([&](auto done) {

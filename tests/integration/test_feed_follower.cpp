@@ -1,0 +1,80 @@
+// The feed follower against a real redis-server: it delivers the changes
+// committed after it started, in order, also in a database other than 0.
+#include <mutex>
+#include <thread>
+
+#include "storage/feed_follower.hpp"
+#include "store_fixture.hpp"
+
+namespace incident::testing {
+namespace {
+
+class FeedFollowerTest : public StoreTest {
+ protected:
+  /// Collects what the follower delivers, thread-safely.
+  struct Seen {
+    std::mutex mutex;
+    std::vector<FeedEntry> entries;
+    std::size_t size() {
+      std::lock_guard<std::mutex> lock(mutex);
+      return entries.size();
+    }
+  };
+
+  static bool wait_for(Seen& seen, std::size_t count) {
+    for (int attempt = 0; attempt < 200 && seen.size() < count; ++attempt)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return seen.size() >= count;
+  }
+};
+
+TEST_F(FeedFollowerTest, DeliversChangesCommittedAfterItStartedInOrder) {
+  create_scope_and_service();  // before the follower: not delivered
+  Seen seen;
+  FeedFollower follower(server_->endpoint(), keys_, [&](const FeedEntry& entry) {
+    std::lock_guard<std::mutex> lock(seen.mutex);
+    seen.entries.push_back(entry);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  Incident first = create("Followed one");
+  Incident second = create("Followed two");
+  ASSERT_TRUE(wait_for(seen, 2));
+  EXPECT_EQ(seen.entries[0].type, "incident.created");
+  EXPECT_EQ(seen.entries[0].id, first.id);
+  EXPECT_EQ(seen.entries[1].id, second.id);
+  EXPECT_EQ(seen.entries[1].version, 1);
+  EXPECT_LT(seen.entries[0].stream_id, seen.entries[1].stream_id);
+}
+
+TEST_F(FeedFollowerTest, FollowsTheDatabaseOfItsEndpoint) {
+  RedisEndpoint db3 = server_->endpoint();
+  db3.db = 3;
+  Seen seen;
+  FeedFollower follower(db3, keys_, [&](const FeedEntry& entry) {
+    std::lock_guard<std::mutex> lock(seen.mutex);
+    seen.entries.push_back(entry);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  RedisPipeline pipeline(db3, std::chrono::milliseconds(2000));
+  CatalogStore catalog(pipeline, keys_);
+  auto created = await_result<Result<CatalogView>>([&](auto done) {
+    catalog.create("scope", CatalogCreateRequest{"In database 3", std::nullopt}, done);
+  });
+  ASSERT_TRUE(created.ok());
+  ASSERT_TRUE(wait_for(seen, 1));
+  EXPECT_EQ(seen.entries[0].type, "scope.created");
+  EXPECT_EQ(stream_length(), 0);  // nothing in database 0
+}
+
+TEST(FeedEntryParsing, ReadsTypeIdAndVersionAndRejectsForeignMessages) {
+  auto entry = parse_feed_entry("5-0", R"({"type":"incident.updated","id":7,"version":3})");
+  ASSERT_TRUE(entry);
+  EXPECT_EQ(entry->type, "incident.updated");
+  EXPECT_EQ(entry->id, 7);
+  EXPECT_EQ(entry->version, 3);
+  EXPECT_FALSE(parse_feed_entry("6-0", "not json"));
+  EXPECT_FALSE(parse_feed_entry("7-0", R"({"id":"seven"})"));
+}
+
+}  // namespace
+}  // namespace incident::testing
