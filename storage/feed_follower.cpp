@@ -36,23 +36,9 @@ Context connect(const RedisEndpoint& endpoint) {
   return context;
 }
 
-RedisValue command(redisContext* context, const std::vector<std::string>& argv) {
-  std::vector<const char*> pointers;
-  std::vector<size_t> lengths;
-  for (const auto& arg : argv) {
-    pointers.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
-  auto* reply = static_cast<redisReply*>(
-      redisCommandArgv(context, static_cast<int>(argv.size()), pointers.data(), lengths.data()));
-  RedisValue value = copy_reply(reply);
-  if (reply) freeReplyObject(reply);
-  return value;
-}
-
 /// The id of the newest entry, "0-0" for an empty stream; "" on failure.
 std::string newest_id(redisContext* context, const std::string& stream) {
-  RedisValue reply = command(context, {"XREVRANGE", stream, "+", "-", "COUNT", "1"});
+  RedisValue reply = run_command(context, {"XREVRANGE", stream, "+", "-", "COUNT", "1"});
   if (reply.type != RedisValue::Type::array) return "";
   if (reply.elements.empty()) return "0-0";
   return reply.elements[0].elements[0].str;
@@ -98,9 +84,9 @@ void FeedFollower::run() {
         continue;
       }
     }
-    RedisValue reply =
-        command(context.get(), {"XREAD", "COUNT", "512", "BLOCK",
-                                std::to_string(kBlockMilliseconds), "STREAMS", stream, last_id});
+    RedisValue reply = run_command(
+        context.get(), {"XREAD", "COUNT", "512", "BLOCK", std::to_string(kBlockMilliseconds),
+                        "STREAMS", stream, last_id});
     if (reply.io_failure || reply.is_error()) {
       log_warning("change feed: read failed (" + reply.str + "), reconnecting");
       context.reset();

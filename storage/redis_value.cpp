@@ -33,4 +33,18 @@ RedisValue copy_reply(const redisReply* reply) {
   return value;
 }
 
+RedisValue run_command(redisContext* context, const std::vector<std::string>& argv) {
+  std::vector<const char*> pointers;
+  std::vector<size_t> lengths;
+  for (const auto& arg : argv) {
+    pointers.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(context, static_cast<int>(argv.size()), pointers.data(), lengths.data()));
+  RedisValue value = copy_reply(reply);
+  if (reply) freeReplyObject(reply);
+  return value;
+}
+
 }  // namespace incident

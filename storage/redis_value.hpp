@@ -6,6 +6,7 @@
 #include <vector>
 
 struct redisReply;
+struct redisContext;
 
 namespace incident {
 
@@ -31,5 +32,8 @@ struct RedisValue {
 
 /// Copies a hiredis reply (and its elements); a null reply is an io_failure.
 RedisValue copy_reply(const redisReply* reply);
+
+/// Runs one command on a blocking hiredis connection (binary-safe arguments).
+RedisValue run_command(redisContext* context, const std::vector<std::string>& argv);
 
 }  // namespace incident

@@ -68,16 +68,7 @@ RedisValue RedisServer::command(const std::vector<std::string>& argv) const {
     if (context) redisFree(context);
     return RedisValue::failure("cannot connect");
   }
-  std::vector<const char*> pointers;
-  std::vector<size_t> lengths;
-  for (const auto& arg : argv) {
-    pointers.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
-  auto* reply = static_cast<redisReply*>(
-      redisCommandArgv(context, static_cast<int>(argv.size()), pointers.data(), lengths.data()));
-  RedisValue value = copy_reply(reply);
-  if (reply) freeReplyObject(reply);
+  RedisValue value = run_command(context, argv);
   redisFree(context);
   return value;
 }
