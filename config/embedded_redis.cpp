@@ -1,7 +1,8 @@
 // Launching and stopping the embedded redis-server. It listens on a unix
 // socket in the data directory (or a free loopback port when the path is too
 // long for a socket), in its own process group so a terminal's Ctrl-C reaches
-// only us, and dies with us (PR_SET_PDEATHSIG) if we are killed.
+// only us, and dies with us (PR_SET_PDEATHSIG) if we are killed. A supervisor
+// thread waits on it and starts it again if it ever exits on its own.
 #include "config/embedded_redis.hpp"
 
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -110,14 +112,28 @@ bool answers_ping(const RedisEndpoint& endpoint) {
   return ok;
 }
 
-bool wait_for_exit(pid_t pid, std::chrono::milliseconds limit) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
+/// Spawns redis-server and waits until it answers; -1 (and `why`) if not.
+pid_t launch(const std::vector<std::string>& arguments, const RedisEndpoint& endpoint,
+             std::string& why) {
+  pid_t pid = spawn(arguments);
+  if (pid < 0) return why = "fork failed", -1;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (!answers_ping(endpoint)) {
     int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (::waitpid(pid, &status, WNOHANG) == pid) return why = "redis-server exited", -1;
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      return why = "redis-server did not answer within 15 s", -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
-  return false;
+  return pid;
+}
+
+std::string describe_exit(int status) {
+  if (WIFSIGNALED(status)) return "killed by signal " + std::to_string(WTERMSIG(status));
+  return "exit status " + std::to_string(WEXITSTATUS(status));
 }
 
 }  // namespace
@@ -137,32 +153,55 @@ Result<std::unique_ptr<EmbeddedRedis>> EmbeddedRedis::start(const Settings& sett
     endpoint.host = "127.0.0.1";
     endpoint.port = free_loopback_port();
   }
-  pid_t pid = spawn(server_arguments(settings, dir, endpoint));
-  if (pid < 0) return launch_error("fork failed");
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-  while (!answers_ping(endpoint)) {
-    int status = 0;
-    if (::waitpid(pid, &status, WNOHANG) == pid)
-      return launch_error("redis-server exited; see " + dir + "/redis.log");
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &status, 0);
-      return launch_error("redis-server did not answer within 15 s");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  std::vector<std::string> arguments = server_arguments(settings, dir, endpoint);
+  std::string why;
+  pid_t pid = launch(arguments, endpoint, why);
+  if (pid < 0) return launch_error(why + "; see " + dir + "/redis.log");
   log_info("embedded redis-server " + std::to_string(pid) + " on " + endpoint.describe());
-  return std::unique_ptr<EmbeddedRedis>(new EmbeddedRedis(pid, endpoint));
+  return std::unique_ptr<EmbeddedRedis>(new EmbeddedRedis(std::move(arguments), endpoint, pid));
+}
+
+EmbeddedRedis::EmbeddedRedis(std::vector<std::string> arguments, RedisEndpoint endpoint, pid_t pid)
+    : arguments_(std::move(arguments)),
+      endpoint_(std::move(endpoint)),
+      pid_(pid),
+      supervisor_([this] { supervise(); }) {}
+
+void EmbeddedRedis::supervise() {
+  for (;;) {
+    int status = 0;
+    pid_t pid = pid_;
+    if (::waitpid(pid, &status, 0) != pid && errno == EINTR) continue;
+    if (stopping_) break;
+    log_warning("embedded redis-server " + std::to_string(pid) + " stopped (" +
+                describe_exit(status) + "); restarting it");
+    pid_t next = -1;
+    while (!stopping_ && next < 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      std::string why;
+      next = launch(arguments_, endpoint_, why);
+      if (next < 0) log_error("restarting the embedded redis-server failed: " + why);
+    }
+    if (next < 0) break;
+    pid_ = next;
+    log_info("embedded redis-server restarted as " + std::to_string(next));
+    if (stopping_) ::kill(next, SIGTERM);  // stopping began while it started
+  }
+  exited_ = true;
 }
 
 EmbeddedRedis::~EmbeddedRedis() {
+  stopping_ = true;
   // SIGTERM makes redis-server fsync its append-only file and exit cleanly.
   ::kill(pid_, SIGTERM);
-  if (!wait_for_exit(pid_, std::chrono::seconds(10))) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!exited_ && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!exited_) {
     log_warning("embedded redis-server did not stop in 10 s; killing it");
     ::kill(pid_, SIGKILL);
-    ::waitpid(pid_, nullptr, 0);
   }
+  supervisor_.join();
   log_info("embedded redis-server stopped");
 }
 

@@ -1,9 +1,12 @@
 // End-to-end: the server as a process: it starts with one command (its own
 // Redis included), stops cleanly on SIGTERM, keeps its data, refuses "changeit".
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "fixtures.hpp"
 #include "proc_info.hpp"
@@ -63,6 +66,34 @@ TEST(ProcessTest, IncidentsSurviveARestartOnTheSameDataDir) {
   json after = fetch_incident(restarted, incident["id"], token);
   EXPECT_EQ(after.value("name", ""), incident["name"]);
   EXPECT_EQ(after.value("version", 0), 1);
+}
+
+TEST(ProcessTest, AnEmbeddedRedisThatDiesIsRestartedAndKeepsItsData) {
+  ServerProcess server(options_with("process-secret"));
+  ASSERT_TRUE(server.start()) << server.failure();
+  ApiClient api(server.client());
+  std::string token = issue_token(api, TokenRequest("process-secret"));
+  long long scope = id_of(create_catalog(api, token, "scope"));
+  long long service = id_of(create_catalog(api, token, "service"));
+  json incident = create_incident(api, token, incident_fields(scope, service));
+  // The append-only file is fsynced every second: let it reach the disk.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  std::vector<pid_t> redis = children_of(server.pid(), "redis");
+  ASSERT_EQ(redis.size(), 1u);
+  ::kill(redis[0], SIGKILL);
+  int status = 0;
+  for (int attempt = 0; attempt < 100 && status != 200; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status = api.get("/health").status;
+  }
+  ASSERT_EQ(status, 200) << "no Redis again within 10 s\n" << server.log();
+  std::vector<pid_t> restarted = children_of(server.pid(), "redis");
+  ASSERT_EQ(restarted.size(), 1u);
+  EXPECT_NE(restarted[0], redis[0]);
+  EXPECT_NE(server.log().find("restarting it"), std::string::npos) << server.log();
+  json after = fetch_incident(api, incident["id"], token);
+  EXPECT_EQ(after.value("name", ""), incident["name"]);
+  EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
 TEST(ProcessTest, TheDefaultSecretChangeitIsRefused) {
