@@ -92,7 +92,9 @@ Reply<Incident> answer_incident_write(const ApiRequest& request, const Responder
   return [representation, responder, base, representation_status](Result<Incident> result) {
     if (!result) return responder.send(error_response(result.error()));
     std::string location = base + "/api/incident/" + std::to_string(result->id);
-    auto body = incident_to_json(*result, base, Audience::token_holder);
+    // A 302 carries only the location: serialize the incident only when asked.
+    auto body = representation ? incident_to_json(*result, base, Audience::token_holder)
+                               : nlohmann::json(nullptr);
     auto response = write_answer(representation, representation_status, location, body);
     response.headers.emplace_back("ETag", "\"" + std::to_string(result->version) + "\"");
     responder.send(response);
