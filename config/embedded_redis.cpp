@@ -56,7 +56,7 @@ std::vector<std::string> server_arguments(const Settings& settings, const std::s
                                 "--appendonly",
                                 "yes",
                                 "--appendfsync",
-                                "everysec",
+                                settings.fsync,
                                 "--save",
                                 "",
                                 "--daemonize",

@@ -74,6 +74,14 @@ const std::vector<Option>& options() {
        text(&Settings::redis_uri, true)},
       {"--redis-server", "PM_REDIS_SERVER", "redis-server executable (default redis-server)",
        text(&Settings::redis_server)},
+      {"--fsync", "PM_FSYNC",
+       "durability of the embedded Redis: always (every write on disk before it is "
+       "acknowledged, slower), everysec (default: at most ~1 s lost on a crash), no",
+       [](Settings& s, const std::string& v) {
+         if (v != "always" && v != "everysec" && v != "no") return false;
+         s.fsync = v;
+         return true;
+       }},
       {"--redis-prefix", "PM_REDIS_PREFIX", "prefix of every Redis key and channel (default pm)",
        text(&Settings::key_prefix)},
       {"--redis-timeout-ms", "PM_REDIS_TIMEOUT_MS",

@@ -19,6 +19,7 @@ struct Settings {
   std::string data_dir = "./data";
   std::string redis_uri;  // empty: start an embedded redis-server
   std::string redis_server = "redis-server";
+  std::string fsync = "everysec";  // embedded Redis: always | everysec | no
   std::string key_prefix = "pm";
   std::string secret_key = "changeit";
   bool allow_default_secret = false;

@@ -96,6 +96,40 @@ TEST(ProcessTest, AnEmbeddedRedisThatDiesIsRestartedAndKeepsItsData) {
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
+/// What redis-server says its appendfsync policy is (via redis-cli on its socket).
+std::string appendfsync_of(const std::string& data_dir) {
+  std::string command = "redis-cli -s " + data_dir + "/redis.sock CONFIG GET appendfsync";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (!pipe) return "";
+  char buffer[256];
+  std::string output;
+  while (std::fgets(buffer, sizeof buffer, pipe)) output += buffer;
+  ::pclose(pipe);
+  return output;
+}
+
+TEST(ProcessTest, TheFsyncOptionReachesTheEmbeddedRedis) {
+  ServerOptions options = options_with("process-secret");
+  options.extra_args = {"--fsync", "always"};
+  ServerProcess server(options);
+  ASSERT_TRUE(server.start()) << server.failure();
+  EXPECT_EQ(appendfsync_of(server.data_dir()), "appendfsync\nalways\n");
+  EXPECT_EQ(server.stop(), 0);
+}
+
+TEST(ProcessTest, TheDefaultFsyncIsEverySecond) {
+  ServerProcess server(options_with("process-secret"));
+  ASSERT_TRUE(server.start()) << server.failure();
+  EXPECT_EQ(appendfsync_of(server.data_dir()), "appendfsync\neverysec\n");
+}
+
+TEST(ProcessTest, AnUnknownFsyncModeIsRefusedAtStartup) {
+  ServerOptions options = options_with("process-secret");
+  options.extra_args = {"--fsync", "sometimes"};
+  ServerProcess server(options);
+  EXPECT_FALSE(server.start());
+}
+
 TEST(ProcessTest, TheDefaultSecretChangeitIsRefused) {
   ServerProcess server(options_with("changeit"));
   EXPECT_FALSE(server.start()) << "the server accepted PM_SECRET_KEY=changeit";
