@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "config/log.hpp"
+#include "storage/redis_value.hpp"
 
 namespace incident {
 namespace {
@@ -98,17 +99,11 @@ pid_t spawn(const std::vector<std::string>& args) {
 }
 
 bool answers_ping(const RedisEndpoint& endpoint) {
-  timeval timeout{0, 200'000};
-  redisContext* context =
-      endpoint.is_unix() ? redisConnectUnixWithTimeout(endpoint.socket_path.c_str(), timeout)
-                         : redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, timeout);
-  bool ok = false;
-  if (context && !context->err) {
-    auto* reply = static_cast<redisReply*>(redisCommand(context, "PING"));
-    ok = reply && reply->type == REDIS_REPLY_STATUS;
-    if (reply) freeReplyObject(reply);
-  }
-  if (context) redisFree(context);
+  std::string error;
+  redisContext* context = connect_redis(endpoint, std::chrono::milliseconds(200), error);
+  if (!context) return false;
+  bool ok = run_command(context, {"PING"}).type == RedisValue::Type::status;
+  redisFree(context);
   return ok;
 }
 

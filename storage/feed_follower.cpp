@@ -20,20 +20,9 @@ constexpr int kBlockMilliseconds = 500;
 using Context = std::unique_ptr<redisContext, decltype(&redisFree)>;
 
 Context connect(const RedisEndpoint& endpoint) {
-  timeval timeout{2, 0};
-  redisContext* raw = endpoint.is_unix()
-                          ? redisConnectUnixWithTimeout(endpoint.socket_path.c_str(), timeout)
-                          : redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, timeout);
-  Context context(raw, &redisFree);
-  if (!context || context->err) return Context(nullptr, &redisFree);
-  redisSetTimeout(context.get(), timeout);
-  if (endpoint.db != 0) {
-    auto* reply = static_cast<redisReply*>(redisCommand(context.get(), "SELECT %d", endpoint.db));
-    bool selected = reply && reply->type != REDIS_REPLY_ERROR;
-    if (reply) freeReplyObject(reply);
-    if (!selected) return Context(nullptr, &redisFree);
-  }
-  return context;
+  std::string error;
+  // Replies may take the whole XREAD BLOCK: the bound must exceed it.
+  return Context(connect_redis(endpoint, std::chrono::seconds(2), error), &redisFree);
 }
 
 /// The id of the newest entry, "0-0" for an empty stream; "" on failure.

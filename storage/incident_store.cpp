@@ -140,8 +140,9 @@ void IncidentStore::commit(const CommitRequest& request, std::function<void(Comm
       args.push_back(field);
       args.push_back(value);
     }
-  pipeline_.eval(scripts::incident_commit(), keys, args,
-                 [done = std::move(done), message = args[10]](const RedisValue& reply) {
+  std::string message = args[10];  // answered with the outcome once committed
+  pipeline_.eval(scripts::incident_commit(), std::move(keys), std::move(args),
+                 [done = std::move(done), message = std::move(message)](const RedisValue& reply) {
                    done(decode_commit_reply(reply, message));
                  });
 }

@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 
 #include <cstdio>
+#include <iterator>
 
 #include "config/log.hpp"
 
@@ -21,11 +22,6 @@ std::string sha1_hex(const std::string& text) {
   char hex[2 * SHA_DIGEST_LENGTH + 1];
   for (int i = 0; i < SHA_DIGEST_LENGTH; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
   return std::string(hex, 2 * SHA_DIGEST_LENGTH);
-}
-
-timeval to_timeval(std::chrono::milliseconds ms) {
-  return timeval{static_cast<time_t>(ms.count() / 1000),
-                 static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
 }
 
 void append(redisContext* context, const std::vector<std::string>& argv) {
@@ -48,34 +44,29 @@ RedisPipeline::RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds t
 RedisPipeline::~RedisPipeline() { stop(); }
 
 void RedisPipeline::submit(std::vector<std::string> argv, RedisCallback callback) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!stopping_) {
-      queue_.push_back(Command{std::move(argv), {}, std::move(callback)});
-      wake_.notify_one();
-      return;
-    }
-  }
-  callback(RedisValue::failure("storage is shutting down"));
+  enqueue(Command{std::move(argv), nullptr, std::move(callback)});
 }
 
-void RedisPipeline::eval(const Script& script, const std::vector<std::string>& keys,
-                         const std::vector<std::string>& args, RedisCallback callback) {
-  std::vector<std::string> argv{"EVALSHA", script.sha1, std::to_string(keys.size())};
-  argv.insert(argv.end(), keys.begin(), keys.end());
-  argv.insert(argv.end(), args.begin(), args.end());
-  std::vector<std::string> fallback = argv;
-  fallback[0] = "EVAL";
-  fallback[1] = script.source;
+void RedisPipeline::eval(const Script& script, std::vector<std::string> keys,
+                         std::vector<std::string> args, RedisCallback callback) {
+  std::vector<std::string> argv;
+  argv.reserve(3 + keys.size() + args.size());
+  argv.insert(argv.end(), {"EVALSHA", script.sha1, std::to_string(keys.size())});
+  std::move(keys.begin(), keys.end(), std::back_inserter(argv));
+  std::move(args.begin(), args.end(), std::back_inserter(argv));
+  enqueue(Command{std::move(argv), &script, std::move(callback)});
+}
+
+void RedisPipeline::enqueue(Command command) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!stopping_) {
-      queue_.push_back(Command{std::move(argv), std::move(fallback), std::move(callback)});
+      queue_.push_back(std::move(command));
       wake_.notify_one();
       return;
     }
   }
-  callback(RedisValue::failure("storage is shutting down"));
+  run_callback(command, RedisValue::failure("storage is shutting down"));
 }
 
 void RedisPipeline::stop() {
@@ -117,27 +108,10 @@ bool RedisPipeline::ensure_connected() {
   auto now = std::chrono::steady_clock::now();
   if (now < next_connect_attempt_) return false;
   next_connect_attempt_ = now + kReconnectBackoff;
-  timeval tv = to_timeval(timeout_);
-  context_ = endpoint_.is_unix()
-                 ? redisConnectUnixWithTimeout(endpoint_.socket_path.c_str(), tv)
-                 : redisConnectWithTimeout(endpoint_.host.c_str(), endpoint_.port, tv);
-  if (!context_ || context_->err) {
-    log_warning("redis: cannot connect to " + endpoint_.describe() + ": " +
-                (context_ ? context_->errstr : "out of memory"));
-    disconnect();
-    return false;
-  }
-  redisSetTimeout(context_, tv);
-  if (endpoint_.db != 0) {
-    auto* reply = static_cast<redisReply*>(redisCommand(context_, "SELECT %d", endpoint_.db));
-    bool ok = reply && reply->type != REDIS_REPLY_ERROR;
-    if (reply) freeReplyObject(reply);
-    if (!ok) {
-      disconnect();
-      return false;
-    }
-  }
-  return true;
+  std::string error;
+  context_ = connect_redis(endpoint_, timeout_, error);
+  if (!context_) log_warning("redis: cannot connect to " + endpoint_.describe() + ": " + error);
+  return context_ != nullptr;
 }
 
 void RedisPipeline::execute(std::vector<Command>& batch) {
@@ -157,9 +131,10 @@ void RedisPipeline::execute(std::vector<Command>& batch) {
     RedisValue value = copy_reply(reply);
     freeReplyObject(reply);
     bool lost_script = value.is_error() && value.str.rfind("NOSCRIPT", 0) == 0;
-    if (lost_script && !batch[i].fallback.empty()) {
-      batch[i].argv = std::move(batch[i].fallback);
-      batch[i].fallback.clear();
+    if (lost_script && batch[i].script) {
+      batch[i].argv[0] = "EVAL";  // same keys and arguments, with the source
+      batch[i].argv[1] = batch[i].script->source;
+      batch[i].script = nullptr;
       retries.push_back(std::move(batch[i]));
       continue;
     }

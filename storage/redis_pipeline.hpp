@@ -40,9 +40,10 @@ class RedisPipeline {
   /// reply or an io_failure value; keep it short.
   void submit(std::vector<std::string> argv, RedisCallback callback);
 
-  /// Runs a script (EVALSHA, falling back to EVAL when Redis lost it).
-  void eval(const Script& script, const std::vector<std::string>& keys,
-            const std::vector<std::string>& args, RedisCallback callback);
+  /// Runs a script (EVALSHA, falling back to EVAL when Redis lost it). The
+  /// script must outlive the call (scripts are static).
+  void eval(const Script& script, std::vector<std::string> keys, std::vector<std::string> args,
+            RedisCallback callback);
 
   /// Fails what is queued and joins the I/O thread.
   void stop();
@@ -50,9 +51,12 @@ class RedisPipeline {
  private:
   struct Command {
     std::vector<std::string> argv;
-    std::vector<std::string> fallback;  // EVAL form of an EVALSHA, if any
+    const Script* script = nullptr;  // for an EVALSHA: what to send if Redis lost it
     RedisCallback callback;
   };
+
+  /// Queues a command, or fails it at once when stopping.
+  void enqueue(Command command);
 
   void run();
   std::vector<Command> take_batch();

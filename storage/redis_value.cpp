@@ -33,6 +33,30 @@ RedisValue copy_reply(const redisReply* reply) {
   return value;
 }
 
+redisContext* connect_redis(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout,
+                            std::string& error) {
+  timeval tv{static_cast<time_t>(timeout.count() / 1000),
+             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  redisContext* context = endpoint.is_unix()
+                              ? redisConnectUnixWithTimeout(endpoint.socket_path.c_str(), tv)
+                              : redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, tv);
+  if (!context || context->err) {
+    error = context ? context->errstr : "out of memory";
+    if (context) redisFree(context);
+    return nullptr;
+  }
+  redisSetTimeout(context, tv);
+  if (endpoint.db != 0) {
+    RedisValue selected = run_command(context, {"SELECT", std::to_string(endpoint.db)});
+    if (selected.type != RedisValue::Type::status) {
+      error = "SELECT " + std::to_string(endpoint.db) + " failed: " + selected.str;
+      redisFree(context);
+      return nullptr;
+    }
+  }
+  return context;
+}
+
 RedisValue run_command(redisContext* context, const std::vector<std::string>& argv) {
   std::vector<const char*> pointers;
   std::vector<size_t> lengths;

@@ -2,8 +2,11 @@
 // travel between threads.
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <vector>
+
+#include "storage/redis_endpoint.hpp"
 
 struct redisReply;
 struct redisContext;
@@ -32,6 +35,12 @@ struct RedisValue {
 
 /// Copies a hiredis reply (and its elements); a null reply is an io_failure.
 RedisValue copy_reply(const redisReply* reply);
+
+/// A blocking connection to `endpoint` (unix socket or TCP) whose connect and
+/// replies are bounded by `timeout`, with the endpoint's database selected;
+/// nullptr (and `error`) when it cannot be had. The caller redisFree()s it.
+redisContext* connect_redis(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout,
+                            std::string& error);
 
 /// Runs one command on a blocking hiredis connection (binary-safe arguments).
 RedisValue run_command(redisContext* context, const std::vector<std::string>& argv);

@@ -51,14 +51,19 @@ TEST(ProcessTest, SigtermAlsoStopsTheRedisServerItStarted) {
       << "redis-server " << redis[0] << " outlived the server";
 }
 
+/// A token, then a scope, a service and one incident in them; the incident.
+json first_incident(const ApiClient& api, std::string& token) {
+  token = issue_token(api, TokenRequest("process-secret"));
+  long long scope = id_of(create_catalog(api, token, "scope"));
+  long long service = id_of(create_catalog(api, token, "service"));
+  return create_incident(api, token, incident_fields(scope, service));
+}
+
 TEST(ProcessTest, IncidentsSurviveARestartOnTheSameDataDir) {
   ServerProcess server(options_with("process-secret"));
   ASSERT_TRUE(server.start()) << server.failure();
-  ApiClient api(server.client());
-  std::string token = issue_token(api, TokenRequest("process-secret"));
-  long long scope = id_of(create_catalog(api, token, "scope"));
-  long long service = id_of(create_catalog(api, token, "service"));
-  json incident = create_incident(api, token, incident_fields(scope, service));
+  std::string token;
+  json incident = first_incident(ApiClient(server.client()), token);
   ASSERT_TRUE(incident.is_object());
   EXPECT_EQ(server.stop(), 0);
   ASSERT_TRUE(server.start()) << server.failure();
@@ -72,10 +77,8 @@ TEST(ProcessTest, AnEmbeddedRedisThatDiesIsRestartedAndKeepsItsData) {
   ServerProcess server(options_with("process-secret"));
   ASSERT_TRUE(server.start()) << server.failure();
   ApiClient api(server.client());
-  std::string token = issue_token(api, TokenRequest("process-secret"));
-  long long scope = id_of(create_catalog(api, token, "scope"));
-  long long service = id_of(create_catalog(api, token, "service"));
-  json incident = create_incident(api, token, incident_fields(scope, service));
+  std::string token;
+  json incident = first_incident(api, token);
   // The append-only file is fsynced every second: let it reach the disk.
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   std::vector<pid_t> redis = children_of(server.pid(), "redis");
