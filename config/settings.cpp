@@ -111,6 +111,12 @@ const std::vector<Option>& options() {
        text(&Settings::external_url, true)},
       {"--max-body-bytes", "PM_MAX_BODY_BYTES", "largest accepted request body (default 1048576)",
        integer(&Settings::max_body_bytes, 1024, 64LL * 1024 * 1024)},
+      {"--request-timeout-seconds", "PM_REQUEST_TIMEOUT_SECONDS",
+       "seconds a client has to send a whole request once begun, else 408 (default 30)",
+       integer(&Settings::request_timeout_seconds, 1, 3600)},
+      {"--idle-timeout-seconds", "PM_IDLE_TIMEOUT_SECONDS",
+       "seconds an idle keep-alive connection is kept open (default 120)",
+       integer(&Settings::idle_timeout_seconds, 1, 86400)},
   };
   return table;
 }

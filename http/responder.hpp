@@ -1,30 +1,25 @@
-// The way back to a waiting HTTP client: a copyable handle on Pistache's
-// ResponseWriter that actors may call from any thread, exactly once.
+// The way back to a waiting HTTP client: a copyable handle on one answer
+// slot of a connection, which actors may fill from any thread, exactly once.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 
 #include "domain/feed_view.hpp"
 #include "http/api_request.hpp"
 
-namespace Pistache::Http {
-class ResponseWriter;
-}
-namespace Pistache::Tcp {
-class Transport;
-}
-
 namespace incident {
+
+class Connection;
 
 class Responder {
  public:
   /// `in_flight` counts requests not answered yet (for a graceful stop);
-  /// `transport` is the connection's reactor transport (for event streams).
-  Responder(Pistache::Http::ResponseWriter writer, std::shared_ptr<std::atomic<long>> in_flight,
-            Pistache::Tcp::Transport* transport);
-  /// For HEAD requests: send status and headers only.
-  void omit_body() const;
+  /// `keep_alive` is false when the client asked to close after this answer;
+  /// `omit_body` is for HEAD requests.
+  Responder(std::shared_ptr<Connection> connection, std::uint64_t slot, bool keep_alive,
+            bool omit_body, std::shared_ptr<std::atomic<long>> in_flight);
   /// Writes the response; later calls are ignored.
   void send(const ApiResponse& response) const;
   /// Answers 200 text/event-stream and returns the sink that writes events

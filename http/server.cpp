@@ -1,17 +1,23 @@
-// Pistache glue. Pistache resets its Request when onRequest returns, so
-// everything a handler needs is copied into an ApiRequest first.
+// Pistache glue at the TCP level: each reactor thread owns a clone of the
+// handler and, per descriptor, a parser and the connection's answer queue.
 #include "http/server.hpp"
 
-#include <pistache/endpoint.h>
-#include <pistache/http.h>
+#include <pistache/listener.h>
+#include <pistache/peer.h>
+#include <pistache/tcp.h>
 
-#include <algorithm>
-#include <sstream>
 #include <thread>
+#include <unordered_map>
 
 #include "config/log.hpp"
+#include "domain/utf8.hpp"
 #include "http/body_parser.hpp"
+#include "http/connection.hpp"
+#include "http/connection_monitor.hpp"
 #include "http/error_mapping.hpp"
+#include "http/request_parser.hpp"
+#include "http/responder.hpp"
+#include "http/response_bytes.hpp"
 #include "http/routes.hpp"
 
 namespace incident {
@@ -19,75 +25,128 @@ namespace {
 
 using namespace Pistache;
 
-std::string lowercase(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return text;
-}
+// A client may pipeline; beyond this many unanswered requests it is cut off.
+constexpr std::uint64_t kMaxUnanswered = 1024;
 
-ApiRequest copy_request(const Http::Request& request) {
-  ApiRequest out;
-  out.method = Http::methodString(request.method());
-  out.path = request.resource();
-  for (auto it = request.query().parameters_begin(); it != request.query().parameters_end(); ++it)
-    add_text(out.query, url_decode(it->first), url_decode(it->second));
-  for (const auto& header : request.headers().list()) {
-    std::ostringstream value;
-    header->write(value);
-    out.headers[lowercase(header->name())] = value.str();
+/// Repeated headers are one comma-separated value (RFC 9110, 5.3).
+std::map<std::string, std::string> header_map(
+    std::vector<std::pair<std::string, std::string>> list) {
+  std::map<std::string, std::string> out;
+  for (auto& [name, value] : list) {
+    auto [it, inserted] = out.emplace(std::move(name), value);
+    if (!inserted) it->second += ", " + value;
   }
-  for (const auto& [name, raw] : request.headers().rawList())
-    out.headers[lowercase(name)] = raw.value();
-  out.body = request.body();
   return out;
 }
 
-constexpr std::size_t kMaxHeaders = 100;
-constexpr std::size_t kMaxHeaderBytes = 8 * 1024;
-constexpr std::size_t kMaxAllHeaderBytes = 64 * 1024;
-
-/// 431 when a header is over 8 KiB, all of them over 64 KiB, or more than 100.
-bool headers_too_large(const ApiRequest& request, std::size_t count) {
-  std::size_t total = 0;
-  for (const auto& [name, value] : request.headers) {
-    std::size_t size = name.size() + value.size();
-    if (size > kMaxHeaderBytes) return true;
-    total += size;
-  }
-  return count > kMaxHeaders || total > kMaxAllHeaderBytes;
+ApiResponse failure_response(const ParseFailure& failure) {
+  return json_response(failure.status, {{"message", failure.message},
+                                        {"reasons", {{failure.field, {failure.message}}}}});
 }
 
-class ApiHandler : public Http::Handler {
+/// The name of the first query parameter that is not valid UTF-8 once decoded.
+std::optional<std::string> invalid_query_parameter(const FieldMap& query) {
+  for (const auto& [name, values] : query) {
+    if (!is_valid_utf8(name)) return std::string("query");
+    for (const auto& value : values)
+      if (!is_valid_utf8(value.text)) return name;
+  }
+  return std::nullopt;
+}
+
+struct ServerState {
+  std::shared_ptr<const App> app;
+  std::shared_ptr<std::atomic<long>> in_flight;
+  std::shared_ptr<std::atomic<bool>> draining;
+  std::shared_ptr<ConnectionMonitor> monitor;
+  RequestLimits limits;
+};
+
+class ApiTcpHandler : public Tcp::Handler {
  public:
-  HTTP_PROTOTYPE(ApiHandler)
+  explicit ApiTcpHandler(std::shared_ptr<const ServerState> state) : state_(std::move(state)) {}
 
-  ApiHandler(std::shared_ptr<const App> app, std::shared_ptr<std::atomic<long>> in_flight,
-             std::shared_ptr<std::atomic<bool>> draining)
-      : app_(std::move(app)), in_flight_(std::move(in_flight)), draining_(std::move(draining)) {}
+  std::shared_ptr<Tcp::Handler> clone() const override {
+    return std::make_shared<ApiTcpHandler>(state_);
+  }
 
-  void onRequest(const Http::Request& request, Http::ResponseWriter writer) override {
-    Responder responder(std::move(writer), in_flight_, transport());
-    if (request.method() == Http::Method::Head) responder.omit_body();
-    if (*draining_)
+  void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override { client(peer->fd()); }
+
+  void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    auto it = clients_.find(peer->fd());
+    if (it == clients_.end()) return;
+    it->second.connection->on_disconnected();
+    clients_.erase(it);
+  }
+
+  void onInput(const char* buffer, size_t length, const std::shared_ptr<Tcp::Peer>& peer) override {
+    Client& current = client(peer->fd());
+    Connection& connection = *current.connection;
+    if (!connection.accepting()) return;  // closing: the rest is not read
+    current.parser.feed(std::string_view(buffer, length));
+    for (;;) {
+      auto step = current.parser.next();
+      if (step == RequestParser::Step::need_more) break;
+      if (step == RequestParser::Step::send_continue) {
+        connection.write_interim("HTTP/1.1 100 Continue\r\n\r\n");
+        continue;
+      }
+      if (step == RequestParser::Step::failed) {
+        connection.fill(connection.open_slot(),
+                        response_bytes(failure_response(current.parser.failure()), false, false),
+                        true);
+        break;
+      }
+      ParsedRequest request = current.parser.take();
+      bool keep_alive = request.keep_alive;
+      serve(current.connection, std::move(request));
+      if (!keep_alive) break;
+      if (connection.unanswered() > kMaxUnanswered) {
+        connection.abort();
+        break;
+      }
+    }
+    connection.note_input(current.parser.mid_request());
+  }
+
+ private:
+  struct Client {
+    RequestParser parser;
+    std::shared_ptr<Connection> connection;
+  };
+
+  Client& client(int fd) {
+    auto it = clients_.find(fd);
+    if (it != clients_.end()) return it->second;
+    Client fresh{RequestParser(state_->limits), std::make_shared<Connection>(fd, *state_->monitor)};
+    state_->monitor->track(fresh.connection);
+    return clients_.emplace(fd, std::move(fresh)).first->second;
+  }
+
+  void serve(const std::shared_ptr<Connection>& connection, ParsedRequest parsed) {
+    Responder responder(connection, connection->open_slot(), parsed.keep_alive,
+                        parsed.method == "HEAD", state_->in_flight);
+    if (*state_->draining)
       return responder.send(error_response(Error{ErrorKind::unavailable, "Shutting down", {}}));
     try {
-      ApiRequest copied = copy_request(request);
-      std::size_t count = request.headers().list().size() + request.headers().rawList().size();
-      if (headers_too_large(copied, count))
-        return responder.send(json_response(
-            431, {{"message", "Request headers too large"},
-                  {"reasons", {{"headers", {"At most 100 headers of 8 KiB, 64 KiB in all."}}}}}));
-      dispatch(*app_, copied, responder);
+      ApiRequest request;
+      request.method = std::move(parsed.method);
+      request.path = std::move(parsed.path);
+      request.query = parse_urlencoded(parsed.query);
+      request.headers = header_map(std::move(parsed.headers));
+      request.body = std::move(parsed.body);
+      if (auto name = invalid_query_parameter(request.query))
+        return responder.send(error_response(
+            Error{ErrorKind::invalid, "Invalid query", {{*name, {"Not valid UTF-8."}}}}));
+      dispatch(*state_->app, request, responder);
     } catch (const std::exception& e) {
       log_error(std::string("unhandled exception in request: ") + e.what());
       responder.send(json_response(500, {{"message", "Internal error"}, {"reasons", {}}}));
     }
   }
 
- private:
-  std::shared_ptr<const App> app_;
-  std::shared_ptr<std::atomic<long>> in_flight_;
-  std::shared_ptr<std::atomic<bool>> draining_;
+  std::shared_ptr<const ServerState> state_;
+  std::unordered_map<int, Client> clients_;  // this reactor thread's connections
 };
 
 }  // namespace
@@ -101,17 +160,24 @@ HttpServer::~HttpServer() { stop(); }
 
 void HttpServer::start() {
   const Settings& settings = app_->settings;
+  ConnectionTimeouts timeouts;
+  timeouts.request_ms = settings.request_timeout_seconds * 1000LL;
+  timeouts.idle_ms = settings.idle_timeout_seconds * 1000LL;
+  monitor_ = std::make_shared<ConnectionMonitor>(timeouts);
+  auto state = std::make_shared<ServerState>();
+  state->app = app_;
+  state->in_flight = in_flight_;
+  state->draining = draining_;
+  state->monitor = monitor_;
+  state->limits.max_body = settings.max_body_bytes;
+
   Address address(settings.bind, Port(static_cast<uint16_t>(settings.port)));
-  endpoint_ = std::make_unique<Http::Endpoint>(address);
-  // Headers may take up to 64 KiB beyond the body limit.
-  auto options = Http::Endpoint::options()
-                     .threads(settings.threads)
-                     .flags(Tcp::Options::ReuseAddr)
-                     .maxRequestSize(settings.max_body_bytes + 64 * 1024)
-                     .maxResponseSize(256 * 1024 * 1024);
-  endpoint_->init(options);
-  endpoint_->setHandler(std::make_shared<ApiHandler>(app_, in_flight_, draining_));
-  endpoint_->serveThreaded();
+  listener_ = std::make_unique<Tcp::Listener>(address);
+  listener_->init(static_cast<size_t>(settings.threads),
+                  Flags<Tcp::Options>(Tcp::Options::ReuseAddr) | Tcp::Options::NoDelay);
+  listener_->setHandler(std::make_shared<ApiTcpHandler>(state));
+  listener_->bind();
+  listener_->runThreaded();
 }
 
 void HttpServer::drain(std::chrono::milliseconds limit) {
@@ -122,8 +188,10 @@ void HttpServer::drain(std::chrono::milliseconds limit) {
 }
 
 void HttpServer::stop() {
-  if (endpoint_) endpoint_->shutdown();
-  endpoint_.reset();
+  if (monitor_) monitor_->disconnect_all();
+  if (listener_) listener_->shutdown();
+  listener_.reset();
+  monitor_.reset();
 }
 
 }  // namespace incident

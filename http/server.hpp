@@ -1,17 +1,21 @@
-// The HTTP front: a Pistache endpoint whose handler copies each request out of
-// Pistache and dispatches it through the route table.
+// The HTTP front: Pistache's TCP listener and reactors carry the bytes; our
+// own HTTP/1.1 parser turns them into requests (repeated query parameters,
+// early size limits, pipelining) dispatched through the route table.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 
 #include "http/app.hpp"
 
-namespace Pistache::Http {
-class Endpoint;
+namespace Pistache::Tcp {
+class Listener;
 }
 
 namespace incident {
+
+class ConnectionMonitor;
 
 class HttpServer {
  public:
@@ -28,7 +32,8 @@ class HttpServer {
   std::shared_ptr<const App> app_;
   std::shared_ptr<std::atomic<long>> in_flight_;
   std::shared_ptr<std::atomic<bool>> draining_;
-  std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  std::shared_ptr<ConnectionMonitor> monitor_;
+  std::unique_ptr<Pistache::Tcp::Listener> listener_;
 };
 
 }  // namespace incident

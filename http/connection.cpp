@@ -1,0 +1,198 @@
+#include "http/connection.hpp"
+
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <chrono>
+
+#include "http/connection_monitor.hpp"
+
+namespace incident {
+namespace {
+
+// A client that stops reading (or pipelines without reading) is cut off
+// rather than allowed to grow our memory without bound.
+constexpr std::size_t kMaxUnsentBytes = 16 * 1024 * 1024;
+
+}  // namespace
+
+std::int64_t steady_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Connection::Connection(int fd, ConnectionMonitor& monitor)
+    : fd_(fd), monitor_(monitor), last_activity_ms_(steady_now_ms()) {}
+
+std::uint64_t Connection::open_slot() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return next_slot_++;
+}
+
+std::uint64_t Connection::unanswered() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return next_slot_ - next_to_write_;
+}
+
+bool Connection::accepting() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return !gone_ && !closed_ && !finishing_;
+}
+
+void Connection::fill(std::uint64_t slot, std::string bytes, bool close_after) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (gone_ || closed_) return;
+  ready_[slot] = Answer{std::move(bytes), close_after, false};
+  release_ready_locked();
+}
+
+void Connection::fill_stream(std::uint64_t slot, std::string head) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (gone_ || closed_) return;
+  ready_[slot] = Answer{std::move(head), false, true};
+  release_ready_locked();
+}
+
+bool Connection::stream(std::string bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (gone_ || closed_) return false;
+  if (!streaming_) {
+    // The stream's head still waits for earlier answers: queue behind it.
+    for (auto& [slot, answer] : ready_) {
+      if (answer.stream) {
+        answer.bytes += bytes;
+        return true;
+      }
+    }
+    return false;
+  }
+  out_ += bytes;
+  flush_locked();
+  return !closed_;
+}
+
+void Connection::write_interim(const std::string& bytes) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (gone_ || closed_ || streaming_ || finishing_) return;
+  if (next_slot_ != next_to_write_ || out_offset_ < out_.size()) return;
+  out_ += bytes;
+  flush_locked();
+}
+
+void Connection::abort() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  shutdown_locked(SHUT_RDWR);
+}
+
+void Connection::note_input(bool mid_request) {
+  std::int64_t now = steady_now_ms();
+  last_activity_ms_ = now;
+  if (!mid_request) {
+    request_started_ms_ = 0;
+  } else if (request_started_ms_ == 0) {
+    request_started_ms_ = now;
+  }
+}
+
+void Connection::on_disconnected() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  gone_ = true;
+  if (waiting_writable_) monitor_.forget(fd_);
+  waiting_writable_ = false;
+  ready_.clear();
+  out_.clear();
+  out_offset_ = 0;
+}
+
+void Connection::on_writable() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  waiting_writable_ = false;
+  if (gone_ || closed_) return;
+  flush_locked();
+}
+
+void Connection::enforce_timeouts(std::int64_t now_ms, const ConnectionTimeouts& timeouts) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (gone_ || closed_) return;
+  if (finishing_) {
+    // Our side is shut for writing; a peer that never closes its side is cut.
+    if (finished_at_ms_ != 0 && now_ms - finished_at_ms_ > timeouts.linger_ms)
+      shutdown_locked(SHUT_RDWR);
+    return;
+  }
+  if (streaming_) return;
+  std::int64_t started = request_started_ms_;
+  if (started != 0 && now_ms - started > timeouts.request_ms) {
+    if (next_slot_ != next_to_write_) return shutdown_locked(SHUT_RDWR);
+    out_ +=
+        "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: 84\r\n"
+        "Connection: close\r\n\r\n"
+        R"({"message":"The request was not received in time","reasons":{"request":["Timeout"]}})";
+    finishing_ = true;
+    flush_locked();
+    return;
+  }
+  bool idle = started == 0 && next_slot_ == next_to_write_ && out_offset_ == out_.size();
+  if (idle && now_ms - last_activity_ms_ > timeouts.idle_ms) shutdown_locked(SHUT_RDWR);
+}
+
+void Connection::release_ready_locked() {
+  while (!streaming_ && !finishing_) {
+    auto it = ready_.find(next_to_write_);
+    if (it == ready_.end()) break;
+    out_ += it->second.bytes;
+    if (it->second.stream) {
+      streaming_ = true;
+    } else {
+      ++next_to_write_;
+      if (it->second.close_after) finishing_ = true;
+    }
+    ready_.erase(it);
+  }
+  if (finishing_) ready_.clear();
+  flush_locked();
+}
+
+void Connection::flush_locked() {
+  if (out_.size() - out_offset_ > kMaxUnsentBytes) return shutdown_locked(SHUT_RDWR);
+  while (out_offset_ < out_.size()) {
+    ssize_t sent = ::send(fd_, out_.data() + out_offset_, out_.size() - out_offset_,
+                          MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent > 0) {
+      out_offset_ += static_cast<std::size_t>(sent);
+      continue;
+    }
+    if (sent < 0 && errno == EINTR) continue;
+    if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (!waiting_writable_) {
+        waiting_writable_ = true;
+        monitor_.watch_writable(fd_, weak_from_this());
+      }
+      return;
+    }
+    return shutdown_locked(SHUT_RDWR);  // the peer is gone; the reactor sees it too
+  }
+  out_.clear();
+  out_offset_ = 0;
+  last_activity_ms_ = steady_now_ms();
+  if (finishing_ && finished_at_ms_ == 0) {
+    // Half-close: the peer reads everything we sent, then sees the end; a
+    // full close now could reset the connection under unread input.
+    ::shutdown(fd_, SHUT_WR);
+    finished_at_ms_ = steady_now_ms();
+  }
+}
+
+void Connection::shutdown_locked(int how) {
+  if (gone_ || closed_) return;
+  ::shutdown(fd_, how);
+  if (how == SHUT_RDWR) {
+    closed_ = true;
+    ready_.clear();
+    out_.clear();
+    out_offset_ = 0;
+  }
+}
+
+}  // namespace incident

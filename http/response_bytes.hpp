@@ -1,0 +1,25 @@
+// The bytes of an HTTP/1.1 response head and body, written by hand: one
+// buffer, one send, and only the headers we mean.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "http/api_request.hpp"
+
+namespace incident {
+
+/// "OK", "Not Found", ...; "Unknown" for a code without a phrase.
+const char* reason_phrase(int status);
+
+/// Status line, the response's headers, Date, Content-Length and
+/// Connection, then the body (left out for a HEAD request).
+std::string response_bytes(const ApiResponse& response, bool keep_alive, bool omit_body);
+
+/// The head of an endless chunked text/event-stream response.
+std::string event_stream_head();
+
+/// One chunk of a chunked body.
+std::string chunk_bytes(std::string_view data);
+
+}  // namespace incident
