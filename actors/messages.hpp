@@ -13,6 +13,7 @@
 #include "domain/feed_view.hpp"
 #include "domain/incident.hpp"
 #include "domain/incident_json.hpp"
+#include "domain/list_query.hpp"
 #include "domain/pagination.hpp"
 #include "domain/requests.hpp"
 #include "domain/result.hpp"
@@ -80,6 +81,7 @@ struct GetCommand {
 
 struct ListCommand {
   PageRequest page;
+  IncidentFilter filter;
   Reply<IncidentPage> reply;
 };
 

@@ -87,7 +87,7 @@ std::optional<Minute> parse_date(std::string_view text) {
 
 std::string format_date(Minute minute) {
   const std::int64_t days = floor_div(minute, kMinutesPerDay);
-  const std::int64_t in_day = minute - days * kMinutesPerDay;
+  const std::int64_t in_day = (minute % kMinutesPerDay + kMinutesPerDay) % kMinutesPerDay;
   const Civil c = civil_from_days(days);
   char buffer[48];
   std::snprintf(buffer, sizeof buffer, "%04lld-%02d-%02dT%02d:%02d", static_cast<long long>(c.year),

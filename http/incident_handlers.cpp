@@ -24,17 +24,20 @@ void list_incidents(const App& app, const ApiRequest& request, const RouteParams
   if (!principal) return;
   auto page = parse_page_request(request.query);
   if (!page) return responder.send(error_response(page.error()));
+  auto filter = parse_incident_filter(request.query);
+  if (!filter) return responder.send(error_response(filter.error()));
   std::string base = base_url(app, request);
   Audience audience = audience_of(*principal);
   PageRequest requested = *page;
+  std::string filter_query = filter_query_string(*filter);
   caf::anon_send(app.storage, list_atom::value,
-                 ListCommand{requested, [=](Result<IncidentPage> result) {
+                 ListCommand{requested, *filter, [=](Result<IncidentPage> result) {
                                if (!result) return responder.send(error_response(result.error()));
                                nlohmann::json items = nlohmann::json::array();
                                for (const auto& incident : result->items)
                                  items.push_back(incident_to_json(incident, base, audience));
                                responder.send(list_answer(requested, result->total, items,
-                                                          base + "/api/incident"));
+                                                          base + "/api/incident", filter_query));
                              }});
 }
 

@@ -6,11 +6,11 @@
 namespace incident {
 
 ApiResponse list_answer(const PageRequest& page, std::int64_t total, const nlohmann::json& items,
-                        const std::string& list_url) {
+                        const std::string& list_url, const std::string& filter_query) {
   ApiResponse response = json_response(200, nlohmann::json{{"items", items}});
   for (const auto& [name, value] : pagination_headers(page, total))
     response.headers.emplace_back(name, value);
-  std::string link = link_header(page, total, list_url, "");
+  std::string link = link_header(page, total, list_url, filter_query);
   if (!link.empty()) response.headers.emplace_back("Link", link);
   return response;
 }

@@ -138,6 +138,22 @@ std::string sort_member(const Incident& incident) {
   return buffer;
 }
 
+std::pair<std::string, std::string> start_date_range(std::optional<Minute> after,
+                                                     std::optional<Minute> before) {
+  // Members begin with kMaxMinute - start on ten digits, so later starts sort first.
+  auto prefix = [](long long inverted) {
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "%010lld", inverted);
+    return std::string(buffer);
+  };
+  std::string min = "-", max = "+";
+  if (before && *before <= kMaxMinute)
+    min = "[" + prefix(kMaxMinute - std::max<long long>(*before, 1) + 1);
+  if (after && *after > 0)
+    max = "(" + prefix(kMaxMinute - std::min<long long>(*after, kMaxMinute) + 1);
+  return {min, max};
+}
+
 std::optional<Id> id_of_member(const std::string& member) {
   auto colon = member.rfind(':');
   if (colon == std::string::npos) return std::nullopt;
@@ -148,8 +164,13 @@ std::optional<Id> id_of_member(const std::string& member) {
 
 std::vector<std::string> index_keys(const Keys& keys, const Incident& incident) {
   std::vector<std::string> out{
-      keys.index_status(incident.status), keys.index_severity(incident.severity),
-      keys.index_scope(incident.scope), keys.index_service(incident.service)};
+      keys.index_status(incident.status),
+      keys.index_severity(incident.severity),
+      keys.index_scope(incident.scope),
+      keys.index_service(incident.service),
+      keys.index_status_and(incident.status, "severity", std::string(to_string(incident.severity))),
+      keys.index_status_and(incident.status, "scope", std::to_string(incident.scope)),
+      keys.index_status_and(incident.status, "service", std::to_string(incident.service))};
   if (incident.external_reference)
     out.push_back(keys.index_external_reference(*incident.external_reference));
   return out;

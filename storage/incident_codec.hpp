@@ -30,7 +30,13 @@ std::string sort_member(const Incident& incident);
 /// The id at the end of a sort member; nullopt when malformed.
 std::optional<Id> id_of_member(const std::string& member);
 
-/// The per-value index keys (status, severity, scope, service, external reference).
+/// The lex range (ZRANGEBYLEX min and max) of the members whose
+/// start_impact_date is at or after `after` and strictly before `before`.
+std::pair<std::string, std::string> start_date_range(std::optional<Minute> after,
+                                                     std::optional<Minute> before);
+
+/// The per-value index keys (status, severity, scope, service, external
+/// reference, and status paired with severity, scope and service).
 std::vector<std::string> index_keys(const Keys& keys, const Incident& incident);
 
 }  // namespace incident

@@ -7,6 +7,7 @@
 #include "domain/dates.hpp"
 #include "storage/change_feed.hpp"
 #include "storage/incident_codec.hpp"
+#include "storage/list_plan.hpp"
 #include "storage/scripts.hpp"
 
 namespace incident {
@@ -147,10 +148,18 @@ void IncidentStore::commit(const CommitRequest& request, std::function<void(Comm
                  });
 }
 
-void IncidentStore::list(const PageRequest& page, std::function<void(Result<IncidentPage>)> done) {
-  long long start = page.offset(), stop = start + page.per_page - 1;
-  pipeline_.eval(scripts::incident_page(), {keys_.index_all()},
-                 {std::to_string(start), std::to_string(stop), keys_.incident_prefix()},
+void IncidentStore::list(const PageRequest& page, const IncidentFilter& filter,
+                         std::function<void(Result<IncidentPage>)> done) {
+  IndexPlan plan = plan_incident_query(keys_, filter);
+  if (plan.nothing) return done(IncidentPage{});
+  std::vector<std::string> keys;
+  std::vector<std::string> args{plan.min, plan.max, std::to_string(page.offset()),
+                                std::to_string(page.per_page), keys_.incident_prefix()};
+  for (auto& group : plan.groups) {
+    args.push_back(std::to_string(group.size()));
+    for (auto& key : group) keys.push_back(std::move(key));
+  }
+  pipeline_.eval(scripts::incident_page(), std::move(keys), std::move(args),
                  [done = std::move(done)](const RedisValue& reply) {
                    if (reply.io_failure) return done(storage_unavailable());
                    if (reply.type != RedisValue::Type::array || reply.elements.size() != 2)

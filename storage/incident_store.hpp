@@ -5,6 +5,7 @@
 
 #include <functional>
 
+#include "domain/list_query.hpp"
 #include "domain/pagination.hpp"
 #include "storage/keys.hpp"
 #include "storage/redis_pipeline.hpp"
@@ -28,8 +29,9 @@ class IncidentStore {
   /// still equals request.before's version (0 for a create), and appends the
   /// change to the stream in the same script.
   void commit(const CommitRequest& request, std::function<void(CommitResult)> done);
-  /// One page of every incident in list order, and the total.
-  void list(const PageRequest& page, std::function<void(Result<IncidentPage>)> done);
+  /// One page of the incidents passing `filter`, in list order, and their total.
+  void list(const PageRequest& page, const IncidentFilter& filter,
+            std::function<void(Result<IncidentPage>)> done);
 
   const Keys& keys() const { return keys_; }
 

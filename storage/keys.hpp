@@ -5,6 +5,8 @@
 //   <p>:incident:<id>:events        list: events, newest first (JSON each)
 //   <p>:idx:incidents               zset: every incident, by list order
 //   <p>:idx:{status,severity,scope,service,extref}:<v>   zsets, same members
+//   <p>:idx:status:<s>:{severity,scope,service}:<v>      zsets: status AND another
+//                                   filter, so that pair is one index read
 //   <p>:idem:<client>:<key>         the id an Idempotency-Key created (24 h)
 //   <p>:incidents:stream            stream: every committed change (field "data")
 //   <p>:<kind>:next_id / <p>:<kind>:<id> / <p>:<kind>s / <p>:<kind>:names
@@ -36,6 +38,10 @@ class Keys {
   }
   std::string index_catalog_prefix(const std::string& kind) const {
     return prefix_ + ":idx:" + kind + ":";
+  }
+  /// The incidents of status `s` that also have `field` = `value`.
+  std::string index_status_and(Status s, const std::string& field, const std::string& value) const {
+    return index_status(s) + ":" + field + ":" + value;
   }
   std::string index_external_reference(const std::string& ref) const {
     return prefix_ + ":idx:extref:" + ref;

@@ -117,7 +117,7 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf
         return promise;
       },
       [=](list_atom, const ListCommand& command) {
-        self->state.incidents->list(command.page, command.reply);
+        self->state.incidents->list(command.page, command.filter, command.reply);
       },
       [=](catalog_atom, const CatalogCommand& command) { run_catalog(self->state, command); },
       [=](feed_read_atom, const FeedReadCommand& command) {

@@ -179,7 +179,7 @@ TEST_F(IncidentStoreTest, PagesFollowTheListOrder) {
   Incident b = create("Second incident", Severity::critical);
   Incident c = create("Third incident", Severity::low);
   auto page = await_result<Result<IncidentPage>>([&](auto done) {
-    incidents_->list(PageRequest{1, 2}, done);
+    incidents_->list(PageRequest{1, 2}, IncidentFilter{}, done);
   });
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->total, 3);
@@ -188,12 +188,12 @@ TEST_F(IncidentStoreTest, PagesFollowTheListOrder) {
   EXPECT_EQ(page->items[0].id, b.id);
   EXPECT_EQ(page->items[1].id, c.id);
   auto second = await_result<Result<IncidentPage>>([&](auto done) {
-    incidents_->list(PageRequest{2, 2}, done);
+    incidents_->list(PageRequest{2, 2}, IncidentFilter{}, done);
   });
   ASSERT_EQ(second->items.size(), 1u);
   EXPECT_EQ(second->items[0].id, a.id);
   auto count_only = await_result<Result<IncidentPage>>([&](auto done) {
-    incidents_->list(PageRequest{1, 0}, done);
+    incidents_->list(PageRequest{1, 0}, IncidentFilter{}, done);
   });
   EXPECT_EQ(count_only->total, 3);
   EXPECT_TRUE(count_only->items.empty());

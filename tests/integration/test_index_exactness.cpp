@@ -1,0 +1,214 @@
+// The indexes never disagree with the data: after 10,000 random creates,
+// updates, comments and deletes, every index zset holds exactly the members
+// the stored incidents call for, no other index key exists, and filtered
+// pages equal the model filtered and sorted in memory.
+#include <algorithm>
+#include <map>
+#include <random>
+#include <set>
+
+#include "storage/incident_codec.hpp"
+#include "store_fixture.hpp"
+
+namespace incident::testing {
+namespace {
+
+constexpr int kOperations = 10000;
+constexpr Id kCatalogSize = 3;
+const std::vector<std::string> kReferences = {"INC-1", "INC-2", "INC-3", "INC-4"};
+
+class IndexExactnessTest : public StoreTest {
+ protected:
+  void SetUp() override {
+    StoreTest::SetUp();
+    for (const char* kind : {"scope", "service"})
+      for (Id id = 1; id <= kCatalogSize; ++id) {
+        auto created = await_result<Result<CatalogView>>([&](auto done) {
+          catalog_->create(kind, CatalogCreateRequest{kind + std::to_string(id), std::nullopt},
+                           done);
+        });
+        ASSERT_TRUE(created.ok());
+      }
+  }
+
+  template <typename T>
+  T pick(const std::vector<T>& values) {
+    return values[std::uniform_int_distribution<std::size_t>(0, values.size() - 1)(random_)];
+  }
+  int dice(int sides) { return std::uniform_int_distribution<int>(0, sides - 1)(random_); }
+  Minute random_start() { return base_ + dice(20000); }  // a fortnight of minutes
+  Severity random_severity() { return static_cast<Severity>(dice(5)); }
+  Status random_status() { return static_cast<Status>(dice(4)); }
+
+  void create_one() {
+    auto id = await_result<IdResult>([&](auto done) { incidents_->next_id(done); });
+    ASSERT_TRUE(id.ok());
+    CreateRequest request{"Incident " + std::to_string(*id),
+                          std::nullopt,
+                          std::nullopt,
+                          std::nullopt,
+                          random_severity(),
+                          1 + dice(kCatalogSize),
+                          1 + dice(kCatalogSize),
+                          random_start()};
+    if (dice(2) == 0) request.external_reference = pick(kReferences);
+    Incident incident = create_incident(request, *id, now_);
+    commit_and_record("incident.created", std::nullopt, incident, incident.events.front());
+  }
+
+  void update_one(const Incident& current) {
+    UpdateRequest request;
+    request.name = current.name;
+    request.status = dice(2) ? random_status() : current.status;
+    request.severity = dice(2) ? random_severity() : current.severity;
+    request.scope = dice(3) ? current.scope : 1 + dice(kCatalogSize);
+    request.service = dice(3) ? current.service : 1 + dice(kCatalogSize);
+    if (dice(3) == 0)
+      request.external_reference = dice(2) ? FieldUpdate<std::string>::set(pick(kReferences))
+                                           : FieldUpdate<std::string>::clear();
+    if (dice(3) == 0) request.start_impact_date = random_start();
+    auto change = apply_update(current, request, now_);
+    if (!change.ok() || !change->changed()) return;  // e.g. a start after a stamped date
+    commit_and_record("incident.updated", current, change->next, change->next.events.front());
+  }
+
+  void commit_and_record(const std::string& type, std::optional<Incident> before,
+                         std::optional<Incident> after, std::optional<Event> event) {
+    auto result = commit(CommitRequest{type, before, after, event, {}, std::nullopt});
+    ASSERT_TRUE(result.ok());
+    ASSERT_EQ(result->status, CommitOutcome::Status::committed);
+    Id id = after ? after->id : before->id;
+    if (after) {
+      model_[id] = *after;
+    } else {
+      model_.erase(id);
+    }
+  }
+
+  Incident random_incident() {
+    auto it = model_.begin();
+    std::advance(it, dice(static_cast<int>(model_.size())));
+    return it->second;
+  }
+
+  /// Every index key with the members the model calls for.
+  std::map<std::string, std::set<std::string>> expected_indexes() {
+    std::map<std::string, std::set<std::string>> out;
+    for (const auto& [id, incident] : model_) {
+      out[keys_.index_all()].insert(sort_member(incident));
+      for (const auto& key : index_keys(keys_, incident)) out[key].insert(sort_member(incident));
+    }
+    return out;
+  }
+
+  std::set<std::string> stored_index_keys() {
+    std::set<std::string> out;
+    for (const auto& key : redis({"KEYS", keys_.prefix() + ":idx:*"}).elements) out.insert(key.str);
+    return out;
+  }
+
+  std::vector<Id> model_page(const IncidentFilter& filter) {
+    std::vector<const Incident*> passing;
+    for (const auto& [id, incident] : model_)
+      if (matches(filter, incident)) passing.push_back(&incident);
+    std::sort(passing.begin(), passing.end(), [](const Incident* a, const Incident* b) {
+      return std::make_tuple(-a->start_impact_date, a->status, a->severity, -a->id) <
+             std::make_tuple(-b->start_impact_date, b->status, b->severity, -b->id);
+    });
+    std::vector<Id> ids;
+    for (const Incident* incident : passing) ids.push_back(incident->id);
+    return ids;
+  }
+
+  std::vector<Id> stored_walk(const IncidentFilter& filter, std::int64_t per_page,
+                              std::int64_t& total) {
+    std::vector<Id> ids;
+    for (std::int64_t page = 1;; ++page) {
+      auto result = await_result<Result<IncidentPage>>([&](auto done) {
+        incidents_->list(PageRequest{page, per_page}, filter, done);
+      });
+      EXPECT_TRUE(result.ok());
+      if (!result.ok()) return ids;
+      total = result->total;
+      for (const auto& incident : result->items) ids.push_back(incident.id);
+      if (result->items.empty() || page * per_page >= total) return ids;
+    }
+  }
+
+  IncidentFilter random_filter() {
+    IncidentFilter filter;
+    auto maybe = [&](auto& values, auto make) {
+      int count = dice(4) == 0 ? 1 + dice(2) : 0;
+      for (int i = 0; i < count; ++i) {
+        auto value = make();
+        if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
+      }
+    };
+    maybe(filter.statuses, [&] { return random_status(); });
+    maybe(filter.severities, [&] { return random_severity(); });
+    maybe(filter.scopes, [&] { return Id(1 + dice(kCatalogSize)); });
+    maybe(filter.services, [&] { return Id(1 + dice(kCatalogSize)); });
+    maybe(filter.external_references, [&] { return pick(kReferences); });
+    if (dice(4) == 0) filter.impact_after = random_start();
+    if (dice(4) == 0) filter.impact_before = random_start();
+    return filter;
+  }
+
+  std::mt19937 random_{20261127};
+  Minute base_ = parse_date_or_die("2026-11-01T00:00");
+  Minute now_ = parse_date_or_die("2026-11-27T12:00");
+  std::map<Id, Incident> model_;
+};
+
+TEST_F(IndexExactnessTest, IndexesMatchTheDataAfterTenThousandRandomWrites) {
+  for (int i = 0; i < kOperations; ++i) {
+    int roll = dice(10);
+    if (model_.empty() || roll < 4) {
+      create_one();
+    } else if (roll < 8) {
+      update_one(random_incident());
+    } else if (roll < 9) {
+      Incident current = random_incident();
+      Incident commented = add_comment(current, CommentRequest{"note", false}, now_);
+      commit_and_record("incident.commented", current, commented, commented.events.front());
+    } else {
+      Incident current = random_incident();
+      commit_and_record("incident.deleted", current, std::nullopt, std::nullopt);
+    }
+    if (HasFatalFailure()) return;
+  }
+  ASSERT_GT(model_.size(), 500u);
+
+  auto expected = expected_indexes();
+  std::set<std::string> expected_keys;
+  for (const auto& [key, members] : expected) expected_keys.insert(key);
+  EXPECT_EQ(stored_index_keys(), expected_keys) << "an index key exists without data, or lacks";
+  for (const auto& [key, members] : expected) {
+    std::set<std::string> stored;
+    for (const auto& m : redis({"ZRANGE", key, "0", "-1"}).elements) stored.insert(m.str);
+    EXPECT_EQ(stored, members) << key;
+  }
+  for (const auto& [id, incident] : model_) ASSERT_EQ(*load(id), incident);
+}
+
+TEST_F(IndexExactnessTest, FilteredPagesEqualTheModelFilteredAndSorted) {
+  for (int i = 0; i < 1500; ++i) {
+    if (model_.empty() || dice(5) < 3) {
+      create_one();
+    } else {
+      update_one(random_incident());
+    }
+    if (HasFatalFailure()) return;
+  }
+  for (int i = 0; i < 150; ++i) {
+    IncidentFilter filter = random_filter();
+    std::int64_t per_page = 1 + dice(50), total = -1;
+    std::vector<Id> expected = model_page(filter);
+    std::vector<Id> walked = stored_walk(filter, per_page, total);
+    ASSERT_EQ(total, static_cast<std::int64_t>(expected.size())) << filter_query_string(filter);
+    ASSERT_EQ(walked, expected) << filter_query_string(filter) << " per_page " << per_page;
+  }
+}
+
+}  // namespace
+}  // namespace incident::testing
