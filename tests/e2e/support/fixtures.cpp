@@ -98,8 +98,8 @@ ListWalk walk_list(const ApiClient& api, const std::string& path, const std::str
                    int per_page) {
   ListWalk walk;
   for (long long page = 1;; ++page) {
-    std::string target =
-        path + "?per_page=" + std::to_string(per_page) + "&page=" + std::to_string(page);
+    std::string target = path + (path.find('?') == std::string::npos ? "?" : "&") +
+                         "per_page=" + std::to_string(per_page) + "&page=" + std::to_string(page);
     Response response = api.get(target, token);
     json body = response.json();
     if (response.status != 200 || !body.is_object() || !body["items"].is_array()) return walk;

@@ -47,7 +47,8 @@ long long id_of(const nlohmann::json& resource);
 /// The id at the end of a Location URL (".../api/incident/42" -> 42), or -1.
 long long id_from_location(const std::string& location);
 
-/// Every item of a list endpoint, page after page, as the client sees them.
+/// Every item of a list endpoint (whose path may carry filters), page after
+/// page, as the client sees them.
 struct ListWalk {
   std::vector<nlohmann::json> items;
   long long total = -1;        // x-total of the first page
