@@ -42,6 +42,7 @@ using deliver_atom = caf::atom_constant<caf::atom("s_deliver")>;
 using catalog_atom = caf::atom_constant<caf::atom("c_op")>;
 using publish_atom = caf::atom_constant<caf::atom("n_publish")>;
 using feed_read_atom = caf::atom_constant<caf::atom("s_feedread")>;
+using rate_atom = caf::atom_constant<caf::atom("s_rate")>;
 using subscribe_atom = caf::atom_constant<caf::atom("e_sub")>;
 using wake_atom = caf::atom_constant<caf::atom("e_wake")>;
 using feed_page_atom = caf::atom_constant<caf::atom("e_page")>;
@@ -106,6 +107,15 @@ struct FeedReadCommand {
   Reply<std::vector<FeedRecord>> reply;
 };
 
+/// Counts one request of a client in a rate-limit window (epoch seconds).
+struct RateCommand {
+  std::string client;
+  std::int64_t window_start = 0;
+  std::int64_t window_end = 0;
+  std::int64_t now = 0;
+  Reply<std::int64_t> reply;
+};
+
 /// A new Server-Sent Events consumer of the change feed.
 struct Subscription {
   EventSink sink;
@@ -127,6 +137,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::CommentCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::DeleteCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::GetCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::ListCommand)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::RateCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::CatalogCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::CommitRequest)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::LoadResult)

@@ -29,6 +29,10 @@ struct Settings {
   int redis_timeout_ms = 1000;
   long long stream_max_length = 1000000;
   int sse_heartbeat_seconds = 15;
+  bool ratelimit_enabled = false;
+  long long ratelimit_default = 1000;  // requests per period, anonymous clients (by address)
+  long long ratelimit_logged = 10000;  // requests per period, token holders (by jti)
+  int ratelimit_period_hours = 1;
   int request_timeout_seconds = 30;  // to receive a whole request once it has begun
   int idle_timeout_seconds = 120;    // a keep-alive connection with nothing to do
   long long actor_cache = 100000;

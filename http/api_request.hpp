@@ -18,6 +18,7 @@ struct ApiRequest {
   FieldMap query;
   std::map<std::string, std::string> headers;  // lowercase name -> value
   std::string body;
+  std::string peer_address;  // the client's IP address
 
   std::optional<std::string> header(const std::string& lowercase_name) const {
     auto it = headers.find(lowercase_name);

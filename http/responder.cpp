@@ -26,6 +26,8 @@ struct Responder::Shared {
         503,
         R"({"message":"The request could not be completed, retry","reasons":{}})",
         {{"Content-Type", "application/json"}, {"Retry-After", "1"}}};
+    unavailable.headers.insert(unavailable.headers.end(), extra_headers.begin(),
+                               extra_headers.end());
     connection->fill(slot, response_bytes(unavailable, keep_alive, omit_body), !keep_alive);
   }
   std::shared_ptr<Connection> connection;
@@ -34,6 +36,7 @@ struct Responder::Shared {
   bool omit_body;
   std::shared_ptr<std::atomic<long>> in_flight;
   std::atomic<bool> sent{false};
+  std::vector<std::pair<std::string, std::string>> extra_headers;
 };
 
 Responder::Responder(std::shared_ptr<Connection> connection, std::uint64_t slot, bool keep_alive,
@@ -41,12 +44,23 @@ Responder::Responder(std::shared_ptr<Connection> connection, std::uint64_t slot,
     : shared_(std::make_shared<Shared>(std::move(connection), slot, keep_alive, omit_body,
                                        std::move(in_flight))) {}
 
+void Responder::add_headers(std::vector<std::pair<std::string, std::string>> headers) const {
+  shared_->extra_headers.insert(shared_->extra_headers.end(), headers.begin(), headers.end());
+}
+
 void Responder::send(const ApiResponse& response) const {
   if (shared_->sent.exchange(true)) return;
   --*shared_->in_flight;
-  shared_->connection->fill(shared_->slot,
-                            response_bytes(response, shared_->keep_alive, shared_->omit_body),
-                            !shared_->keep_alive);
+  std::string bytes;
+  if (shared_->extra_headers.empty()) {
+    bytes = response_bytes(response, shared_->keep_alive, shared_->omit_body);
+  } else {
+    ApiResponse extended = response;
+    extended.headers.insert(extended.headers.end(), shared_->extra_headers.begin(),
+                            shared_->extra_headers.end());
+    bytes = response_bytes(extended, shared_->keep_alive, shared_->omit_body);
+  }
+  shared_->connection->fill(shared_->slot, std::move(bytes), !shared_->keep_alive);
 }
 
 EventSink Responder::open_event_stream() const {

@@ -20,6 +20,9 @@ class Responder {
   /// `omit_body` is for HEAD requests.
   Responder(std::shared_ptr<Connection> connection, std::uint64_t slot, bool keep_alive,
             bool omit_body, std::shared_ptr<std::atomic<long>> in_flight);
+  /// Headers added to whatever answer is sent (call before handing the
+  /// responder to another thread).
+  void add_headers(std::vector<std::pair<std::string, std::string>> headers) const;
   /// Writes the response; later calls are ignored.
   void send(const ApiResponse& response) const;
   /// Answers 200 text/event-stream and returns the sink that writes events

@@ -15,6 +15,7 @@
 #include "http/connection.hpp"
 #include "http/connection_monitor.hpp"
 #include "http/error_mapping.hpp"
+#include "http/rate_limit.hpp"
 #include "http/request_parser.hpp"
 #include "http/responder.hpp"
 #include "http/response_bytes.hpp"
@@ -70,7 +71,7 @@ class ApiTcpHandler : public Tcp::Handler {
     return std::make_shared<ApiTcpHandler>(state_);
   }
 
-  void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override { client(peer->fd()); }
+  void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override { client(*peer); }
 
   void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
     auto it = clients_.find(peer->fd());
@@ -80,7 +81,7 @@ class ApiTcpHandler : public Tcp::Handler {
   }
 
   void onInput(const char* buffer, size_t length, const std::shared_ptr<Tcp::Peer>& peer) override {
-    Client& current = client(peer->fd());
+    Client& current = client(*peer);
     Connection& connection = *current.connection;
     if (!connection.accepting()) return;  // closing: the rest is not read
     current.parser.feed(std::string_view(buffer, length));
@@ -99,7 +100,7 @@ class ApiTcpHandler : public Tcp::Handler {
       }
       ParsedRequest request = current.parser.take();
       bool keep_alive = request.keep_alive;
-      serve(current.connection, std::move(request));
+      serve(current.connection, std::move(request), current.address);
       if (!keep_alive) break;
       if (connection.unanswered() > kMaxUnanswered) {
         connection.abort();
@@ -113,17 +114,21 @@ class ApiTcpHandler : public Tcp::Handler {
   struct Client {
     RequestParser parser;
     std::shared_ptr<Connection> connection;
+    std::string address;  // the peer's IP, for rate limiting by address
   };
 
-  Client& client(int fd) {
+  Client& client(const Tcp::Peer& peer) {
+    int fd = peer.fd();
     auto it = clients_.find(fd);
     if (it != clients_.end()) return it->second;
-    Client fresh{RequestParser(state_->limits), std::make_shared<Connection>(fd, *state_->monitor)};
+    Client fresh{RequestParser(state_->limits), std::make_shared<Connection>(fd, *state_->monitor),
+                 peer.address().host()};
     state_->monitor->track(fresh.connection);
     return clients_.emplace(fd, std::move(fresh)).first->second;
   }
 
-  void serve(const std::shared_ptr<Connection>& connection, ParsedRequest parsed) {
+  void serve(const std::shared_ptr<Connection>& connection, ParsedRequest parsed,
+             const std::string& peer_address) {
     Responder responder(connection, connection->open_slot(), parsed.keep_alive,
                         parsed.method == "HEAD", state_->in_flight);
     if (*state_->draining)
@@ -135,10 +140,11 @@ class ApiTcpHandler : public Tcp::Handler {
       request.query = parse_urlencoded(parsed.query);
       request.headers = header_map(std::move(parsed.headers));
       request.body = std::move(parsed.body);
+      request.peer_address = peer_address;
       if (auto name = invalid_query_parameter(request.query))
         return responder.send(error_response(
             Error{ErrorKind::invalid, "Invalid query", {{*name, {"Not valid UTF-8."}}}}));
-      dispatch(*state_->app, request, responder);
+      dispatch_counted(*state_->app, std::move(request), responder);
     } catch (const std::exception& e) {
       log_error(std::string("unhandled exception in request: ") + e.what());
       responder.send(json_response(500, {{"message", "Internal error"}, {"reasons", {}}}));

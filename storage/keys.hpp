@@ -9,6 +9,7 @@
 //                                   filter, so that pair is one index read
 //   <p>:idem:<client>:<key>         the id an Idempotency-Key created (24 h)
 //   <p>:incidents:stream            stream: every committed change (field "data")
+//   <p>:ratelimit:<client>:<window> requests of a client in one window (expires)
 //   <p>:<kind>:next_id / <p>:<kind>:<id> / <p>:<kind>s / <p>:<kind>:names
 //                                   scopes and services (kind = scope|service)
 #pragma once
@@ -59,6 +60,9 @@ class Keys {
   std::string catalog_all(const std::string& kind) const { return prefix_ + ":" + kind + "s"; }
   std::string catalog_names(const std::string& kind) const {
     return prefix_ + ":" + kind + ":names";
+  }
+  std::string rate_count(const std::string& client, long long window_start) const {
+    return prefix_ + ":ratelimit:" + client + ":" + std::to_string(window_start);
   }
   std::string change_stream() const { return prefix_ + ":incidents:stream"; }
   std::string channel_incidents() const { return prefix_ + ":incidents"; }

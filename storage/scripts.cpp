@@ -143,6 +143,17 @@ return {total, items}
   return script;
 }
 
+// Counts one request of a client in its window. KEYS: 1 the window's counter.
+// ARGV: 1 seconds until the window's end (the counter expires then).
+const Script& rate_count() {
+  static const Script script(R"lua(
+local used = redis.call('INCR', KEYS[1])
+if used == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return used
+)lua");
+  return script;
+}
+
 // The catalog scripts describe their own change for the stream (they alone
 // know the stored state before it): cjson-encoded {type, id, version, at,
 // changes, <kind>}; `version` counts the entry's changes.

@@ -10,6 +10,7 @@ namespace incident::scripts {
 const Script& incident_commit();
 const Script& incident_load();
 const Script& incident_page();
+const Script& rate_count();
 const Script& catalog_create();
 const Script& catalog_update();
 const Script& catalog_delete();

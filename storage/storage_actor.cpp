@@ -9,6 +9,7 @@
 #include "storage/catalog_store.hpp"
 #include "storage/feed_store.hpp"
 #include "storage/incident_store.hpp"
+#include "storage/rate_store.hpp"
 
 namespace incident {
 namespace {
@@ -23,6 +24,7 @@ struct StorageState {
   std::unique_ptr<IncidentStore> incidents;
   std::unique_ptr<CatalogStore> catalog;
   std::unique_ptr<FeedStore> feed;
+  std::unique_ptr<RateStore> rates;
   caf::actor notifier;
   StorageSettings settings;
 };
@@ -85,6 +87,7 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf
       std::make_unique<CatalogStore>(*state.pipeline, Keys(settings.key_prefix),
                                      FeedOptions{settings.base_url, settings.stream_max_length});
   state.feed = std::make_unique<FeedStore>(*state.pipeline, Keys(settings.key_prefix));
+  state.rates = std::make_unique<RateStore>(*state.pipeline, Keys(settings.key_prefix));
   state.notifier = std::move(notifier);
   state.settings = std::move(settings);
   auto post = in_actor(self);
@@ -120,6 +123,10 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf
         self->state.incidents->list(command.page, command.filter, command.reply);
       },
       [=](catalog_atom, const CatalogCommand& command) { run_catalog(self->state, command); },
+      [=](rate_atom, const RateCommand& command) {
+        self->state.rates->count(command.client, command.window_start, command.window_end,
+                                 command.now, command.reply);
+      },
       [=](feed_read_atom, const FeedReadCommand& command) {
         if (!command.after_id.empty())
           return self->state.feed->read_after(command.after_id, command.count, command.reply);
