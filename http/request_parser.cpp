@@ -124,7 +124,11 @@ bool RequestParser::next_line(std::string_view& line, std::size_t limit, bool& t
   auto at = buffer_.find('\n', std::max(offset_, scanned_));
   if (at == std::string::npos) {
     scanned_ = buffer_.size();
-    too_long = buffered() > limit;
+    // A CR read last may end the line once its LF arrives: it is not part
+    // of the line, whose length must not depend on where the reads split it.
+    std::size_t pending = buffered();
+    if (pending > 0 && buffer_.back() == '\r') --pending;
+    too_long = pending > limit;
     return false;
   }
   std::size_t end = at;

@@ -196,6 +196,23 @@ TEST(RequestParserTest, HeaderLimitsAre431) {
   EXPECT_EQ(too_large.failure().status, 431);
 }
 
+TEST(RequestParserTest, ALineOfExactlyTheLimitIsAcceptedWhenItsCrAndLfArriveApart) {
+  // Reads may split a line between its CR and its LF; the CR is not part of it.
+  const std::string long_header = "A: " + std::string(8 * 1024 - 3, 'a');
+  const std::string long_target = "/" + std::string(8 * 1024 - 14, 'b');
+  const std::vector<std::pair<std::string, std::size_t>> cases = {
+      {"GET / HTTP/1.1\r\n" + long_header + "\r\n\r\n", 16 + long_header.size()},
+      {"GET " + long_target + " HTTP/1.1\r\n\r\n", 8 * 1024}};
+  for (const auto& [bytes, cr_at] : cases) {
+    ASSERT_EQ(bytes[cr_at], '\r');
+    RequestParser parser;
+    parser.feed(std::string_view(bytes).substr(0, cr_at + 1));
+    EXPECT_EQ(parser.next(), Step::need_more) << parser.failure().status;
+    parser.feed(std::string_view(bytes).substr(cr_at + 1));
+    EXPECT_EQ(parser.next(), Step::request) << parser.failure().status;
+  }
+}
+
 TEST(RequestParserTest, AnOversizedBodyIsRefusedBeforeAnyOfItArrives) {
   RequestLimits limits;
   limits.max_body = 10;
