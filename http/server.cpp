@@ -83,7 +83,9 @@ class ApiTcpHandler : public Tcp::Handler {
   void onInput(const char* buffer, size_t length, const std::shared_ptr<Tcp::Peer>& peer) override {
     Client& current = client(*peer);
     Connection& connection = *current.connection;
-    if (!connection.accepting()) return;  // closing: the rest is not read
+    // Closing (a refusal, or a request that asked to close and whose answer
+    // may still be on its way): nothing after it is processed (RFC 9112, 9.6).
+    if (current.closing || !connection.accepting()) return;
     current.parser.feed(std::string_view(buffer, length));
     for (;;) {
       auto step = current.parser.next();
@@ -101,7 +103,10 @@ class ApiTcpHandler : public Tcp::Handler {
       ParsedRequest request = current.parser.take();
       bool keep_alive = request.keep_alive;
       serve(current.connection, std::move(request), current.address);
-      if (!keep_alive) break;
+      if (!keep_alive) {
+        current.closing = true;
+        break;
+      }
       if (connection.unanswered() > kMaxUnanswered) {
         connection.abort();
         break;
@@ -114,7 +119,8 @@ class ApiTcpHandler : public Tcp::Handler {
   struct Client {
     RequestParser parser;
     std::shared_ptr<Connection> connection;
-    std::string address;  // the peer's IP, for rate limiting by address
+    std::string address;   // the peer's IP, for rate limiting by address
+    bool closing = false;  // a request without keep-alive was read: read nothing more
   };
 
   Client& client(const Tcp::Peer& peer) {
@@ -122,7 +128,7 @@ class ApiTcpHandler : public Tcp::Handler {
     auto it = clients_.find(fd);
     if (it != clients_.end()) return it->second;
     Client fresh{RequestParser(state_->limits), std::make_shared<Connection>(fd, *state_->monitor),
-                 peer.address().host()};
+                 peer.address().host(), false};
     state_->monitor->track(fresh.connection);
     return clients_.emplace(fd, std::move(fresh)).first->second;
   }
