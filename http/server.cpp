@@ -87,6 +87,7 @@ class ApiTcpHandler : public Tcp::Handler {
     // may still be on its way): nothing after it is processed (RFC 9112, 9.6).
     if (current.closing || !connection.accepting()) return;
     current.parser.feed(std::string_view(buffer, length));
+    bool completed = false;
     for (;;) {
       auto step = current.parser.next();
       if (step == RequestParser::Step::need_more) break;
@@ -101,6 +102,7 @@ class ApiTcpHandler : public Tcp::Handler {
         break;
       }
       ParsedRequest request = current.parser.take();
+      completed = true;
       bool keep_alive = request.keep_alive;
       serve(current.connection, std::move(request), current.address);
       if (!keep_alive) {
@@ -112,7 +114,10 @@ class ApiTcpHandler : public Tcp::Handler {
         break;
       }
     }
-    connection.note_input(current.parser.mid_request());
+    // Blank lines before a request are tolerated but are not activity:
+    // otherwise a client sending only line breaks would never time out.
+    if (completed || current.parser.mid_request())
+      connection.note_input(current.parser.mid_request());
   }
 
  private:
