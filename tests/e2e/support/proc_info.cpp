@@ -49,4 +49,15 @@ bool alive_as(pid_t pid, const std::string& name_part) {
   return !zombie && proc_file(pid, "comm").find(name_part) != std::string::npos;
 }
 
+int open_descriptors(pid_t pid) {
+  DIR* fds = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str());
+  if (fds == nullptr) return -1;
+  int count = 0;
+  while (dirent* entry = ::readdir(fds)) {
+    if (entry->d_name[0] != '.') ++count;
+  }
+  ::closedir(fds);
+  return count;
+}
+
 }  // namespace e2e

@@ -15,4 +15,7 @@ std::vector<pid_t> children_of(pid_t parent, const std::string& name_part = "");
 /// True while pid is a live (not zombie) process whose name contains name_part.
 bool alive_as(pid_t pid, const std::string& name_part);
 
+/// How many descriptors pid has open (sockets included); -1 if unreadable.
+int open_descriptors(pid_t pid);
+
 }  // namespace e2e

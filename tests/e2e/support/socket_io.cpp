@@ -12,60 +12,11 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
-#include <optional>
 #include <utility>
 
 namespace e2e {
 
 namespace {
-
-/// Buffered reads from a socket; `eof` once the peer closed or timed out.
-struct Reader {
-  explicit Reader(int socket) : fd(socket) {}
-
-  int fd;
-  std::string buffer;
-  bool eof = false;
-
-  bool fill() {
-    char chunk[16384];
-    ssize_t n = ::recv(fd, chunk, sizeof chunk, 0);
-    if (n < 0 && errno == EINTR) return true;
-    if (n <= 0) {
-      eof = true;
-      return false;
-    }
-    buffer.append(chunk, static_cast<std::size_t>(n));
-    return true;
-  }
-
-  /// Takes bytes up to and including delimiter; nullopt at EOF.
-  std::optional<std::string> take_until(const std::string& delimiter) {
-    for (;;) {
-      auto at = buffer.find(delimiter);
-      if (at != std::string::npos) {
-        std::string out = buffer.substr(0, at + delimiter.size());
-        buffer.erase(0, at + delimiter.size());
-        return out;
-      }
-      if (!fill()) return std::nullopt;
-    }
-  }
-
-  std::string take(std::size_t count) {
-    while (buffer.size() < count && fill()) {
-    }
-    std::string out = buffer.substr(0, count);
-    buffer.erase(0, out.size());
-    return out;
-  }
-
-  std::string take_rest() {
-    while (fill()) {
-    }
-    return std::exchange(buffer, {});
-  }
-};
 
 void parse_head(const std::string& head, Response& response) {
   std::size_t line_end = head.find("\r\n");
@@ -85,21 +36,6 @@ void parse_head(const std::string& head, Response& response) {
       response.headers.emplace_back(line.substr(0, colon), value);
     }
     pos = end + 2;
-  }
-}
-
-std::string read_chunked(Reader& reader) {
-  std::string body;
-  for (;;) {
-    auto size_line = reader.take_until("\r\n");
-    if (!size_line) return body;
-    std::size_t size = std::strtoul(size_line->c_str(), nullptr, 16);
-    if (size == 0) {
-      reader.take_until("\r\n");  // trailer end; trailers are not used here
-      return body;
-    }
-    body += reader.take(size);
-    reader.take(2);
   }
 }
 
@@ -139,23 +75,86 @@ bool write_all(int fd, const std::string& bytes) {
   return true;
 }
 
-Response read_response(int fd, bool head_request) {
-  Reader reader(fd);
+Response read_response(int fd, bool head_request) { return ResponseReader(fd).next(head_request); }
+
+bool ResponseReader::fill() {
+  if (eof_) return false;
+  char chunk[16384];
+  ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+  if (n < 0 && errno == EINTR) return true;
+  if (n <= 0) {
+    eof_ = true;
+    closed_by_peer_ = n == 0 || errno == ECONNRESET;
+    return false;
+  }
+  buffer_.append(chunk, static_cast<std::size_t>(n));
+  return true;
+}
+
+bool ResponseReader::take_until(const std::string& delimiter, std::string& out) {
+  for (;;) {
+    auto at = buffer_.find(delimiter);
+    if (at != std::string::npos) {
+      out = buffer_.substr(0, at + delimiter.size());
+      buffer_.erase(0, at + delimiter.size());
+      return true;
+    }
+    if (!fill()) return false;
+  }
+}
+
+std::string ResponseReader::take(std::size_t count) {
+  while (buffer_.size() < count && fill()) {
+  }
+  std::string out = buffer_.substr(0, count);
+  buffer_.erase(0, out.size());
+  return out;
+}
+
+std::string ResponseReader::take_rest() {
+  while (fill()) {
+  }
+  return std::exchange(buffer_, {});
+}
+
+std::string ResponseReader::read_chunked() {
+  std::string body;
+  std::string size_line;
+  while (take_until("\r\n", size_line)) {
+    std::size_t size = std::strtoul(size_line.c_str(), nullptr, 16);
+    if (size == 0) {
+      std::string trailer_end;
+      take_until("\r\n", trailer_end);  // trailers are not used here
+      break;
+    }
+    body += take(size);
+    take(2);
+  }
+  return body;
+}
+
+Response ResponseReader::next(bool head_request) {
   Response response;
-  auto head = reader.take_until("\r\n\r\n");
-  if (!head) return response;
-  parse_head(*head, response);
+  std::string head;
+  if (!take_until("\r\n\r\n", head)) return response;
+  parse_head(head, response);
   bool no_body = head_request || response.status / 100 == 1 || response.status == 204 ||
                  response.status == 304;
   if (no_body) return response;
   if (lower_contains(response.header_or_empty("Transfer-Encoding"), "chunked")) {
-    response.body = read_chunked(reader);
+    response.body = read_chunked();
   } else if (auto length = response.header("Content-Length")) {
-    response.body = reader.take(std::strtoul(length->c_str(), nullptr, 10));
+    response.body = take(std::strtoul(length->c_str(), nullptr, 10));
   } else {
-    response.body = reader.take_rest();
+    response.body = take_rest();
   }
   return response;
+}
+
+bool ResponseReader::peer_closed() {
+  while (buffer_.empty() && fill()) {
+  }
+  return buffer_.empty() && eof_ && closed_by_peer_;
 }
 
 }  // namespace e2e

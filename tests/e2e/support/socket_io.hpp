@@ -20,4 +20,33 @@ bool write_all(int fd, const std::string& bytes);
 /// Reads one response from fd. head_request: no body follows the headers.
 Response read_response(int fd, bool head_request);
 
+/// Reads the responses of one connection one after another. Bytes that
+/// arrive after a response (pipelined answers, the final answer behind a
+/// 100 Continue) are kept for the next one instead of being lost.
+class ResponseReader {
+ public:
+  explicit ResponseReader(int fd) : fd_(fd) {}
+
+  /// The next response; status 0 when the connection ended (or the read
+  /// timed out) before a whole head arrived.
+  Response next(bool head_request = false);
+
+  /// Waits (up to the socket's read timeout) for the peer to end the
+  /// connection: true on an orderly close or a reset with nothing unread,
+  /// false when bytes arrive or the wait times out.
+  bool peer_closed();
+
+ private:
+  bool fill();
+  bool take_until(const std::string& delimiter, std::string& out);
+  std::string take(std::size_t count);
+  std::string take_rest();
+  std::string read_chunked();
+
+  int fd_;
+  std::string buffer_;
+  bool eof_ = false;
+  bool closed_by_peer_ = false;  // eof_ came from the peer, not from a timeout
+};
+
 }  // namespace e2e
