@@ -1,6 +1,7 @@
 // incident-api: reads its settings, starts (or connects to) Redis, spawns the
 // actors, serves HTTP, and on SIGTERM/SIGINT drains and stops in order.
 #include <signal.h>
+#include <sys/resource.h>
 
 #include <caf/all.hpp>
 #include <cstdio>
@@ -69,6 +70,25 @@ bool all_actors_done(caf::actor_system& system, std::chrono::milliseconds limit)
   return true;
 }
 
+/// Raises the soft descriptor limit to the hard one and keeps the connection
+/// cap below it, with room for Redis, logs and the reactors' own descriptors.
+void fit_descriptor_limit(Settings& settings) {
+  constexpr rlim_t kReserved = 128;
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? 1048576 : limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) getrlimit(RLIMIT_NOFILE, &limit);
+  }
+  long budget = limit.rlim_cur > kReserved * 2 ? static_cast<long>(limit.rlim_cur - kReserved)
+                                               : static_cast<long>(limit.rlim_cur / 2);
+  if (settings.max_connections > budget) {
+    log_info("at most " + std::to_string(budget) + " connections (descriptor limit " +
+             std::to_string(limit.rlim_cur) + ")");
+    settings.max_connections = budget;
+  }
+}
+
 int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_t& signals) {
   caf::actor_system_config config;
   caf::actor_system system{config};
@@ -131,8 +151,9 @@ int main(int argc, char** argv) {
   if (invocation->show_help) return std::cout << help_text(), 0;
   if (invocation->show_version)
     return std::cout << "incident-api " << INCIDENT_API_VERSION << "\n", 0;
-  const Settings& settings = invocation->settings;
+  Settings& settings = invocation->settings;
   if (!secret_acceptable(settings)) return 2;
+  fit_descriptor_limit(settings);
   sigset_t signals = block_stop_signals();
   std::unique_ptr<EmbeddedRedis> embedded;
   RedisEndpoint endpoint;

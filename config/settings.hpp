@@ -33,6 +33,7 @@ struct Settings {
   long long ratelimit_default = 1000;  // requests per period, anonymous clients (by address)
   long long ratelimit_logged = 10000;  // requests per period, token holders (by jti)
   int ratelimit_period_hours = 1;
+  long max_connections = 10000;      // lowered at start to fit the descriptor limit
   int request_timeout_seconds = 30;  // to receive a whole request once it has begun
   int idle_timeout_seconds = 120;    // a keep-alive connection with nothing to do
   long long actor_cache = 100000;

@@ -5,9 +5,11 @@
 #include <pistache/listener.h>
 #include <pistache/peer.h>
 #include <pistache/tcp.h>
+#include <sys/socket.h>
 
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "config/log.hpp"
 #include "domain/utf8.hpp"
@@ -61,6 +63,8 @@ struct ServerState {
   std::shared_ptr<std::atomic<bool>> draining;
   std::shared_ptr<ConnectionMonitor> monitor;
   RequestLimits limits;
+  long max_connections = 0;
+  std::shared_ptr<std::atomic<long>> open_connections;
 };
 
 class ApiTcpHandler : public Tcp::Handler {
@@ -71,9 +75,28 @@ class ApiTcpHandler : public Tcp::Handler {
     return std::make_shared<ApiTcpHandler>(state_);
   }
 
-  void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override { client(*peer); }
+  void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    // Past the cap a connection is refused at once, well before the process
+    // runs out of descriptors (where accepting would fail in a busy loop).
+    if (++*state_->open_connections > state_->max_connections) {
+      static const std::string refusal =
+          response_bytes(error_response(Error{
+                             ErrorKind::unavailable,
+                             "Too many connections",
+                             {{"connections", {"The server is at its connection limit; retry."}}}}),
+                         false, false);
+      [[maybe_unused]] auto sent =
+          ::send(peer->fd(), refusal.data(), refusal.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      ::shutdown(peer->fd(), SHUT_RDWR);
+      refused_.insert(peer->fd());
+      return;
+    }
+    client(*peer);
+  }
 
   void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    --*state_->open_connections;
+    refused_.erase(peer->fd());
     auto it = clients_.find(peer->fd());
     if (it == clients_.end()) return;
     it->second.connection->on_disconnected();
@@ -81,6 +104,7 @@ class ApiTcpHandler : public Tcp::Handler {
   }
 
   void onInput(const char* buffer, size_t length, const std::shared_ptr<Tcp::Peer>& peer) override {
+    if (refused_.count(peer->fd()) > 0) return;
     Client& current = client(*peer);
     Connection& connection = *current.connection;
     // Closing (a refusal, or a request that asked to close and whose answer
@@ -164,6 +188,7 @@ class ApiTcpHandler : public Tcp::Handler {
 
   std::shared_ptr<const ServerState> state_;
   std::unordered_map<int, Client> clients_;  // this reactor thread's connections
+  std::unordered_set<int> refused_;          // over the cap, closing
 };
 
 }  // namespace
@@ -187,6 +212,8 @@ void HttpServer::start() {
   state->draining = draining_;
   state->monitor = monitor_;
   state->limits.max_body = settings.max_body_bytes;
+  state->max_connections = settings.max_connections;
+  state->open_connections = std::make_shared<std::atomic<long>>(0);
 
   Address address(settings.bind, Port(static_cast<uint16_t>(settings.port)));
   listener_ = std::make_unique<Tcp::Listener>(address);

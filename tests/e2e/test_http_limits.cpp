@@ -784,3 +784,33 @@ TEST(HttpTimeoutsTest, SlowRequestsGet408AndIdleConnectionsAreClosed) {
 
 }  // namespace
 }  // namespace e2e
+
+namespace e2e {
+namespace {
+
+TEST(HttpConnectionCapTest, ConnectionsPastTheCapGet503JsonAndTheCapFreesUp) {
+  ServerProcess server(options_with({"--max-connections", "4"}));
+  ASSERT_TRUE(server.start()) << server.failure();
+  std::vector<std::unique_ptr<Connection>> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(std::make_unique<Connection>(server.port()));
+    held.back()->send(request_bytes("GET", "/health"));
+    ASSERT_EQ(held.back()->next().status, 200) << "connection " << i;
+  }
+  Connection refused(server.port());
+  expect_json_error(refused.next(), 503, "connections");
+  EXPECT_TRUE(refused.closed_by_server());
+
+  held.pop_back();  // one place frees up once the server has seen the close
+  Response served;
+  for (int attempt = 0; attempt < 50 && served.status != 200; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    Connection again(server.port());
+    again.send(request_bytes("GET", "/health"));
+    served = again.next();
+  }
+  EXPECT_EQ(served.status, 200) << served.describe();
+}
+
+}  // namespace
+}  // namespace e2e
