@@ -10,11 +10,14 @@
 namespace incident {
 namespace {
 
+/// Ids are JSON numbers: at most 2^53 - 1, like the ids of routes.
 std::optional<Id> positive_id(const std::string& text) {
-  if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), ::isdigit))
+  constexpr Id kMaxId = 9007199254740991;
+  if (text.empty() || text.size() > 16 ||
+      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return std::nullopt;
   Id id = std::stoll(text);
-  if (id <= 0) return std::nullopt;
+  if (id <= 0 || id > kMaxId) return std::nullopt;
   return id;
 }
 

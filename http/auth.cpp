@@ -17,7 +17,7 @@
 namespace incident {
 namespace {
 
-constexpr std::size_t kMaxTokenBytes = 8192;
+constexpr std::size_t kMaxTokenBytes = 4096;  // ours are ~400 bytes
 constexpr std::int64_t kDefaultLifetimeSeconds = 365LL * 24 * 3600;
 
 Error invalid_token(const std::string& why) {
@@ -130,27 +130,37 @@ Result<std::string> TokenService::create(const FieldMap& fields, std::int64_t no
     if (!minute) return token_form_error(field, "Not a valid datetime value.");
     *target = *minute * 60;
   }
+  // libjwt's JSON library refuses NUL: a claim holding one would be signed away silently.
+  auto unusable = [](const std::string& text) {
+    return !is_valid_utf8(text) || text.find('\0') != std::string::npos;
+  };
+  if (unusable(*name)) return token_form_error("name", "Invalid UTF-8 or a NUL character.");
+  if (description && unusable(*description))
+    return token_form_error("description", "Invalid UTF-8 or a NUL character.");
   nlohmann::json permissions = nlohmann::json::array();
   if (auto it = fields.find("permission"); it != fields.end())
-    for (const auto& value : it->second)
+    for (const auto& value : it->second) {
+      if (unusable(value.text))
+        return token_form_error("permission", "Invalid UTF-8 or a NUL character.");
       if (!value.text.empty()) permissions.push_back(value.text);
+    }
   nlohmann::json claims{
       {"iss", issuer_},    {"aud", *name}, {"sub", description ? *description : ""},
       {"nbf", nbf},        {"exp", exp},   {"iat", now},
       {"jti", new_uuid()}, {"version", 1}, {"permissions", permissions}};
-  for (const auto& [field, value] : claims.items())
-    if (value.is_string() && !is_valid_utf8(value.get<std::string>()))
-      return token_form_error(field == "aud" ? "name" : "description", "Invalid UTF-8.");
-  return sign(claims);
+  std::string token = sign(claims);
+  if (token.empty()) return token_form_error("name", "The token could not be signed.");
+  return token;
 }
 
 std::string TokenService::sign(const nlohmann::json& claims) const {
   jwt_t* raw = nullptr;
   jwt_new(&raw);
   std::unique_ptr<jwt_t, decltype(&jwt_free)> jwt(raw, &jwt_free);
-  jwt_add_grants_json(jwt.get(), claims.dump().c_str());
-  jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret_.data()),
-              static_cast<int>(secret_.size()));
+  if (!jwt || jwt_add_grants_json(jwt.get(), claims.dump().c_str()) != 0 ||
+      jwt_set_alg(jwt.get(), JWT_ALG_HS256, reinterpret_cast<const unsigned char*>(secret_.data()),
+                  static_cast<int>(secret_.size())) != 0)
+    return "";
   char* encoded = jwt_encode_str(jwt.get());
   std::string token = encoded ? encoded : "";
   std::free(encoded);

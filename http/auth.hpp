@@ -38,6 +38,7 @@ class TokenService {
 
  private:
   Result<Principal> verify(const std::string& token, std::int64_t now) const;
+  /// The signed token; "" when libjwt refuses the claims.
   std::string sign(const nlohmann::json& claims) const;
 
   std::string secret_;

@@ -182,7 +182,8 @@ class ApiTcpHandler : public Tcp::Handler {
       dispatch_counted(*state_->app, std::move(request), responder);
     } catch (const std::exception& e) {
       log_error(std::string("unhandled exception in request: ") + e.what());
-      responder.send(json_response(500, {{"message", "Internal error"}, {"reasons", {}}}));
+      responder.send(json_response(
+          500, {{"message", "Internal error"}, {"reasons", nlohmann::json::object()}}));
     }
   }
 

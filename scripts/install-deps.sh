@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, from Debian's archive, whatever the build, the server and the tests
-# need and is not installed yet. Safe to run again: it installs only what is missing.
+# need and is not installed yet, plus any packages named as arguments (the fuzzers'
+# clang). Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 PACKAGES=(
@@ -8,6 +9,7 @@ PACKAGES=(
   libcaf-dev libpistache-dev libhiredis-dev nlohmann-json3-dev libjwt-dev libssl-dev
   libgtest-dev libbenchmark-dev
   redis-server curl
+  "$@"
 )
 
 missing=()

@@ -154,6 +154,41 @@ TEST_F(AuthTest, ATokenNotValidYetIs401) {
   EXPECT_EQ(response.status, 401) << response.describe();
 }
 
+TEST_F(AuthTest, ATokenFromAnotherIssuerIs401) {
+  json claims = real_claims();
+  claims["iss"] = "SomeoneElse";
+  Response response = whoami(forge_jwt(claims, secret()));
+  EXPECT_EQ(response.status, 401) << response.describe();
+  EXPECT_TRUE(names_field(response.json(), "token")) << response.body;
+}
+
+TEST_F(AuthTest, ATokenOfAnotherVersionIs401) {
+  json claims = real_claims();
+  claims["version"] = 2;
+  Response response = whoami(forge_jwt(claims, secret()));
+  EXPECT_EQ(response.status, 401) << response.describe();
+  EXPECT_TRUE(names_field(response.json(), "token")) << response.body;
+}
+
+TEST_F(AuthTest, AnOversizedTokenIs401EvenWhenSignedWithOurSecret) {
+  json claims = real_claims();
+  claims["sub"] = std::string(5000, 'x');  // over 4 KiB, under the 8 KiB header limit
+  Response response = whoami(forge_jwt(claims, secret()));
+  EXPECT_EQ(response.status, 401) << response.describe();
+  EXPECT_TRUE(names_field(response.json(), "token")) << response.body;
+}
+
+TEST_F(AuthTest, TokenCreateRefusesTextThatCannotBeSigned) {
+  for (const auto& [field, value] : std::vector<std::pair<std::string, std::string>>{
+           {"permission", "\xff"}, {"name", std::string("o\0ps", 4)}, {"description", "\xc3"}}) {
+    Fields fields = {{"secret", secret()}, {"name", "ops"}, {"permission", "incident_api"}};
+    fields = merged(fields, {{field, value}});
+    Response response = api().post_form("/api/token/create", fields);
+    EXPECT_EQ(response.status, 400) << field << ": " << response.describe();
+    EXPECT_TRUE(names_field(response.json(), field)) << response.body;
+  }
+}
+
 TEST_F(AuthTest, AnUnsignedAlgNoneTokenIs401) {
   Response response = whoami(forge_jwt(real_claims(), "", "none"));
   EXPECT_EQ(response.status, 401) << response.describe();
