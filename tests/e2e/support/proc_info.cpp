@@ -4,6 +4,7 @@
 #include <dirent.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -18,6 +19,27 @@ std::string proc_file(pid_t pid, const std::string& file) {
   return text;
 }
 
+/// The state letter of /proc/<pid>/stat (R, S, T, Z, ...), or '\0' when gone.
+char state_of(pid_t pid) {
+  std::string stat = proc_file(pid, "stat");
+  auto close_paren = stat.rfind(')');
+  if (close_paren == std::string::npos || stat.size() < close_paren + 3) return '\0';
+  return stat[close_paren + 2];
+}
+
+/// Every numeric entry of /proc.
+std::vector<pid_t> all_pids() {
+  std::vector<pid_t> pids;
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return pids;
+  while (dirent* entry = ::readdir(proc)) {
+    pid_t pid = std::atoi(entry->d_name);
+    if (pid > 0) pids.push_back(pid);
+  }
+  ::closedir(proc);
+  return pids;
+}
+
 pid_t parent_of(pid_t pid) {
   std::string status = proc_file(pid, "status");
   auto at = status.find("PPid:\t");
@@ -28,25 +50,17 @@ pid_t parent_of(pid_t pid) {
 
 std::vector<pid_t> children_of(pid_t parent, const std::string& name_part) {
   std::vector<pid_t> found;
-  DIR* proc = ::opendir("/proc");
-  if (proc == nullptr) return found;
-  while (dirent* entry = ::readdir(proc)) {
-    pid_t pid = std::atoi(entry->d_name);
-    if (pid > 0 && parent_of(pid) == parent &&
-        proc_file(pid, "comm").find(name_part) != std::string::npos)
+  for (pid_t pid : all_pids()) {
+    if (parent_of(pid) == parent && proc_file(pid, "comm").find(name_part) != std::string::npos)
       found.push_back(pid);
   }
-  ::closedir(proc);
   return found;
 }
 
 bool alive_as(pid_t pid, const std::string& name_part) {
-  std::string stat = proc_file(pid, "stat");
-  auto close_paren = stat.rfind(')');
-  if (stat.empty() || close_paren == std::string::npos || stat.size() < close_paren + 3)
-    return false;
-  bool zombie = stat[close_paren + 2] == 'Z';
-  return !zombie && proc_file(pid, "comm").find(name_part) != std::string::npos;
+  char state = state_of(pid);
+  return state != '\0' && state != 'Z' &&
+         proc_file(pid, "comm").find(name_part) != std::string::npos;
 }
 
 int open_descriptors(pid_t pid) {
@@ -59,5 +73,23 @@ int open_descriptors(pid_t pid) {
   ::closedir(fds);
   return count;
 }
+
+std::vector<pid_t> processes_mentioning(const std::string& text, const std::string& name_part) {
+  std::vector<pid_t> found;
+  for (pid_t pid : all_pids()) {
+    if (!alive_as(pid, name_part)) continue;
+    // redis-server rewrites its command line (proc title) and chdirs to its
+    // --dir, so look at both; cmdline's NUL separators do not hurt a find.
+    std::error_code ignored;
+    std::string cwd =
+        std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/cwd", ignored).string();
+    if (proc_file(pid, "cmdline").find(text) != std::string::npos ||
+        cwd.find(text) != std::string::npos)
+      found.push_back(pid);
+  }
+  return found;
+}
+
+bool stopped(pid_t pid) { return state_of(pid) == 'T'; }
 
 }  // namespace e2e

@@ -17,5 +17,12 @@ bool alive_as(pid_t pid, const std::string& name_part);
 
 /// How many descriptors pid has open (sockets included); -1 if unreadable.
 int open_descriptors(pid_t pid);
+/// Live processes whose name contains name_part and whose command line
+/// mentions text (e.g. a private data dir: then only processes the test's
+/// own server started), wherever they were reparented.
+std::vector<pid_t> processes_mentioning(const std::string& text, const std::string& name_part);
+
+/// True once pid is stopped (SIGSTOP took effect), false if it runs or is gone.
+bool stopped(pid_t pid);
 
 }  // namespace e2e

@@ -176,6 +176,52 @@ int ServerProcess::stop() {
   return -1;
 }
 
+void ServerProcess::signal(int sig) const {
+  if (running()) ::kill(pid_, sig);
+}
+
+std::optional<int> ServerProcess::wait_for_exit(std::chrono::milliseconds limit) {
+  if (!running()) return exit_code_;
+  auto deadline = Clock::now() + limit;
+  for (;;) {
+    int status = reap_if_exited(pid_);
+    if (status != -1) {
+      pid_ = -1;
+      exit_code_ = exit_code_of(status);
+      return exit_code_;
+    }
+    if (Clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::vector<pid_t> ServerProcess::crash() {
+  if (!running()) return {};
+  ::kill(pid_, SIGSTOP);
+  // kill() returns before the stop takes effect; the supervisor thread must
+  // be frozen before its Redis dies, or it would start another one.
+  for (int i = 0; i < 400 && !stopped(pid_); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::vector<pid_t> redis = children_of(pid_, "redis");
+  for (pid_t child : redis) ::kill(child, SIGKILL);
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  exit_code_ = exit_code_of(status);
+  // The killed Redis was reparented; wait until it is really gone so a
+  // restart never finds it still holding the data dir.
+  for (int i = 0; i < 400 && !redis_in_data_dir().empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return redis;
+}
+
+std::vector<pid_t> ServerProcess::redis_in_data_dir() const {
+  std::error_code ignored;
+  std::string canonical = std::filesystem::canonical(data_dir_, ignored).string();
+  return processes_mentioning(canonical.empty() ? data_dir_ : canonical, "redis");
+}
+
 std::string ServerProcess::log() const {
   std::ifstream in(log_path_);
   std::stringstream text;

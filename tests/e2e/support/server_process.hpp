@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +37,23 @@ class ServerProcess {
   /// SIGTERM, then up to 10 s for it to exit, then SIGKILL. Returns the exit
   /// code, 128+signal if a signal ended it, or -1 if it had to be killed.
   int stop();
+
+  /// Sends sig to the server process only (not to its Redis).
+  void signal(int sig) const;
+
+  /// Waits up to `limit` for the server to exit by itself; its exit code as
+  /// stop() reports it, or nullopt while it still runs.
+  std::optional<int> wait_for_exit(std::chrono::milliseconds limit);
+
+  /// A crash of the server and its embedded Redis together: the server is
+  /// frozen (SIGSTOP, so it can neither restart its Redis nor stop it
+  /// cleanly), its redis-server children get SIGKILL, then it does. Returns
+  /// the redis-server pids it killed.
+  std::vector<pid_t> crash();
+
+  /// redis-server processes still alive that work in this server's data dir
+  /// (the embedded ones, wherever they were reparented).
+  std::vector<pid_t> redis_in_data_dir() const;
 
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }

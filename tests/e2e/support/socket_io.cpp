@@ -75,7 +75,9 @@ bool write_all(int fd, const std::string& bytes) {
   return true;
 }
 
-Response read_response(int fd, bool head_request) { return ResponseReader(fd).next(head_request); }
+Response read_response(int fd, bool head_request, Framing* framing) {
+  return ResponseReader(fd).next(head_request, framing);
+}
 
 bool ResponseReader::fill() {
   if (eof_) return false;
@@ -88,6 +90,7 @@ bool ResponseReader::fill() {
     return false;
   }
   buffer_.append(chunk, static_cast<std::size_t>(n));
+  received_ += static_cast<std::size_t>(n);
   return true;
 }
 
@@ -117,34 +120,52 @@ std::string ResponseReader::take_rest() {
   return std::exchange(buffer_, {});
 }
 
-std::string ResponseReader::read_chunked() {
+/// "HTTP/1.x NNN ...": anything else is not the start of a response.
+static bool valid_status_line(const std::string& head, int status) {
+  return head.rfind("HTTP/1.", 0) == 0 && status >= 100 && status <= 599;
+}
+
+std::string ResponseReader::read_chunked(bool& complete) {
   std::string body;
   std::string size_line;
+  complete = false;
   while (take_until("\r\n", size_line)) {
     std::size_t size = std::strtoul(size_line.c_str(), nullptr, 16);
     if (size == 0) {
       std::string trailer_end;
-      take_until("\r\n", trailer_end);  // trailers are not used here
+      complete = take_until("\r\n", trailer_end);  // trailers are not used here
       break;
     }
-    body += take(size);
-    take(2);
+    std::string chunk = take(size);
+    body += chunk;
+    if (chunk.size() != size || take(2) != "\r\n") break;
   }
   return body;
 }
 
-Response ResponseReader::next(bool head_request) {
+Response ResponseReader::next(bool head_request, Framing* framing) {
+  Framing ignored;
+  Framing& outcome = framing ? *framing : ignored;
+  std::size_t received_before = received_ - buffer_.size();
   Response response;
   std::string head;
-  if (!take_until("\r\n\r\n", head)) return response;
+  if (!take_until("\r\n\r\n", head)) {
+    outcome = received_ == received_before ? Framing::nothing : Framing::malformed;
+    return response;
+  }
   parse_head(head, response);
+  outcome = valid_status_line(head, response.status) ? Framing::complete : Framing::malformed;
   bool no_body = head_request || response.status / 100 == 1 || response.status == 204 ||
                  response.status == 304;
   if (no_body) return response;
   if (lower_contains(response.header_or_empty("Transfer-Encoding"), "chunked")) {
-    response.body = read_chunked();
+    bool complete = false;
+    response.body = read_chunked(complete);
+    if (!complete) outcome = Framing::malformed;
   } else if (auto length = response.header("Content-Length")) {
-    response.body = take(std::strtoul(length->c_str(), nullptr, 10));
+    std::size_t expected = std::strtoul(length->c_str(), nullptr, 10);
+    response.body = take(expected);
+    if (response.body.size() != expected) outcome = Framing::malformed;
   } else {
     response.body = take_rest();
   }

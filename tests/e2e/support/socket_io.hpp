@@ -18,18 +18,25 @@ int connect_to(const std::string& host, int port, int timeout_seconds);
 bool write_all(int fd, const std::string& bytes);
 
 /// Reads one response from fd. head_request: no body follows the headers.
-Response read_response(int fd, bool head_request);
+/// framing (optional) receives how the response arrived.
+Response read_response(int fd, bool head_request, Framing* framing = nullptr);
 
 /// Reads the responses of one connection one after another. Bytes that
 /// arrive after a response (pipelined answers, the final answer behind a
 /// 100 Continue) are kept for the next one instead of being lost.
+/// How a response arrived: whole (a status line, headers and the body its
+/// framing announces), not at all (EOF or timeout before any byte), or
+/// malformed (a bad status line, or cut short before its framing ended).
+enum class Framing { complete, nothing, malformed };
+
 class ResponseReader {
  public:
   explicit ResponseReader(int fd) : fd_(fd) {}
 
   /// The next response; status 0 when the connection ended (or the read
-  /// timed out) before a whole head arrived.
-  Response next(bool head_request = false);
+  /// timed out) before a whole head arrived. framing (optional) receives how
+  /// the response arrived.
+  Response next(bool head_request = false, Framing* framing = nullptr);
 
   /// Waits (up to the socket's read timeout) for the peer to end the
   /// connection: true on an orderly close or a reset with nothing unread,
@@ -41,12 +48,13 @@ class ResponseReader {
   bool take_until(const std::string& delimiter, std::string& out);
   std::string take(std::size_t count);
   std::string take_rest();
-  std::string read_chunked();
+  std::string read_chunked(bool& complete);
 
   int fd_;
   std::string buffer_;
   bool eof_ = false;
   bool closed_by_peer_ = false;  // eof_ came from the peer, not from a timeout
+  std::size_t received_ = 0;     // bytes read in all, to tell "nothing" from "cut short"
 };
 
 }  // namespace e2e
