@@ -17,6 +17,11 @@ int connect_to(const std::string& host, int port, int timeout_seconds);
 /// answer early, e.g. 413, and close: the caller still reads the answer).
 bool write_all(int fd, const std::string& bytes);
 
+/// How a response arrived: whole (a status line, headers and the body its
+/// framing announces), not at all (EOF or timeout before any byte), or
+/// malformed (a bad status line, or cut short before its framing ended).
+enum class Framing { complete, nothing, malformed };
+
 /// Reads one response from fd. head_request: no body follows the headers.
 /// framing (optional) receives how the response arrived.
 Response read_response(int fd, bool head_request, Framing* framing = nullptr);
@@ -24,11 +29,6 @@ Response read_response(int fd, bool head_request, Framing* framing = nullptr);
 /// Reads the responses of one connection one after another. Bytes that
 /// arrive after a response (pipelined answers, the final answer behind a
 /// 100 Continue) are kept for the next one instead of being lost.
-/// How a response arrived: whole (a status line, headers and the body its
-/// framing announces), not at all (EOF or timeout before any byte), or
-/// malformed (a bad status line, or cut short before its framing ended).
-enum class Framing { complete, nothing, malformed };
-
 class ResponseReader {
  public:
   explicit ResponseReader(int fd) : fd_(fd) {}
