@@ -129,14 +129,15 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   int received = 0;
   sigwait(&signals, &received);
   log_info(std::string("received ") + (received == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
-  server.drain(std::chrono::seconds(3));
+  // Drain, actors and Redis together stay within the 5 s a stop is promised.
+  server.drain(std::chrono::seconds(2));
   stop_actors();
-  if (!all_actors_done(system, std::chrono::seconds(5))) {
+  if (!all_actors_done(system, std::chrono::seconds(1))) {
     // A stuck actor may still write through Pistache: never free the endpoint
     // under it, and never let it keep the process (and its port) alive. The
     // embedded redis-server gets SIGTERM from the kernel (PR_SET_PDEATHSIG).
     log_error(std::to_string(system.registry().running()) +
-              " actors still running after 5 s; exiting without them");
+              " actors still running after 1 s; exiting without them");
     std::_Exit(1);
   }
   server.stop();

@@ -189,11 +189,11 @@ EmbeddedRedis::~EmbeddedRedis() {
   stopping_ = true;
   // SIGTERM makes redis-server fsync its append-only file and exit cleanly.
   ::kill(pid_, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(1500);
   while (!exited_ && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   if (!exited_) {
-    log_warning("embedded redis-server did not stop in 10 s; killing it");
+    log_warning("embedded redis-server did not stop in 1.5 s; killing it");
     ::kill(pid_, SIGKILL);
   }
   supervisor_.join();
