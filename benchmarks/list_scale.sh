@@ -144,6 +144,12 @@ print(round(100 * (a1 - a0) / hz / w), round(100 * (r1 - r0) / w))' \
     note "$scale" "query $name $total ${stat:-0 0} $alone $cpu $result"
     echo "  $scale $name: matches $total, $result"
   done
+  if [ "$EXTRA" = 1 ]; then  # the extra query's two indexes, and Redis' own intersection count
+    note "$scale" "extra_sizes $(rcli zcard pm:idx:scope:3) $(rcli zcard pm:idx:severity:high)"
+    note "$scale" "zintercard_us $(redis-benchmark -s "$SOCKET" -c 1 -n 50 --csv \
+      ZINTERCARD 2 pm:idx:scope:3 pm:idx:severity:high |
+      python3 -c 'import csv, sys; rows = list(csv.reader(sys.stdin)); print(round(float(rows[1][4]) * 1000))')"
+  fi
   note "$scale" "load_after $(cut -d' ' -f1-3 /proc/loadavg | tr ' ' ,)"
   note "$scale" "memory $(rcli info memory | sed -n 's/^used_memory_human:\(.*\)/\1/p' | tr -d '\r')"
   note "$scale" "stream_bytes $(rcli memory usage pm:incidents:stream samples 0)"

@@ -131,6 +131,17 @@ def report(scales):
                 out.append(f"- {label} `{QUERIES.get(name, (name,))[0]}`: {r['socket_errors']} socket "
                            f"errors/timeouts, non-200: {st.get('5xx', 0)} 5xx, {st.get('4xx', 0)} 4xx, "
                            f"{st.get('other', 0)} other (last: {st.get('last', 0)}).")
+    if "extra_sizes" in large and "severity_scope" in large["queries"]:
+        (s3, sh), (l3, lh) = (map(int, x["extra_sizes"].split()) for x in (small, large))
+        a, b = small["queries"]["severity_scope"], large["queries"]["severity_scope"]
+        out.append(
+            f"- `severity=high&scope=3` ANDs two indexes: the script walks every member of the "
+            f"smaller one in range (scope 3: {s3:,} / {l3:,} members; severity high: {sh:,} / "
+            f"{lh:,}) and ZSCOREs each in the other, to count the total: Redis alone "
+            f"{a['alone_us']:,} us / {b['alone_us']:,} us per call, "
+            f"{b['alone_us'] / max(l3, 1):.2f} us per walked member at {l_label}. "
+            f"`ZINTERCARD 2` of the same two keys takes {int(small['zintercard_us']):,} us / "
+            f"{int(large['zintercard_us']):,} us.")
     problems = large.get("log_problems", "0").strip()
     out.append(f"- Server log: {problems} WARN/ERROR lines over the run"
                + (f"; first: `{large['log_first'].strip()}`." if problems != "0" else "."))
