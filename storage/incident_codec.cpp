@@ -168,9 +168,16 @@ std::vector<std::string> index_keys(const Keys& keys, const Incident& incident) 
       keys.index_severity(incident.severity),
       keys.index_scope(incident.scope),
       keys.index_service(incident.service),
-      keys.index_status_and(incident.status, "severity", std::string(to_string(incident.severity))),
-      keys.index_status_and(incident.status, "scope", std::to_string(incident.scope)),
-      keys.index_status_and(incident.status, "service", std::to_string(incident.service))};
+  };
+  const std::pair<const char*, std::string> fields[] = {
+      {"status", std::string(to_string(incident.status))},
+      {"severity", std::string(to_string(incident.severity))},
+      {"scope", std::to_string(incident.scope)},
+      {"service", std::to_string(incident.service)}};
+  for (std::size_t a = 0; a < 4; ++a)
+    for (std::size_t b = a + 1; b < 4; ++b)
+      out.push_back(
+          keys.index_pair(fields[a].first, fields[a].second, fields[b].first, fields[b].second));
   if (incident.external_reference)
     out.push_back(keys.index_external_reference(*incident.external_reference));
   return out;

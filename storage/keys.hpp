@@ -5,8 +5,9 @@
 //   <p>:incident:<id>:events        list: events, newest first (JSON each)
 //   <p>:idx:incidents               zset: every incident, by list order
 //   <p>:idx:{status,severity,scope,service,extref}:<v>   zsets, same members
-//   <p>:idx:status:<s>:{severity,scope,service}:<v>      zsets: status AND another
-//                                   filter, so that pair is one index read
+//   <p>:idx:<a>:<va>:<b>:<vb>       zsets of every pair of status, severity, scope
+//                                   and service (a before b in that order), so a
+//                                   filter on two of them is one index read
 //   <p>:idem:<client>:<key>         the id an Idempotency-Key created (24 h)
 //   <p>:incidents:stream            stream: every committed change (field "data")
 //   <p>:ratelimit:<client>:<window> requests of a client in one window (expires)
@@ -30,6 +31,8 @@ class Keys {
   std::string incident_prefix() const { return prefix_ + ":incident:"; }
   std::string events(Id id) const { return incident(id) + ":events"; }
   std::string index_all() const { return prefix_ + ":idx:incidents"; }
+  /// "<p>:idx:": the single-field indexes are <p>:idx:<field>:<value>.
+  std::string index_prefix() const { return prefix_ + ":idx:"; }
   std::string index_status(Status s) const;
   std::string index_severity(Severity s) const;
   std::string index_scope(Id scope) const { return index_catalog("scope", scope); }
@@ -40,9 +43,11 @@ class Keys {
   std::string index_catalog_prefix(const std::string& kind) const {
     return prefix_ + ":idx:" + kind + ":";
   }
-  /// The incidents of status `s` that also have `field` = `value`.
-  std::string index_status_and(Status s, const std::string& field, const std::string& value) const {
-    return index_status(s) + ":" + field + ":" + value;
+  /// The incidents with `a` = `a_value` and `b` = `b_value` (field names
+  /// "status", "severity", "scope", "service"; `a` comes first in that order).
+  std::string index_pair(const std::string& a, const std::string& a_value, const std::string& b,
+                         const std::string& b_value) const {
+    return prefix_ + ":idx:" + a + ":" + a_value + ":" + b + ":" + b_value;
   }
   std::string index_external_reference(const std::string& ref) const {
     return prefix_ + ":idx:extref:" + ref;

@@ -1,18 +1,27 @@
 #include "storage/list_plan.hpp"
 
+#include <array>
+
 #include "storage/incident_codec.hpp"
 
 namespace incident {
 namespace {
 
-// Beyond this many paired keys, separate groups are cheaper to pass to Redis.
+// Beyond this many keys, a pair is cheaper passed to Redis as two groups.
 constexpr std::size_t kMaxPairedKeys = 64;
 
-template <typename T, typename KeyOf>
-std::vector<std::string> group_of(const std::vector<T>& values, KeyOf key_of) {
-  std::vector<std::string> keys;
-  for (const auto& value : values) keys.push_back(key_of(value));
-  return keys;
+/// One categorical filter: its field name and its values as index keys spell them.
+struct FieldFilter {
+  const char* field;
+  std::vector<std::string> values;
+  bool used = false;
+};
+
+template <typename T, typename Text>
+FieldFilter field_filter(const char* field, const std::vector<T>& values, Text text) {
+  FieldFilter out{field, {}};
+  for (const auto& value : values) out.values.push_back(text(value));
+  return out;
 }
 
 }  // namespace
@@ -25,44 +34,43 @@ IndexPlan plan_incident_query(const Keys& keys, const IncidentFilter& filter) {
   }
   std::tie(plan.min, plan.max) = start_date_range(filter.impact_after, filter.impact_before);
 
-  auto text_of = [](const auto& value) {
-    if constexpr (std::is_same_v<std::decay_t<decltype(value)>, Severity>)
-      return std::string(to_string(value));
-    else
-      return std::to_string(value);
-  };
-  // The status filter pairs with the first of scope, service, severity present.
-  bool paired = false;
-  auto pair_status_with = [&](const char* field, const auto& values) {
-    if (paired || filter.statuses.empty() || values.empty() ||
-        filter.statuses.size() * values.size() > kMaxPairedKeys)
-      return false;
-    std::vector<std::string> group;
-    for (Status status : filter.statuses)
-      for (const auto& value : values)
-        group.push_back(keys.index_status_and(status, field, text_of(value)));
-    plan.groups.push_back(std::move(group));
-    paired = true;
-    return true;
-  };
-  bool scope_paired = pair_status_with("scope", filter.scopes);
-  bool service_paired = pair_status_with("service", filter.services);
-  bool severity_paired = pair_status_with("severity", filter.severities);
+  // In the order of the pair indexes' names (status, severity, scope, service).
+  auto id_text = [](Id id) { return std::to_string(id); };
+  std::array<FieldFilter, 4> fields{
+      field_filter("status", filter.statuses, [](Status s) { return std::string(to_string(s)); }),
+      field_filter("severity", filter.severities,
+                   [](Severity s) { return std::string(to_string(s)); }),
+      field_filter("scope", filter.scopes, id_text),
+      field_filter("service", filter.services, id_text)};
 
-  if (!paired && !filter.statuses.empty())
-    plan.groups.push_back(
-        group_of(filter.statuses, [&](Status s) { return keys.index_status(s); }));
-  if (!severity_paired && !filter.severities.empty())
-    plan.groups.push_back(
-        group_of(filter.severities, [&](Severity s) { return keys.index_severity(s); }));
-  if (!scope_paired && !filter.scopes.empty())
-    plan.groups.push_back(group_of(filter.scopes, [&](Id id) { return keys.index_scope(id); }));
-  if (!service_paired && !filter.services.empty())
-    plan.groups.push_back(group_of(filter.services, [&](Id id) { return keys.index_service(id); }));
-  if (!filter.external_references.empty())
-    plan.groups.push_back(group_of(filter.external_references, [&](const std::string& ref) {
-      return keys.index_external_reference(ref);
-    }));
+  // Pairs read one paired index each; the most selective pairs come first.
+  const std::pair<int, int> preference[] = {{0, 2}, {0, 3}, {2, 3}, {1, 2}, {1, 3}, {0, 1}};
+  for (auto [a, b] : preference) {
+    FieldFilter& first = fields[a];
+    FieldFilter& second = fields[b];
+    if (first.used || second.used || first.values.empty() || second.values.empty() ||
+        first.values.size() * second.values.size() > kMaxPairedKeys)
+      continue;
+    std::vector<std::string> group;
+    for (const auto& x : first.values)
+      for (const auto& y : second.values)
+        group.push_back(keys.index_pair(first.field, x, second.field, y));
+    plan.groups.push_back(std::move(group));
+    first.used = second.used = true;
+  }
+  for (auto& single : fields) {
+    if (single.used || single.values.empty()) continue;
+    std::vector<std::string> group;
+    for (const auto& value : single.values)
+      group.push_back(keys.index_prefix() + single.field + ":" + value);
+    plan.groups.push_back(std::move(group));
+  }
+  if (!filter.external_references.empty()) {
+    std::vector<std::string> group;
+    for (const auto& ref : filter.external_references)
+      group.push_back(keys.index_external_reference(ref));
+    plan.groups.push_back(std::move(group));
+  }
   if (plan.groups.empty()) plan.groups.push_back({keys.index_all()});
   return plan;
 }
