@@ -150,6 +150,8 @@ Result<std::string> TokenService::create(const FieldMap& fields, std::int64_t no
       {"jti", new_uuid()}, {"version", 1}, {"permissions", permissions}};
   std::string token = sign(claims);
   if (token.empty()) return token_form_error("name", "The token could not be signed.");
+  if (token.size() > kMaxTokenBytes)  // it would never authenticate
+    return token_form_error("description", "Too long: the token would exceed 4 KiB.");
   return token;
 }
 
