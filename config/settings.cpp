@@ -91,7 +91,7 @@ const std::vector<Option>& options() {
        "approximate cap of the change stream <prefix>:incidents:stream (default 1000000)",
        integer(&Settings::stream_max_length, 1000, 100000000000LL)},
       {"--actor-cache", "PM_ACTOR_CACHE",
-       "most incident actors (cached incidents) kept in memory (default 100000)",
+       "most incident actors (cached incidents) kept in memory (default 50000)",
        integer(&Settings::actor_cache, 1, 100000000)},
       {"--actor-idle-seconds", "PM_ACTOR_IDLE_SECONDS",
        "seconds after which an unused incident actor is retired (default 300)",

@@ -36,7 +36,7 @@ struct Settings {
   long max_connections = 10000;      // lowered at start to fit the descriptor limit
   int request_timeout_seconds = 30;  // to receive a whole request once it has begun
   int idle_timeout_seconds = 120;    // a keep-alive connection with nothing to do
-  long long actor_cache = 100000;
+  long long actor_cache = 50000;
   int actor_idle_seconds = 300;
 
   /// The base of absolute URLs when no request is at hand (change feed).
