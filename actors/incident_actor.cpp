@@ -19,10 +19,6 @@ const auto kStorageTimeout = std::chrono::seconds(5);
 struct IncidentState {
   Id id = 0;
   caf::actor storage;
-  caf::actor registry;
-  std::chrono::seconds idle{300};
-  std::chrono::steady_clock::time_point last_activity;
-  bool idle_check_armed = false;   // at most one pending timer per actor
   std::optional<Incident> cached;  // only ever a stored state; never a miss
 };
 
@@ -128,34 +124,15 @@ void run_delete(IncidentActor* self, const DeleteCommand& command, int attempts,
   });
 }
 
-/// Arms the idle check `after` from now.
-void arm_idle_check(IncidentActor* self, std::chrono::steady_clock::duration after) {
-  self->state.idle_check_armed = true;
-  self->delayed_send(self, std::chrono::duration_cast<std::chrono::milliseconds>(after),
-                     idle_atom::value);
-}
-
-/// Notes a message; one timer per actor, however busy it is.
-void note_activity(IncidentActor* self) {
-  self->state.last_activity = std::chrono::steady_clock::now();
-  if (!self->state.idle_check_armed) arm_idle_check(self, self->state.idle);
-}
-
-caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage, caf::actor registry,
-                                std::chrono::seconds idle) {
+caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) {
   self->state.id = id;
   self->state.storage = std::move(storage);
-  self->state.registry = std::move(registry);
-  self->state.idle = idle;
-  note_activity(self);
   return {
       [=](get_atom, const GetCommand& command) {
-        note_activity(self);
         with_incident(self, false, command.reply,
                       [=](const Incident& current) { command.reply(current); });
       },
       [=](update_atom, const UpdateCommand& command) {
-        note_activity(self);
         Reply<Incident> reply = [inner = command.reply](Result<Incident> result) {
           inner(result ? std::move(result)
                        : with_message(result.error(), "Incident update failed"));
@@ -164,11 +141,9 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage, 
                    false);
       },
       [=](comment_atom, const CommentCommand& command) {
-        note_activity(self);
         run_comment(self, command, kConflictRetries, false);
       },
       [=](delete_atom, const DeleteCommand& command) {
-        note_activity(self);
         run_delete(self, command, kConflictRetries, false);
       },
       [=](refresh_atom, const Incident& stored) {
@@ -179,25 +154,14 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage, 
         // Another process committed a newer version: reload on next use.
         if (self->state.cached && self->state.cached->version < version) self->state.cached.reset();
       },
-      [=](idle_atom) {
-        auto& state = self->state;
-        state.idle_check_armed = false;
-        auto quiet = std::chrono::steady_clock::now() - state.last_activity;
-        if (quiet < state.idle) return arm_idle_check(self, state.idle - quiet);
-        // The registry decides: it may have forwarded a message meanwhile,
-        // which this actor then handles before the retire.
-        self->send(state.registry, idle_atom::value, state.id);
-      },
       [=](retire_atom) { self->quit(); },
   };
 }
 
 }  // namespace
 
-caf::actor spawn_incident_actor(caf::event_based_actor* parent, Id id, caf::actor storage,
-                                std::chrono::seconds idle) {
-  return parent->spawn(incident_behavior, id, std::move(storage),
-                       caf::actor_cast<caf::actor>(parent), idle);
+caf::actor spawn_incident_actor(caf::event_based_actor* parent, Id id, caf::actor storage) {
+  return parent->spawn(incident_behavior, id, std::move(storage));
 }
 
 }  // namespace incident

@@ -12,8 +12,8 @@ namespace incident {
 
 /// Spawns the actor for `parent` (the registry), which tells it when to end:
 /// not linked, since CAF removes a link in time linear in the number of links.
-/// After `idle` without a message it asks the registry to retire it.
-caf::actor spawn_incident_actor(caf::event_based_actor* parent, Id id, caf::actor storage,
-                                std::chrono::seconds idle);
+/// It arms no timer: a pending delayed message would keep a retired actor's
+/// memory alive until it fired, so the registry retires idle actors itself.
+caf::actor spawn_incident_actor(caf::event_based_actor* parent, Id id, caf::actor storage);
 
 }  // namespace incident

@@ -17,6 +17,11 @@ namespace incident {
 namespace {
 
 const auto kStorageTimeout = std::chrono::seconds(5);
+/// How often the registry looks for idle incident actors (one timer in all):
+/// every 5 s, or sooner when actors idle out sooner.
+std::chrono::milliseconds idle_sweep_period(std::chrono::seconds idle) {
+  return std::min<std::chrono::milliseconds>(std::chrono::seconds(5), idle);
+}
 
 struct RegistryState {
   caf::actor storage;
@@ -40,10 +45,11 @@ void retire(RegistryActor* self, Id id) {
 
 caf::actor actor_for(RegistryActor* self, Id id) {
   auto& state = self->state;
-  if (auto evicted = state.recency.touch(id)) retire(self, *evicted);
+  if (auto evicted = state.recency.touch(id, std::chrono::steady_clock::now()))
+    retire(self, *evicted);
   auto it = state.incidents.find(id);
   if (it != state.incidents.end()) return it->second;
-  auto spawned = spawn_incident_actor(self, id, state.storage, state.limits.idle);
+  auto spawned = spawn_incident_actor(self, id, state.storage);
   self->monitor(spawned);  // a monitor costs the registry nothing per actor, unlike a link
   state.incidents.emplace(id, spawned);
   return spawned;
@@ -101,6 +107,7 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
   self->state.storage = std::move(storage);
   self->state.limits = limits;
   self->state.recency = LruOrder<Id>(limits.capacity);
+  self->delayed_send(self, idle_sweep_period(self->state.limits.idle), idle_atom::value);
   // Incident actors are not linked to the registry (see incident_actor.hpp):
   // it ends them itself when it is told to stop.
   // An incident actor that ended unexpectedly (retired ones are demonitored
@@ -134,11 +141,10 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
       [=](delete_atom, Id id, const DeleteCommand& command) {
         self->send(actor_for(self, id), delete_atom::value, command);
       },
-      [=](idle_atom, Id id) {
-        auto it = self->state.incidents.find(id);
-        // Only the actor that reported idleness goes (not a newer one for that id).
-        if (it != self->state.incidents.end() && it->second.address() == self->current_sender())
-          retire(self, id);
+      [=](idle_atom) {
+        auto cutoff = std::chrono::steady_clock::now() - self->state.limits.idle;
+        while (auto unused = self->state.recency.take_unused_since(cutoff)) retire(self, *unused);
+        self->delayed_send(self, idle_sweep_period(self->state.limits.idle), idle_atom::value);
       },
       [=](feed_atom, const FeedEntry& entry) {
         // Only incidents cached here can be stale; others load when first used.
