@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 
 #include "domain/dates.hpp"
 #include "domain/utf8.hpp"
@@ -80,6 +82,41 @@ std::optional<Error> check_claims(const nlohmann::json& claims, const std::strin
 
 }  // namespace
 
+struct TokenService::VerifiedTokens {
+  static constexpr std::size_t kCapacity = 4096;
+
+  /// The principal of a token verified earlier, if it is still within its
+  /// validity window at `now`.
+  std::optional<Principal> find(const std::string& token, std::int64_t now) {
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = entries.find(token);
+    if (it == entries.end()) return std::nullopt;
+    // The claims were checked when the token was first seen; only time moves.
+    auto moment = [&](const char* name, std::int64_t otherwise) {
+      auto claim = it->second.claims.find(name);
+      return claim != it->second.claims.end() && claim->is_number_integer()
+                 ? claim->get<std::int64_t>()
+                 : otherwise;
+    };
+    if (moment("exp", 0) <= now || moment("nbf", now) > now) return std::nullopt;
+    return it->second;
+  }
+
+  void remember(const std::string& token, const Principal& principal) {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (entries.size() >= kCapacity) entries.clear();  // crude, bounded, rarely hit
+    entries.emplace(token, principal);
+  }
+
+  std::mutex mutex;
+  std::unordered_map<std::string, Principal> entries;
+};
+
+TokenService::TokenService(std::string secret, std::string issuer)
+    : secret_(std::move(secret)),
+      issuer_(std::move(issuer)),
+      verified_(std::make_shared<VerifiedTokens>()) {}
+
 Result<Principal> TokenService::authenticate(const std::optional<std::string>& authorization,
                                              std::int64_t now) const {
   if (!authorization) return Principal{};
@@ -93,6 +130,7 @@ Result<Principal> TokenService::authenticate(const std::optional<std::string>& a
 Result<Principal> TokenService::verify(const std::string& token, std::int64_t now) const {
   if (token.size() > kMaxTokenBytes || !is_valid_utf8(token))
     return invalid_token("Malformed token.");
+  if (auto known = verified_->find(token, now)) return *known;
   jwt_t* raw = nullptr;
   int failed =
       jwt_decode(&raw, token.c_str(), reinterpret_cast<const unsigned char*>(secret_.data()),
@@ -112,6 +150,7 @@ Result<Principal> TokenService::verify(const std::string& token, std::int64_t no
   for (const auto& permission : claims["permissions"])
     if (permission.is_string()) principal.permissions.insert(permission.get<std::string>());
   principal.claims = std::move(claims);
+  verified_->remember(token, principal);
   return principal;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -25,8 +26,7 @@ struct Principal {
 
 class TokenService {
  public:
-  TokenService(std::string secret, std::string issuer)
-      : secret_(std::move(secret)), issuer_(std::move(issuer)) {}
+  TokenService(std::string secret, std::string issuer);
 
   /// Who sent a request with this Authorization header (none: anonymous).
   /// 401 naming `token` for anything but a valid, current token of ours.
@@ -43,6 +43,10 @@ class TokenService {
 
   std::string secret_;
   std::string issuer_;
+  /// Tokens already verified (signature and claims), so that a client's every
+  /// request does not pay for the signature check and the claims' parsing again.
+  struct VerifiedTokens;
+  std::shared_ptr<VerifiedTokens> verified_;
 };
 
 /// 403 naming `token`: anonymous callers and tokens without `permission`.

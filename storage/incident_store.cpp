@@ -77,8 +77,10 @@ void IncidentStore::load(Id id, std::function<void(LoadResult)> done) {
                  });
 }
 
-void IncidentStore::next_id(std::function<void(IdResult)> done) {
-  pipeline_.submit({"INCR", keys_.incident_next_id()},
+void IncidentStore::next_id(std::function<void(IdResult)> done) { reserve_ids(1, std::move(done)); }
+
+void IncidentStore::reserve_ids(Id count, std::function<void(IdResult)> done) {
+  pipeline_.submit({"INCRBY", keys_.incident_next_id(), std::to_string(count)},
                    [done = std::move(done)](const RedisValue& reply) {
                      if (reply.type != RedisValue::Type::integer)
                        return done(storage_unavailable());

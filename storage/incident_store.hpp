@@ -25,6 +25,9 @@ class IncidentStore {
   void load(Id id, std::function<void(LoadResult)> done);
   /// A fresh, never used incident id.
   void next_id(std::function<void(IdResult)> done);
+  /// Reserves `count` fresh ids at once; answers the last of them (the block
+  /// is [last - count + 1, last]).
+  void reserve_ids(Id count, std::function<void(IdResult)> done);
   /// Writes request.after (or deletes request.before) if the stored version
   /// still equals request.before's version (0 for a create), and appends the
   /// change to the stream in the same script.

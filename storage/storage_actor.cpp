@@ -4,6 +4,7 @@
 #include "storage/storage_actor.hpp"
 
 #include <memory>
+#include <vector>
 
 #include "actors/messages.hpp"
 #include "storage/catalog_store.hpp"
@@ -27,7 +28,15 @@ struct StorageState {
   std::unique_ptr<RateStore> rates;
   caf::actor notifier;
   StorageSettings settings;
+  // Ids are reserved from Redis a block at a time, so a create costs no round
+  // trip of its own for its id; several processes still never share one.
+  Id next_free_id = 0;
+  Id id_block_end = 0;  // one past the last reserved id
+  bool reserving_ids = false;
+  std::vector<caf::response_promise> waiting_for_ids;
 };
+
+constexpr Id kIdBlock = 100;
 
 using StorageActor = caf::stateful_actor<StorageState>;
 
@@ -77,6 +86,38 @@ void run_catalog(StorageState& state, const CatalogCommand& command) {
   }
 }
 
+/// Reserves the next block of ids and hands them to the creates waiting.
+void reserve_id_block(StorageActor* self, const std::function<void(std::function<void()>)>& post) {
+  if (self->state.reserving_ids) return;
+  self->state.reserving_ids = true;
+  self->state.incidents->reserve_ids(kIdBlock, [self, post](IdResult result) {
+    post([self, post, result] {
+      auto& state = self->state;
+      state.reserving_ids = false;
+      auto waiting = std::move(state.waiting_for_ids);
+      state.waiting_for_ids.clear();
+      if (result) {
+        state.next_free_id = *result - kIdBlock + 1;
+        state.id_block_end = *result + 1;
+      }
+      std::size_t served = 0;
+      for (; served < waiting.size(); ++served) {
+        if (!result) {
+          waiting[served].deliver(IdResult{result.error()});
+        } else if (state.next_free_id < state.id_block_end) {
+          waiting[served].deliver(IdResult{state.next_free_id++});
+        } else {
+          break;
+        }
+      }
+      if (served < waiting.size()) {  // more creates than one block: reserve again
+        state.waiting_for_ids.assign(waiting.begin() + served, waiting.end());
+        reserve_id_block(self, post);
+      }
+    });
+  });
+}
+
 caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf::actor notifier) {
   auto& state = self->state;
   state.pipeline = std::make_unique<RedisPipeline>(settings.endpoint, settings.timeout);
@@ -102,9 +143,13 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf
       },
       [=](next_id_atom) {
         auto promise = self->make_response_promise<IdResult>();
-        self->state.incidents->next_id([=](IdResult result) mutable {
-          post([promise, result]() mutable { promise.deliver(std::move(result)); });
-        });
+        auto& state = self->state;
+        if (state.next_free_id < state.id_block_end) {
+          promise.deliver(IdResult{state.next_free_id++});
+          return promise;
+        }
+        state.waiting_for_ids.push_back(promise);
+        reserve_id_block(self, post);
         return promise;
       },
       [=](commit_atom, const CommitRequest& request) {
