@@ -12,42 +12,19 @@
 #   EXTRA=0 ...                                    # skip the informative extra query
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BUILD="${BENCH_BUILD:-$ROOT/build/bench}"
+source "$ROOT/benchmarks/lib.sh"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-2}"
 CONNECTIONS="${CONNECTIONS:-50}"
 SMALL="${SMALL:-10000}"
 LARGE="${LARGE:-1000000}"
 EXTRA="${EXTRA:-1}"
-export WRK_DIR="$ROOT/benchmarks/wrk"
 
-for tool in wrk redis-server redis-cli curl python3; do
-  command -v "$tool" >/dev/null || { echo "list_scale.sh needs $tool" >&2; exit 2; }
-done
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DINCIDENT_BENCHMARKS=ON -DINCIDENT_TESTS=OFF >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target incident-api seed_incidents >/dev/null
-
-WORK="$(mktemp -d /tmp/incident-list-scale-XXXXXX)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_setup list-scale incident-api seed_incidents
 API_PORT=$(free_port)
-SOCKET="$WORK/redis.sock"
+start_redis
 rcli() { redis-cli -s "$SOCKET" "$@"; }
-
-redis-server --port 0 --unixsocket "$SOCKET" --unixsocketperm 700 --save "" --appendonly no \
-  --dir "$WORK" --logfile "$WORK/redis.log" --daemonize no & PIDS+=($!)
-until rcli ping >/dev/null 2>&1; do sleep 0.1; done
-
-PM_SECRET_KEY=bench-secret "$BUILD/incident-api" --port "$API_PORT" --redis-uri "unix://$SOCKET" \
-  2>"$WORK/api.log" & API_PID=$!; PIDS+=($API_PID)
-for _ in $(seq 300); do curl -sf "127.0.0.1:$API_PORT/health" >/dev/null && break; sleep 0.1; done
+start_api "$API_PORT"
 API="http://127.0.0.1:$API_PORT"
 
 # The four queries of the target, then (EXTRA=1) one informative query that

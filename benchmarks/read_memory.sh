@@ -9,34 +9,15 @@
 #   benchmarks/read_memory.sh                   # INCIDENTS=1000000
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BUILD="${BENCH_BUILD:-$ROOT/build/bench}"
+source "$ROOT/benchmarks/lib.sh"
 INCIDENTS="${INCIDENTS:-1000000}"
-export WRK_DIR="$ROOT/benchmarks/wrk" INCIDENTS
+export INCIDENTS
 
-"$ROOT/scripts/install-deps.sh"
-command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DINCIDENT_BENCHMARKS=ON -DINCIDENT_TESTS=OFF >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target incident-api seed_incidents >/dev/null
-
-WORK="$(mktemp -d /tmp/incident-memory-XXXXXX)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-SOCKET="$WORK/redis.sock"
-redis-server --port 0 --unixsocket "$SOCKET" --unixsocketperm 700 --save "" --appendonly no \
-  --dir "$WORK" --logfile "$WORK/redis.log" --daemonize no & PIDS+=($!)
-until redis-cli -s "$SOCKET" ping >/dev/null 2>&1; do sleep 0.1; done
+bench_setup memory incident-api seed_incidents
+PORT=$(free_port)
+start_redis
 echo "seeding: $("$BUILD/benchmarks/seed_incidents" "unix://$SOCKET" "$INCIDENTS")"
-
-PM_SECRET_KEY=bench-secret "$BUILD/incident-api" --port "$PORT" --redis-uri "unix://$SOCKET" \
-  2>"$WORK/api.log" & API_PID=$!; PIDS+=($API_PID)
-until curl -sf "127.0.0.1:$PORT/health" >/dev/null; do sleep 0.1; done
+start_api "$PORT"
 memory() { awk -v key="$1:" '$1 == key { printf "%d", $2 / 1024 }' "/proc/$API_PID/status"; }
 # The server first follows the change stream the seeding filled; let it settle.
 sleep 5

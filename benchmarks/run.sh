@@ -9,39 +9,18 @@
 #   DURATION=10 CONNECTIONS=50 INCIDENTS=100000 benchmarks/run.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BUILD="${BENCH_BUILD:-$ROOT/build/bench}"
+source "$ROOT/benchmarks/lib.sh"
 DURATION="${DURATION:-10}"
 CONNECTIONS="${CONNECTIONS:-50}"
 INCIDENTS="${INCIDENTS:-100000}"
-export WRK_DIR="$ROOT/benchmarks/wrk" INCIDENTS
+export INCIDENTS
 
-"$ROOT/scripts/install-deps.sh"
-command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null || sudo apt-get install -y -qq wrk; }
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DINCIDENT_BENCHMARKS=ON -DINCIDENT_TESTS=OFF >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target incident-api baseline-server seed_incidents >/dev/null
-
-WORK="$(mktemp -d /tmp/incident-bench-XXXXXX)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+bench_setup bench incident-api baseline-server seed_incidents
 API_PORT=$(free_port); BASE_PORT=$(free_port)
-SOCKET="$WORK/redis.sock"
-
-redis-server --port 0 --unixsocket "$SOCKET" --unixsocketperm 700 --save "" --appendonly no \
-  --dir "$WORK" --logfile "$WORK/redis.log" --daemonize no & PIDS+=($!)
-until redis-cli -s "$SOCKET" ping >/dev/null 2>&1; do sleep 0.1; done
+start_redis
 echo "seeding: $("$BUILD/benchmarks/seed_incidents" "unix://$SOCKET" "$INCIDENTS")"
-
-PM_SECRET_KEY=bench-secret "$BUILD/incident-api" --port "$API_PORT" --redis-uri "unix://$SOCKET" \
-  2>"$WORK/api.log" & API_PID=$!; PIDS+=($API_PID)
+start_api "$API_PORT"
 "$BUILD/benchmarks/baseline-server" --port "$BASE_PORT" 2>"$WORK/baseline.log" & PIDS+=($!)
-until curl -sf "127.0.0.1:$API_PORT/health" >/dev/null; do sleep 0.1; done
 until curl -sf "127.0.0.1:$BASE_PORT/" >/dev/null; do sleep 0.1; done
 
 API="http://127.0.0.1:$API_PORT"

@@ -267,12 +267,16 @@ RequestParser::Step RequestParser::start_body() {
   return next();
 }
 
-RequestParser::Step RequestParser::read_fixed_body() {
+bool RequestParser::take_body_bytes() {
   std::size_t take = std::min(body_remaining_, buffered());
   current_.body.append(buffer_, offset_, take);
   offset_ += take;
   body_remaining_ -= take;
-  if (body_remaining_ > 0) return Step::need_more;
+  return body_remaining_ == 0;
+}
+
+RequestParser::Step RequestParser::read_fixed_body() {
+  if (!take_body_bytes()) return Step::need_more;
   state_ = State::head;
   return Step::request;
 }
@@ -280,11 +284,7 @@ RequestParser::Step RequestParser::read_fixed_body() {
 RequestParser::Step RequestParser::read_chunks() {
   for (;;) {
     if (state_ == State::chunk_data) {
-      std::size_t take = std::min(body_remaining_, buffered());
-      current_.body.append(buffer_, offset_, take);
-      offset_ += take;
-      body_remaining_ -= take;
-      if (body_remaining_ > 0) return Step::need_more;
+      if (!take_body_bytes()) return Step::need_more;
       state_ = State::chunk_end;
       continue;
     }

@@ -64,6 +64,8 @@ class RequestParser {
   Step parse_request_line(std::string_view line);
   Step parse_header_line(std::string_view line);
   Step start_body();
+  /// Moves buffered body bytes into the request; true once none is missing.
+  bool take_body_bytes();
   Step read_fixed_body();
   Step read_chunks();
   bool next_line(std::string_view& line, std::size_t limit, bool& too_long);

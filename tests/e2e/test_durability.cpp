@@ -35,13 +35,8 @@ TEST(DurabilityTest, AcknowledgedWritesSurviveAKill9OfTheServerAndItsRedis) {
   ServerProcess server(options);
   ASSERT_TRUE(server.start()) << server.failure();
   ApiClient api(server.client());
-  LoadOptions load_options;
-  load_options.token = issue_token(api, TokenRequest(kSecret));
-  ASSERT_FALSE(load_options.token.empty());
-  load_options.scope = id_of(create_catalog(api, load_options.token, "scope"));
-  load_options.service = id_of(create_catalog(api, load_options.token, "service"));
-  ASSERT_GT(load_options.scope, 0);
-  ASSERT_GT(load_options.service, 0);
+  LoadOptions load_options = load_options_for(api, kSecret);
+  ASSERT_FALSE(HasFailure());
 
   WriteLoad load(load_options, server.port());
   // Progress, not a rate, is awaited: the machine may be slow and shared.

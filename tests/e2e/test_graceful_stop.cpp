@@ -42,11 +42,8 @@ TEST_P(GracefulStopTest, UnderLoadExitsZeroInTimeAndLosesNoAcknowledgedWrite) {
   ServerProcess server(options);
   ASSERT_TRUE(server.start()) << server.failure();
   ApiClient api(server.client());
-  LoadOptions load_options;
-  load_options.token = issue_token(api, TokenRequest(kSecret));
-  ASSERT_FALSE(load_options.token.empty());
-  load_options.scope = id_of(create_catalog(api, load_options.token, "scope"));
-  load_options.service = id_of(create_catalog(api, load_options.token, "service"));
+  LoadOptions load_options = load_options_for(api, kSecret);
+  ASSERT_FALSE(HasFailure());
   load_options.reads = true;
   std::vector<pid_t> redis = children_of(server.pid(), "redis");
   ASSERT_EQ(redis.size(), 1u) << "no embedded redis-server child";

@@ -5,12 +5,15 @@
 // may have committed it before failing to answer).
 #include "write_load.hpp"
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <random>
 
 #include "fixtures.hpp"
 #include "form_encoding.hpp"
 #include "keep_alive_client.hpp"
+#include "tokens.hpp"
 
 namespace e2e {
 
@@ -259,6 +262,17 @@ LoadLedger WriteLoad::finish() {
   threads_.clear();
   workers_.clear();
   return merged;
+}
+
+LoadOptions load_options_for(const ApiClient& api, const std::string& secret) {
+  LoadOptions options;
+  options.token = issue_token(api, TokenRequest(secret));
+  EXPECT_FALSE(options.token.empty()) << "no token";
+  options.scope = id_of(create_catalog(api, options.token, "scope"));
+  options.service = id_of(create_catalog(api, options.token, "service"));
+  EXPECT_GT(options.scope, 0);
+  EXPECT_GT(options.service, 0);
+  return options;
 }
 
 }  // namespace e2e

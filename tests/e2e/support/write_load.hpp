@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "api_client.hpp"
 #include "write_ledger.hpp"
 
 namespace e2e {
@@ -21,6 +22,10 @@ struct LoadOptions {
   int threads = 4;
   bool reads = false;  // mix GETs of incidents and list pages in with the writes
 };
+
+/// A token (issued with `secret`) and a fresh scope and service to write in;
+/// empty or zero fields (and a test failure) when the server refuses them.
+LoadOptions load_options_for(const ApiClient& api, const std::string& secret);
 
 class WriteLoad {
  public:

@@ -1,0 +1,54 @@
+# Shared by the benchmark scripts (sourced): a Release build, a private work
+# directory cleaned up on exit, free loopback ports, a private redis-server
+# and incident-api, each stopped by PID.
+BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${BENCH_BUILD:-$BENCH_ROOT/build/bench}"
+export WRK_DIR="$BENCH_ROOT/benchmarks/wrk"
+
+# bench_setup NAME TARGET...: installs what is missing, builds the targets and
+# makes $WORK, removed (with every process in PIDS stopped) on exit.
+bench_setup() {
+  local name="$1"
+  shift
+  "$BENCH_ROOT/scripts/install-deps.sh" wrk
+  cmake -S "$BENCH_ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DINCIDENT_BENCHMARKS=ON \
+    -DINCIDENT_TESTS=OFF >/dev/null
+  cmake --build "$BUILD" -j"$(nproc)" --target "$@" >/dev/null
+  WORK="$(mktemp -d "/tmp/incident-$name-XXXXXX")"
+  PIDS=()
+  trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# start_redis: a redis-server without persistence on $WORK/redis.sock ($SOCKET).
+start_redis() {
+  SOCKET="$WORK/redis.sock"
+  redis-server --port 0 --unixsocket "$SOCKET" --unixsocketperm 700 --save "" --appendonly no \
+    --dir "$WORK" --logfile "$WORK/redis.log" --daemonize no &
+  PIDS+=($!)
+  until redis-cli -s "$SOCKET" ping >/dev/null 2>&1; do sleep 0.1; done
+}
+
+# start_api PORT: incident-api with default settings on that port, against
+# $SOCKET; sets API_PID and waits until /health answers.
+start_api() {
+  PM_SECRET_KEY=bench-secret "$BUILD/incident-api" --port "$1" --redis-uri "unix://$SOCKET" \
+    2>"$WORK/api.log" &
+  API_PID=$!
+  PIDS+=($API_PID)
+  local _
+  for _ in $(seq 300); do curl -sf "127.0.0.1:$1/health" >/dev/null && return 0; sleep 0.1; done
+  echo "incident-api did not start:" >&2
+  tail -5 "$WORK/api.log" >&2
+  return 1
+}
