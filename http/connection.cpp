@@ -115,6 +115,10 @@ void Connection::on_writable() {
 void Connection::enforce_timeouts(std::int64_t now_ms, const ConnectionTimeouts& timeouts) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (gone_ || closed_) return;
+  // A peer that stopped reading (an answer, a stream) is cut once its output
+  // made no progress for the idle timeout, whatever else the connection does.
+  if (out_offset_ < out_.size() && now_ms - output_progress_ms_ > timeouts.idle_ms)
+    return shutdown_locked(SHUT_RDWR);
   if (finishing_) {
     // Our side is shut for writing; a peer that never closes its side is cut.
     if (finished_at_ms_ != 0 && now_ms - finished_at_ms_ > timeouts.linger_ms)
@@ -155,12 +159,16 @@ void Connection::release_ready_locked() {
 }
 
 void Connection::flush_locked() {
+  // Output that starts on a writable socket starts the clock; appends to
+  // output stuck behind a full socket do not.
+  if (out_offset_ == 0 && !waiting_writable_) output_progress_ms_ = steady_now_ms();
   if (out_.size() - out_offset_ > kMaxUnsentBytes) return shutdown_locked(SHUT_RDWR);
   while (out_offset_ < out_.size()) {
     ssize_t sent = ::send(fd_, out_.data() + out_offset_, out_.size() - out_offset_,
                           MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent > 0) {
       out_offset_ += static_cast<std::size_t>(sent);
+      output_progress_ms_ = steady_now_ms();
       continue;
     }
     if (sent < 0 && errno == EINTR) continue;

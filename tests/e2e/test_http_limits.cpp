@@ -814,3 +814,35 @@ TEST(HttpConnectionCapTest, ConnectionsPastTheCapGet503JsonAndTheCapFreesUp) {
 
 }  // namespace
 }  // namespace e2e
+
+namespace e2e {
+namespace {
+
+TEST(HttpTimeoutsTest, AClientThatStopsReadingIsCutAfterTheIdleTimeout) {
+  ServerProcess server(options_with({"--idle-timeout-seconds", "2"}));
+  ASSERT_TRUE(server.start()) << server.failure();
+  int baseline = settled_descriptors(server.pid());
+  Connection reader_that_stops(server.port());
+  reader_that_stops.send(request_bytes("GET", "/health"));
+  ASSERT_EQ(reader_that_stops.next().status, 200);
+  EXPECT_GT(open_descriptors(server.pid()), baseline);
+  // Answers far beyond what the socket buffers hold, never read: the server's
+  // output for this connection stops moving (sending may fail once it is cut).
+  std::string requests;
+  for (int i = 0; i < 2000; ++i) requests += request_bytes("GET", "/health/version");
+  for (int round = 0; round < 20; ++round)
+    if (!reader_that_stops.send(requests)) break;
+  // Within the idle timeout (2 s) plus a sweep of the monitor (1 s), and margin.
+  int now = -1;
+  for (int i = 0; i < 60 && now != baseline; ++i) {
+    std::this_thread::sleep_for(milliseconds(100));
+    now = open_descriptors(server.pid());
+  }
+  EXPECT_EQ(now, baseline) << "the stalled connection is still open";
+  Connection other(server.port());
+  other.send(request_bytes("GET", "/health"));
+  EXPECT_EQ(other.next().status, 200) << "the server still serves others";
+}
+
+}  // namespace
+}  // namespace e2e
