@@ -6,6 +6,8 @@
 #include <chrono>
 
 #include "http/connection_monitor.hpp"
+#include "http/error_mapping.hpp"
+#include "http/response_bytes.hpp"
 
 namespace incident {
 namespace {
@@ -129,10 +131,9 @@ void Connection::enforce_timeouts(std::int64_t now_ms, const ConnectionTimeouts&
   std::int64_t started = request_started_ms_;
   if (started != 0 && now_ms - started > timeouts.request_ms) {
     if (next_slot_ != next_to_write_) return shutdown_locked(SHUT_RDWR);
-    out_ +=
-        "HTTP/1.1 408 Request Timeout\r\nContent-Type: application/json\r\nContent-Length: 84\r\n"
-        "Connection: close\r\n\r\n"
-        R"({"message":"The request was not received in time","reasons":{"request":["Timeout"]}})";
+    out_ += response_bytes(json_response(408, {{"message", "The request was not received in time"},
+                                               {"reasons", {{"request", {"Timeout"}}}}}),
+                           false, false);
     finishing_ = true;
     flush_locked();
     return;

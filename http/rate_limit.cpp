@@ -3,7 +3,6 @@
 #include <chrono>
 
 #include "actors/messages.hpp"
-#include "config/log.hpp"
 #include "domain/rate_window.hpp"
 #include "http/error_mapping.hpp"
 #include "http/routes.hpp"
@@ -18,17 +17,6 @@ std::int64_t epoch_seconds() {
 }
 
 bool is_counted(const ApiRequest& request) { return request.path.rfind("/api/", 0) == 0; }
-
-/// Dispatches from the storage's reply thread, where nothing may escape.
-void dispatch_late(const App& app, const ApiRequest& request, const Responder& responder) {
-  try {
-    dispatch(app, request, responder);
-  } catch (const std::exception& e) {
-    log_error(std::string("unhandled exception in request: ") + e.what());
-    responder.send(
-        json_response(500, {{"message", "Internal error"}, {"reasons", nlohmann::json::object()}}));
-  }
-}
 
 }  // namespace
 
@@ -51,10 +39,10 @@ void dispatch_counted(const App& app, ApiRequest request, const Responder& respo
   const App* application = &app;  // the App outlives every request
   command.reply = [application, count, now, request = std::move(request),
                    responder](Result<std::int64_t> used) mutable {
-    if (!used) return dispatch_late(*application, request, responder);
+    if (!used) return dispatch(*application, request, responder);
     count.used = *used;
     responder.add_headers(rate_headers(count, now));
-    if (!count.exceeded()) return dispatch_late(*application, request, responder);
+    if (!count.exceeded()) return dispatch(*application, request, responder);
     responder.send(json_response(429, {{"message", "Too many requests"},
                                        {"reasons",
                                         {{"rate_limit",

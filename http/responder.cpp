@@ -2,6 +2,7 @@
 
 #include "domain/feed_view.hpp"
 #include "http/connection.hpp"
+#include "http/error_mapping.hpp"
 #include "http/response_bytes.hpp"
 
 namespace incident {
@@ -22,13 +23,17 @@ struct Responder::Shared {
   ~Shared() {
     if (sent.exchange(true)) return;
     --*in_flight;
-    ApiResponse unavailable{
-        503,
-        R"({"message":"The request could not be completed, retry","reasons":{}})",
-        {{"Content-Type", "application/json"}, {"Retry-After", "1"}}};
-    unavailable.headers.insert(unavailable.headers.end(), extra_headers.begin(),
-                               extra_headers.end());
-    connection->fill(slot, response_bytes(unavailable, keep_alive, omit_body), !keep_alive);
+    connection->fill(slot,
+                     bytes_of(error_response(Error{
+                         ErrorKind::unavailable, "The request could not be completed, retry", {}})),
+                     !keep_alive);
+  }
+  /// The response as written, with the headers added to every answer.
+  std::string bytes_of(const ApiResponse& response) const {
+    if (extra_headers.empty()) return response_bytes(response, keep_alive, omit_body);
+    ApiResponse extended = response;
+    extended.headers.insert(extended.headers.end(), extra_headers.begin(), extra_headers.end());
+    return response_bytes(extended, keep_alive, omit_body);
   }
   std::shared_ptr<Connection> connection;
   std::uint64_t slot;
@@ -51,16 +56,7 @@ void Responder::add_headers(std::vector<std::pair<std::string, std::string>> hea
 void Responder::send(const ApiResponse& response) const {
   if (shared_->sent.exchange(true)) return;
   --*shared_->in_flight;
-  std::string bytes;
-  if (shared_->extra_headers.empty()) {
-    bytes = response_bytes(response, shared_->keep_alive, shared_->omit_body);
-  } else {
-    ApiResponse extended = response;
-    extended.headers.insert(extended.headers.end(), shared_->extra_headers.begin(),
-                            shared_->extra_headers.end());
-    bytes = response_bytes(extended, shared_->keep_alive, shared_->omit_body);
-  }
-  shared_->connection->fill(shared_->slot, std::move(bytes), !shared_->keep_alive);
+  shared_->connection->fill(shared_->slot, shared_->bytes_of(response), !shared_->keep_alive);
 }
 
 EventSink Responder::open_event_stream() const {

@@ -2,6 +2,7 @@
 // row here and one handler.
 #include "http/routes.hpp"
 
+#include "config/log.hpp"
 #include "domain/validation.hpp"
 #include "http/catalog_handlers.hpp"
 #include "http/error_mapping.hpp"
@@ -74,7 +75,9 @@ const std::vector<Route>& routes() {
   return table;
 }
 
-void dispatch(const App& app, const ApiRequest& request, const Responder& responder) {
+namespace {
+
+void route(const App& app, const ApiRequest& request, const Responder& responder) {
   static const auto split_routes = [] {
     std::vector<std::vector<std::string>> out;
     for (const auto& route : routes()) out.push_back(split_path(route.pattern));
@@ -95,6 +98,20 @@ void dispatch(const App& app, const ApiRequest& request, const Responder& respon
     return responder.send(response);
   }
   responder.send(error_response(no_route(ErrorKind::not_found, "Not found")));
+}
+
+}  // namespace
+
+void dispatch(const App& app, const ApiRequest& request, const Responder& responder) {
+  // Handlers run on reactor threads and on the storage's reply thread: an
+  // exception must become an answer there, never escape.
+  try {
+    route(app, request, responder);
+  } catch (const std::exception& e) {
+    log_error(std::string("unhandled exception in request: ") + e.what());
+    responder.send(
+        json_response(500, {{"message", "Internal error"}, {"reasons", nlohmann::json::object()}}));
+  }
 }
 
 }  // namespace incident

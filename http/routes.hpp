@@ -26,7 +26,8 @@ struct Route {
 
 const std::vector<Route>& routes();
 
-/// Runs the handler of the matching route; 404 or 405 (JSON) otherwise.
+/// Runs the handler of the matching route; 404 or 405 (JSON) otherwise, and
+/// 500 (JSON) when a handler throws.
 void dispatch(const App& app, const ApiRequest& request, const Responder& responder);
 
 }  // namespace incident

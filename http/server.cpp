@@ -11,7 +11,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "config/log.hpp"
 #include "domain/utf8.hpp"
 #include "http/body_parser.hpp"
 #include "http/connection.hpp"
@@ -79,7 +78,7 @@ class ApiTcpHandler : public Tcp::Handler {
     // Past the cap a connection is refused at once, well before the process
     // runs out of descriptors (where accepting would fail in a busy loop).
     if (++*state_->open_connections > state_->max_connections) {
-      static const std::string refusal =
+      const std::string refusal =  // built each time: its Date must be now
           response_bytes(error_response(Error{
                              ErrorKind::unavailable,
                              "Too many connections",
@@ -168,23 +167,17 @@ class ApiTcpHandler : public Tcp::Handler {
                         parsed.method == "HEAD", state_->in_flight);
     if (*state_->draining)
       return responder.send(error_response(Error{ErrorKind::unavailable, "Shutting down", {}}));
-    try {
-      ApiRequest request;
-      request.method = std::move(parsed.method);
-      request.path = std::move(parsed.path);
-      request.query = parse_urlencoded(parsed.query);
-      request.headers = header_map(std::move(parsed.headers));
-      request.body = std::move(parsed.body);
-      request.peer_address = peer_address;
-      if (auto name = invalid_query_parameter(request.query))
-        return responder.send(error_response(
-            Error{ErrorKind::invalid, "Invalid query", {{*name, {"Not valid UTF-8."}}}}));
-      dispatch_counted(*state_->app, std::move(request), responder);
-    } catch (const std::exception& e) {
-      log_error(std::string("unhandled exception in request: ") + e.what());
-      responder.send(json_response(
-          500, {{"message", "Internal error"}, {"reasons", nlohmann::json::object()}}));
-    }
+    ApiRequest request;
+    request.method = std::move(parsed.method);
+    request.path = std::move(parsed.path);
+    request.query = parse_urlencoded(parsed.query);
+    request.headers = header_map(std::move(parsed.headers));
+    request.body = std::move(parsed.body);
+    request.peer_address = peer_address;
+    if (auto name = invalid_query_parameter(request.query))
+      return responder.send(error_response(
+          Error{ErrorKind::invalid, "Invalid query", {{*name, {"Not valid UTF-8."}}}}));
+    dispatch_counted(*state_->app, std::move(request), responder);
   }
 
   std::shared_ptr<const ServerState> state_;

@@ -4,11 +4,11 @@
 namespace incident {
 
 std::string Keys::index_status(Status s) const {
-  return prefix_ + ":idx:status:" + std::string(to_string(s));
+  return index_field("status", std::string(to_string(s)));
 }
 
 std::string Keys::index_severity(Severity s) const {
-  return prefix_ + ":idx:severity:" + std::string(to_string(s));
+  return index_field("severity", std::string(to_string(s)));
 }
 
 }  // namespace incident

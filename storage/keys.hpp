@@ -31,8 +31,10 @@ class Keys {
   std::string incident_prefix() const { return prefix_ + ":incident:"; }
   std::string events(Id id) const { return incident(id) + ":events"; }
   std::string index_all() const { return prefix_ + ":idx:incidents"; }
-  /// "<p>:idx:": the single-field indexes are <p>:idx:<field>:<value>.
-  std::string index_prefix() const { return prefix_ + ":idx:"; }
+  /// The incidents with `field` ("status", "severity", "scope", "service") = `value`.
+  std::string index_field(const std::string& field, const std::string& value) const {
+    return prefix_ + ":idx:" + field + ":" + value;
+  }
   std::string index_status(Status s) const;
   std::string index_severity(Severity s) const;
   std::string index_scope(Id scope) const { return index_catalog("scope", scope); }
@@ -47,7 +49,7 @@ class Keys {
   /// "status", "severity", "scope", "service"; `a` comes first in that order).
   std::string index_pair(const std::string& a, const std::string& a_value, const std::string& b,
                          const std::string& b_value) const {
-    return prefix_ + ":idx:" + a + ":" + a_value + ":" + b + ":" + b_value;
+    return index_field(a, a_value) + ":" + b + ":" + b_value;
   }
   std::string index_external_reference(const std::string& ref) const {
     return prefix_ + ":idx:extref:" + ref;

@@ -61,8 +61,7 @@ IndexPlan plan_incident_query(const Keys& keys, const IncidentFilter& filter) {
   for (auto& single : fields) {
     if (single.used || single.values.empty()) continue;
     std::vector<std::string> group;
-    for (const auto& value : single.values)
-      group.push_back(keys.index_prefix() + single.field + ":" + value);
+    for (const auto& value : single.values) group.push_back(keys.index_field(single.field, value));
     plan.groups.push_back(std::move(group));
   }
   if (!filter.external_references.empty()) {
