@@ -11,6 +11,7 @@ constexpr int kPageSize = 100;
 
 struct SessionState {
   Subscription subscription;
+  EventSink sink;  // empty until the stream is open
   caf::actor storage;
   std::chrono::seconds heartbeat{15};
   std::string cursor;  // the last entry handled; empty until known
@@ -43,8 +44,7 @@ bool deliver(SessionState& state, const std::vector<FeedRecord>& records) {
     if (record.data.empty()) continue;  // the stream's end, no event
     auto visible = feed_message_for(record.data, state.subscription.audience);
     if (!visible) continue;
-    if (!state.subscription.sink(FeedEvent{record.id, feed_message_type(*visible), *visible}))
-      return false;
+    if (!state.sink(FeedEvent{record.id, feed_message_type(*visible), *visible})) return false;
   }
   return true;
 }
@@ -62,14 +62,23 @@ caf::behavior session_behavior(SessionActor* self, Subscription subscription, ca
       [=](feed_page_atom, const Result<std::vector<FeedRecord>>& page) {
         auto& state = self->state;
         state.reading = false;
-        // Storage trouble: keep the cursor and try again at the next beat.
-        if (!page) return;
+        if (!page) {
+          // Storage trouble: a stream not open yet is refused; an open one
+          // keeps its cursor and tries again at the next beat.
+          if (state.sink) return;
+          state.subscription.refuse(page.error());
+          return self->quit();
+        }
+        if (!state.sink) {
+          state.sink = state.subscription.open();
+          if (!state.sink) return self->quit();
+        }
         if (!deliver(state, *page)) return self->quit();
         if (page->size() == static_cast<std::size_t>(kPageSize) || state.wake_pending)
           read_next(self);
       },
       [=](heartbeat_atom) {
-        if (!self->state.subscription.sink(FeedEvent{})) return self->quit();
+        if (self->state.sink && !self->state.sink(FeedEvent{})) return self->quit();
         read_next(self);  // also catches up if a wake-up was ever missed
         self->delayed_send(self, self->state.heartbeat, heartbeat_atom::value);
       },

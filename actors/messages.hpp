@@ -118,8 +118,11 @@ struct RateCommand {
 
 /// A new Server-Sent Events consumer of the change feed.
 struct Subscription {
-  EventSink sink;
-  std::string last_event_id;  // resume after this entry; empty: from now on
+  // The stream is opened only once its starting point is known, so a change
+  // the client makes right after seeing it open is never taken for history.
+  std::function<EventSink()> open;           // answers 200 and returns the sink
+  std::function<void(const Error&)> refuse;  // answers the error instead
+  std::string last_event_id;                 // resume after this entry; empty: from now on
   Audience audience = Audience::anonymous;
 };
 

@@ -24,10 +24,12 @@ void stream_incidents(const App& app, const ApiRequest& request, const RoutePara
     return responder.send(
         error_response(field_error(ErrorKind::invalid, "Invalid Last-Event-ID", "Last-Event-ID",
                                    "Expected a stream id such as 1764237600000-0.")));
-  EventSink sink = responder.open_event_stream();
-  if (!sink) return;
   Audience audience = principal->anonymous ? Audience::anonymous : Audience::token_holder;
-  caf::anon_send(app.feed_hub, subscribe_atom::value, Subscription{sink, last_id, audience});
+  caf::anon_send(
+      app.feed_hub, subscribe_atom::value,
+      Subscription{[responder] { return responder.open_event_stream(); },
+                   [responder](const Error& error) { responder.send(error_response(error)); },
+                   last_id, audience});
 }
 
 }  // namespace incident::handlers
