@@ -95,6 +95,11 @@ void fit_descriptor_limit(Settings& settings) {
 int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_t& signals,
           const std::function<void()>& stop_redis) {
   caf::actor_system_config config;
+  config.set("scheduler.max-threads", static_cast<std::size_t>(settings.actor_threads));
+  // An idle worker polls briefly, then waits on its condition variable (woken
+  // by the next message) instead of sleeping 50 us at a time: those sleeps
+  // cost more context switches than the actors' work under load.
+  config.set("work-stealing.moderate-poll-attempts", std::size_t{0});
   caf::actor_system system{config};
   StorageSettings storage_settings{endpoint, settings.key_prefix,
                                    std::chrono::milliseconds(settings.redis_timeout_ms),
@@ -111,9 +116,9 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   // Learn of changes other processes commit, so cached incidents never go stale.
   auto follower = std::make_unique<FeedFollower>(
       endpoint, Keys(settings.key_prefix),
-      [registry = app->registry, hub = app->feed_hub](const FeedEntry& entry) {
-        caf::anon_send(registry, feed_atom::value, entry);
-        caf::anon_send(hub, feed_atom::value, entry);
+      [registry = app->registry, hub = app->feed_hub](std::vector<FeedEntry> entries) {
+        caf::anon_send(hub, feed_atom::value);
+        caf::anon_send(registry, feed_atom::value, std::move(entries));
       });
   auto stop_actors = [&] {
     follower.reset();

@@ -1,5 +1,5 @@
 // Feed hub behavior: subscribe spawns a session (linked, so sessions end with
-// the hub); every feed entry wakes every session; ended sessions are dropped.
+// the hub); every read of new feed entries wakes every session; ended sessions are dropped.
 #include "actors/feed_hub_actor.hpp"
 
 #include <unordered_set>
@@ -36,7 +36,7 @@ caf::behavior hub_behavior(HubActor* self, caf::actor storage, std::chrono::seco
         self->monitor(session);
         self->state.sessions.insert(session);
       },
-      [=](feed_atom, const FeedEntry&) {
+      [=](feed_atom) {  // the stream grew
         for (const auto& session : self->state.sessions) self->send(session, wake_atom::value);
       },
   };

@@ -14,7 +14,6 @@ namespace incident {
 namespace {
 
 constexpr int kConflictRetries = 5;
-const auto kStorageTimeout = std::chrono::seconds(5);
 
 struct IncidentState {
   Id id = 0;
@@ -43,7 +42,7 @@ Error with_message(Error error, const char* message) {
 void with_incident(IncidentActor* self, bool refresh, const Reply<Incident>& reply,
                    WithIncident next) {
   if (self->state.cached && !refresh) return next(*self->state.cached);
-  self->request(self->state.storage, kStorageTimeout, load_atom::value, self->state.id)
+  self->request(self->state.storage, kStorageReplyBound, load_atom::value, self->state.id)
       .await(
           [=](const LoadResult& loaded) {
             if (!loaded) return reply(loaded.error());
@@ -58,7 +57,7 @@ void with_incident(IncidentActor* self, bool refresh, const Reply<Incident>& rep
 /// conflict runs `retry` against freshly loaded state.
 void commit(IncidentActor* self, CommitRequest request, const Incident& answer,
             const Reply<Incident>& reply, std::function<void()> retry) {
-  self->request(self->state.storage, kStorageTimeout, commit_atom::value, request)
+  self->request(self->state.storage, kStorageReplyBound, commit_atom::value, request)
       .await(
           [=](const CommitResult& result) {
             if (!result) return reply(result.error());

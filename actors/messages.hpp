@@ -48,6 +48,12 @@ using wake_atom = caf::atom_constant<caf::atom("e_wake")>;
 using feed_page_atom = caf::atom_constant<caf::atom("e_page")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("e_beat")>;
 
+/// Requests to the storage actor carry no CAF timeout: storage answers every
+/// one, because its Redis pipeline fails each command after the Redis timeout.
+/// A CAF timeout would add a clock entry (a lock and a wake of the clock
+/// thread) to every write for nothing.
+constexpr auto kStorageReplyBound = caf::infinite;
+
 // --- replies to the HTTP layer ------------------------------------------------
 /// Called exactly once, from whichever thread completes the work.
 template <class T>
@@ -148,7 +154,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::CommitResult)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::IdResult)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::Incident)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::ChangeNotice)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::FeedEntry)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<incident::FeedEntry>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::FeedReadCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::Subscription)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::Result<std::vector<incident::FeedRecord>>)

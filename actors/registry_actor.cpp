@@ -16,7 +16,6 @@
 namespace incident {
 namespace {
 
-const auto kStorageTimeout = std::chrono::seconds(5);
 /// How often the registry looks for idle incident actors (one timer in all):
 /// every 5 s, or sooner when actors idle out sooner.
 std::chrono::milliseconds idle_sweep_period(std::chrono::seconds idle) {
@@ -77,7 +76,7 @@ void commit_new(RegistryActor* self, const Incident& created, const CreateComman
   CommitRequest request{
       "incident.created",       std::nullopt,           created, created.events.front(),
       created_changes(created), command.idempotency_key};
-  self->request(self->state.storage, kStorageTimeout, commit_atom::value, request)
+  self->request(self->state.storage, kStorageReplyBound, commit_atom::value, request)
       .then(
           [=](const CommitResult& result) {
             if (!result) return command.reply(result.error());
@@ -94,7 +93,7 @@ void commit_new(RegistryActor* self, const Incident& created, const CreateComman
 
 void create(RegistryActor* self, CreateCommand command) {
   command.reply = with_create_message(std::move(command.reply));
-  self->request(self->state.storage, kStorageTimeout, next_id_atom::value)
+  self->request(self->state.storage, kStorageReplyBound, next_id_atom::value)
       .then(
           [=](const IdResult& id) {
             if (!id) return command.reply(id.error());
@@ -146,12 +145,14 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
         while (auto unused = self->state.recency.take_unused_since(cutoff)) retire(self, *unused);
         self->delayed_send(self, idle_sweep_period(self->state.limits.idle), idle_atom::value);
       },
-      [=](feed_atom, const FeedEntry& entry) {
+      [=](feed_atom, const std::vector<FeedEntry>& entries) {
         // Only incidents cached here can be stale; others load when first used.
-        if (entry.type.rfind("incident.", 0) != 0) return;
-        auto it = self->state.incidents.find(entry.id);
-        if (it != self->state.incidents.end())
-          self->send(it->second, feed_atom::value, entry.version);
+        for (const auto& entry : entries) {
+          if (entry.type.rfind("incident.", 0) != 0) continue;
+          auto it = self->state.incidents.find(entry.id);
+          if (it != self->state.incidents.end())
+            self->send(it->second, feed_atom::value, entry.version);
+        }
       },
   };
 }

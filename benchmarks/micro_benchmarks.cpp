@@ -62,7 +62,7 @@ void BM_SerializeIncidentWith20Events(benchmark::State& state) {
   Incident incident = incident_with_events(20);
   for (auto _ : state)
     benchmark::DoNotOptimize(
-        incident_to_json(incident, "http://127.0.0.1:8080", Audience::token_holder).dump());
+        incident_json_text(incident, "http://127.0.0.1:8080", Audience::token_holder));
 }
 BENCHMARK(BM_SerializeIncidentWith20Events);
 

@@ -67,6 +67,8 @@ const std::vector<Option>& options() {
       {"--port", "PM_PORT", "port to listen on (default 8080)", integer(&Settings::port, 1, 65535)},
       {"--threads", "PM_THREADS", "HTTP worker threads (default 2)",
        integer(&Settings::threads, 1, 256)},
+      {"--actor-threads", "PM_ACTOR_THREADS", "threads running the actors (default 1)",
+       integer(&Settings::actor_threads, 1, 256)},
       {"--data-dir", "PM_DATA_DIR", "directory of the embedded Redis (default ./data)",
        text(&Settings::data_dir)},
       {"--redis-uri", "PM_REDIS_URI",

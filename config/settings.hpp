@@ -36,6 +36,9 @@ struct Settings {
   long max_connections = 10000;      // lowered at start to fit the descriptor limit
   int request_timeout_seconds = 30;  // to receive a whole request once it has begun
   int idle_timeout_seconds = 120;    // a keep-alive connection with nothing to do
+  // One actor thread beside the HTTP threads and the Redis I/O threads was the
+  // fastest on 2 cores: more only add context switches (benchmarks/RESULTS.md).
+  int actor_threads = 1;
   long long actor_cache = 50000;
   int actor_idle_seconds = 300;
 

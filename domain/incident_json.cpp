@@ -1,8 +1,10 @@
 // The JSON shapes clients read: incidents, events, scopes/services and errors,
 // field for field as the reference API shows them (sorted keys, null for unset).
+// Incidents, on every read and write, are written as text directly.
 #include "domain/incident_json.hpp"
 
 #include "domain/dates.hpp"
+#include "domain/json_text.hpp"
 
 namespace incident {
 namespace {
@@ -13,54 +15,81 @@ json optional_json(const std::optional<std::string>& value) {
   return value ? json(*value) : json(nullptr);
 }
 
-json date_json(const std::optional<Minute>& value) {
-  return value ? json(format_date(*value)) : json(nullptr);
-}
-
-// Newest first, as stored; anonymous readers must not even learn that internal
-// events exist, so they are dropped rather than redacted.
-json events_json(const std::vector<Event>& events, Audience audience) {
-  json out = json::array();
-  for (const Event& event : events) {
-    if (event.internal && audience == Audience::anonymous) continue;
-    out.push_back(event_to_json(event));
+void write_optional(JsonText& out, const char* name, const std::optional<std::string>& value) {
+  out.key(name);
+  if (value) {
+    out.string(*value);
+  } else {
+    out.null();
   }
-  return out;
 }
 
-json incident_links(const Incident& incident, const std::string& base_url) {
-  return {{"scope", base_url + "/api/scope/" + std::to_string(incident.scope)},
-          {"self", base_url + "/api/incident/" + std::to_string(incident.id)},
-          {"service", base_url + "/api/service/" + std::to_string(incident.service)}};
+void write_date(JsonText& out, const char* name, const std::optional<Minute>& value) {
+  out.key(name);
+  if (value) {
+    out.string(format_date(*value));
+  } else {
+    out.null();
+  }
 }
 
 }  // namespace
 
-json incident_to_json(const Incident& incident, const std::string& base_url, Audience audience) {
-  return {{"creation_date", format_date(incident.creation_date)},
-          {"description", optional_json(incident.description)},
-          {"events", events_json(incident.events, audience)},
-          {"external_link", optional_json(incident.external_link)},
-          {"external_reference", optional_json(incident.external_reference)},
-          {"id", incident.id},
-          {"investigation_date", date_json(incident.investigation_date)},
-          {"links", incident_links(incident, base_url)},
-          {"name", incident.name},
-          {"resolve_date", date_json(incident.resolve_date)},
-          {"scope", incident.scope},
-          {"service", incident.service},
-          {"severity", to_string(incident.severity)},
-          {"stable_date", date_json(incident.stable_date)},
-          {"start_impact_date", format_date(incident.start_impact_date)},
-          {"status", to_string(incident.status)},
-          {"version", incident.version}};
+void write_event(JsonText& out, const Event& event) {
+  out.begin_object()
+      .key("content")
+      .string(event.content)
+      .key("creation_date")
+      .string(format_date(event.creation_date))
+      .key("internal")
+      .boolean(event.internal)
+      .key("type")
+      .string(event.type)
+      .end_object();
 }
 
-json event_to_json(const Event& event) {
-  return {{"content", event.content},
-          {"creation_date", format_date(event.creation_date)},
-          {"internal", event.internal},
-          {"type", event.type}};
+// Keys in sorted order, as the reference API (and nlohmann's documents) print them.
+void write_incident(JsonText& out, const Incident& incident, const std::vector<Event>& events,
+                    const std::string& base_url, Audience audience) {
+  const std::string id = std::to_string(incident.id);
+  out.begin_object().key("creation_date").string(format_date(incident.creation_date));
+  write_optional(out, "description", incident.description);
+  out.key("events").begin_array();
+  // Anonymous readers must not even learn that internal events exist, so
+  // they are dropped rather than redacted.
+  for (const Event& event : events)
+    if (!event.internal || audience == Audience::token_holder) write_event(out, event);
+  out.end_array();
+  write_optional(out, "external_link", incident.external_link);
+  write_optional(out, "external_reference", incident.external_reference);
+  out.key("id").integer(incident.id);
+  write_date(out, "investigation_date", incident.investigation_date);
+  out.key("links")
+      .begin_object()
+      .key("scope")
+      .string(base_url + "/api/scope/" + std::to_string(incident.scope))
+      .key("self")
+      .string(base_url + "/api/incident/" + id)
+      .key("service")
+      .string(base_url + "/api/service/" + std::to_string(incident.service))
+      .end_object();
+  out.key("name").string(incident.name);
+  write_date(out, "resolve_date", incident.resolve_date);
+  out.key("scope").integer(incident.scope);
+  out.key("service").integer(incident.service);
+  out.key("severity").string(to_string(incident.severity));
+  write_date(out, "stable_date", incident.stable_date);
+  out.key("start_impact_date").string(format_date(incident.start_impact_date));
+  out.key("status").string(to_string(incident.status));
+  out.key("version").integer(incident.version);
+  out.end_object();
+}
+
+std::string incident_json_text(const Incident& incident, const std::string& base_url,
+                               Audience audience) {
+  JsonText out;
+  write_incident(out, incident, incident.events, base_url, audience);
+  return out.take();
 }
 
 json catalog_to_json(const CatalogEntry& entry, long long incidents_count, const std::string& kind,

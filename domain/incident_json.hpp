@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "domain/incident.hpp"
 #include "domain/requests.hpp"
@@ -14,12 +15,19 @@ namespace incident {
 /// Who reads: anonymous readers never see internal events.
 enum class Audience { anonymous, token_holder };
 
-/// The incident as the API shows it, with `links` built from base_url
-/// (e.g. "http://127.0.0.1:8080", no trailing slash).
-nlohmann::json incident_to_json(const Incident& incident, const std::string& base_url,
-                                Audience audience);
+class JsonText;
 
-nlohmann::json event_to_json(const Event& event);
+/// The incident as the API shows it (JSON text), with `links` built from
+/// base_url (e.g. "http://127.0.0.1:8080", no trailing slash).
+std::string incident_json_text(const Incident& incident, const std::string& base_url,
+                               Audience audience);
+
+/// The incident's object with `events` in place of its own (the change feed
+/// shows only the events a change added).
+void write_incident(JsonText& out, const Incident& incident, const std::vector<Event>& events,
+                    const std::string& base_url, Audience audience);
+
+void write_event(JsonText& out, const Event& event);
 
 /// A scope or service: kind is "scope" or "service".
 nlohmann::json catalog_to_json(const CatalogEntry& entry, long long incidents_count,

@@ -37,18 +37,21 @@ bool is_continuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
 
 }  // namespace
 
+std::size_t utf8_sequence_at(std::string_view text, std::size_t at) {
+  const auto lead = static_cast<unsigned char>(text[at]);
+  const std::size_t length = sequence_length(lead);
+  if (length == 0 || at + length > text.size()) return 0;  // bad lead or truncated
+  if (length > 1 && !second_byte_ok(lead, static_cast<unsigned char>(text[at + 1]))) return 0;
+  for (std::size_t k = 2; k < length; ++k)
+    if (!is_continuation(static_cast<unsigned char>(text[at + k]))) return 0;
+  return length;
+}
+
 bool is_valid_utf8(std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[i]);
-    const std::size_t length = sequence_length(lead);
-    if (length == 0 || i + length > text.size()) return false;  // bad lead or truncated
-    if (length > 1 && !second_byte_ok(lead, static_cast<unsigned char>(text[i + 1]))) {
-      return false;
-    }
-    for (std::size_t k = 2; k < length; ++k) {
-      if (!is_continuation(static_cast<unsigned char>(text[i + k]))) return false;
-    }
+    const std::size_t length = utf8_sequence_at(text, i);
+    if (length == 0) return false;
     i += length;
   }
   return true;

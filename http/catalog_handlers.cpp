@@ -30,7 +30,8 @@ Reply<CatalogView> answer_one(const Responder& responder, const std::string& bas
     auto body = catalog_to_json(result->entry, result->incidents_count, kind_name, base);
     if (!representation) return responder.send(json_response(200, body));
     std::string location = base + "/api/" + kind_name + "/" + std::to_string(result->entry.id);
-    responder.send(write_answer(*representation, representation_status, location, body));
+    responder.send(
+        write_answer(*representation, representation_status, location, compact_json(body)));
   };
 }
 
@@ -48,7 +49,8 @@ void list(const Kind& kind, const App& app, const ApiRequest& request, const Res
     nlohmann::json items = nlohmann::json::array();
     for (const auto& view : result->items)
       items.push_back(catalog_to_json(view.entry, view.incidents_count, kind_name, base));
-    responder.send(list_answer(requested, result->total, items, base + "/api/" + kind_name));
+    responder.send(
+        list_answer(requested, result->total, compact_json(items), base + "/api/" + kind_name));
   };
   send_catalog(app, std::move(command));
 }

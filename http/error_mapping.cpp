@@ -27,11 +27,19 @@ int status_of(ErrorKind kind) {
   return 500;
 }
 
+std::string compact_json(const nlohmann::json& document) {
+  return document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 ApiResponse json_response(int status, const nlohmann::json& body) {
+  return json_text_response(status, status == 204 ? "" : compact_json(body));
+}
+
+ApiResponse json_text_response(int status, std::string body) {
   ApiResponse response;
   response.status = status;
   if (status != 204) {
-    response.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    response.body = std::move(body);
     response.headers.emplace_back("Content-Type", "application/json");
   }
   return response;

@@ -75,10 +75,10 @@ bool wants_representation(const ApiRequest& request) {
 }
 
 ApiResponse write_answer(bool representation, int representation_status,
-                         const std::string& location, const nlohmann::json& body) {
+                         const std::string& location, std::string body) {
   ApiResponse response;
   if (representation) {
-    response = json_response(representation_status, body);
+    response = json_text_response(representation_status, std::move(body));
   } else {
     response = json_response(302, nlohmann::json{{"location", location}});
   }
@@ -93,8 +93,7 @@ Reply<Incident> answer_incident_write(const ApiRequest& request, const Responder
     if (!result) return responder.send(error_response(result.error()));
     std::string location = base + "/api/incident/" + std::to_string(result->id);
     // A 302 carries only the location: serialize the incident only when asked.
-    auto body = representation ? incident_to_json(*result, base, Audience::token_holder)
-                               : nlohmann::json(nullptr);
+    auto body = representation ? incident_json_text(*result, base, Audience::token_holder) : "";
     auto response = write_answer(representation, representation_status, location, body);
     response.headers.emplace_back("ETag", "\"" + std::to_string(result->version) + "\"");
     responder.send(response);

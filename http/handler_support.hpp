@@ -52,9 +52,10 @@ bool read_if_match(const ApiRequest& request, const Responder& responder,
 /// True when the client sent `Prefer: return=representation`.
 bool wants_representation(const ApiRequest& request);
 
-/// A write's answer: 302 to `location`, or `created_status` with the body.
+/// A write's answer: 302 to `location`, or `created_status` with the body
+/// (JSON text).
 ApiResponse write_answer(bool representation, int representation_status,
-                         const std::string& location, const nlohmann::json& body);
+                         const std::string& location, std::string body);
 
 /// Sends the result of an incident write (or the error).
 Reply<Incident> answer_incident_write(const ApiRequest& request, const Responder& responder,

@@ -33,9 +33,12 @@ void list_incidents(const App& app, const ApiRequest& request, const RouteParams
   caf::anon_send(app.storage, list_atom::value,
                  ListCommand{requested, *filter, [=](Result<IncidentPage> result) {
                                if (!result) return responder.send(error_response(result.error()));
-                               nlohmann::json items = nlohmann::json::array();
-                               for (const auto& incident : result->items)
-                                 items.push_back(incident_to_json(incident, base, audience));
+                               std::string items = "[";
+                               for (const auto& incident : result->items) {
+                                 if (items.size() > 1) items += ',';
+                                 items += incident_json_text(incident, base, audience);
+                               }
+                               items += ']';
                                responder.send(list_answer(requested, result->total, items,
                                                           base + "/api/incident", filter_query));
                              }});
@@ -47,13 +50,13 @@ void get_incident(const App& app, const ApiRequest& request, const RouteParams& 
   if (!principal) return;
   std::string base = base_url(app, request);
   Audience audience = audience_of(*principal);
-  caf::anon_send(app.registry, get_atom::value, params.id, GetCommand{[=](Result<Incident> result) {
-                   if (!result) return responder.send(error_response(result.error()));
-                   auto response = json_response(200, incident_to_json(*result, base, audience));
-                   response.headers.emplace_back("ETag",
-                                                 "\"" + std::to_string(result->version) + "\"");
-                   responder.send(response);
-                 }});
+  caf::anon_send(
+      app.registry, get_atom::value, params.id, GetCommand{[=](Result<Incident> result) {
+        if (!result) return responder.send(error_response(result.error()));
+        auto response = json_text_response(200, incident_json_text(*result, base, audience));
+        response.headers.emplace_back("ETag", "\"" + std::to_string(result->version) + "\"");
+        responder.send(response);
+      }});
 }
 
 void create_incident(const App& app, const ApiRequest& request, const RouteParams&,

@@ -5,9 +5,9 @@
 
 namespace incident {
 
-ApiResponse list_answer(const PageRequest& page, std::int64_t total, const nlohmann::json& items,
+ApiResponse list_answer(const PageRequest& page, std::int64_t total, const std::string& items_json,
                         const std::string& list_url, const std::string& filter_query) {
-  ApiResponse response = json_response(200, nlohmann::json{{"items", items}});
+  ApiResponse response = json_text_response(200, "{\"items\":" + items_json + "}");
   for (const auto& [name, value] : pagination_headers(page, total))
     response.headers.emplace_back(name, value);
   std::string link = link_header(page, total, list_url, filter_query);

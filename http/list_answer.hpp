@@ -11,7 +11,8 @@ namespace incident {
 
 /// `list_url` is the absolute URL of the list without query; `filter_query`
 /// the filters to keep in the links to other pages ("" for none).
-ApiResponse list_answer(const PageRequest& page, std::int64_t total, const nlohmann::json& items,
+/// `items_json` is the JSON array of the page's items, as text.
+ApiResponse list_answer(const PageRequest& page, std::int64_t total, const std::string& items_json,
                         const std::string& list_url, const std::string& filter_query = "");
 
 }  // namespace incident

@@ -1,5 +1,6 @@
 // The change-feed message of a committed change: JSON {type, id, version, at,
-// changes, incident}, stored in the stream entry's field "data" and published.
+// changes, incident} (the incident with only the events the change added),
+// stored in the stream entry's field "data" and published.
 #pragma once
 
 #include <string>

@@ -6,6 +6,7 @@
 #include <hiredis/hiredis.h>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 
@@ -35,23 +36,83 @@ std::string newest_id(redisContext* context, const std::string& stream) {
 
 }  // namespace
 
+namespace {
+
+/// Reads the top-level "type", "id" and "version" of a message and stops as
+/// soon as it has all three: the follower sees every change, and messages put
+/// them first, so the incident that follows is never parsed.
+class EntryFields : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  std::optional<std::string> type;
+  std::optional<Id> id;
+  std::optional<std::int64_t> version;
+  bool not_an_object = false;
+
+  bool null() override { return scalar(); }
+  bool boolean(bool) override { return scalar(); }
+  bool number_integer(number_integer_t value) override { return integer(value); }
+  bool number_unsigned(number_unsigned_t value) override {
+    return value <= static_cast<number_unsigned_t>(INT64_MAX)
+               ? integer(static_cast<std::int64_t>(value))
+               : scalar();
+  }
+  bool number_float(number_float_t, const string_t&) override { return scalar(); }
+  bool string(string_t& value) override {
+    if (depth_ == 1 && key_ == "type") type = value;
+    return scalar();
+  }
+  bool binary(binary_t&) override { return scalar(); }
+  bool start_object(std::size_t) override { return open(); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override {
+    if (depth_ == 0) not_an_object = true;
+    return open();
+  }
+  bool end_array() override { return close(); }
+  bool key(string_t& value) override {
+    if (depth_ == 1) key_ = value;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  bool integer(std::int64_t value) {
+    if (depth_ == 1 && key_ == "id") id = value;
+    if (depth_ == 1 && key_ == "version") version = value;
+    return scalar();
+  }
+  bool scalar() {
+    if (depth_ == 0) not_an_object = true;
+    return !(type && id && version);
+  }
+  bool open() {
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    return true;
+  }
+
+  int depth_ = 0;
+  std::string key_;
+};
+
+}  // namespace
+
 std::optional<FeedEntry> parse_feed_entry(const std::string& stream_id, const std::string& data) {
-  auto message = nlohmann::json::parse(data, nullptr, false);
-  if (!message.is_object()) return std::nullopt;
-  auto type = message.find("type"), id = message.find("id"), version = message.find("version");
-  if (type == message.end() || !type->is_string() || id == message.end() ||
-      !id->is_number_integer())
-    return std::nullopt;
-  FeedEntry entry{stream_id, type->get<std::string>(), id->get<Id>(), 0};
-  if (version != message.end() && version->is_number_integer())
-    entry.version = version->get<std::int64_t>();
-  return entry;
+  EntryFields fields;
+  nlohmann::json::sax_parse(data, &fields);
+  if (fields.not_an_object || !fields.type || !fields.id) return std::nullopt;
+  return FeedEntry{stream_id, *fields.type, *fields.id, fields.version.value_or(0)};
 }
 
-FeedFollower::FeedFollower(RedisEndpoint endpoint, Keys keys, OnEntry on_entry)
+FeedFollower::FeedFollower(RedisEndpoint endpoint, Keys keys, OnEntries on_entries)
     : endpoint_(std::move(endpoint)),
       keys_(std::move(keys)),
-      on_entry_(std::move(on_entry)),
+      on_entries_(std::move(on_entries)),
       thread_([this] { run(); }) {}
 
 FeedFollower::~FeedFollower() {
@@ -82,13 +143,16 @@ void FeedFollower::run() {
       continue;
     }
     if (reply.type != RedisValue::Type::array) continue;  // timed out: nothing new
+    std::vector<FeedEntry> entries;
     for (const auto& entry : reply.elements[0].elements[1].elements) {
       last_id = entry.elements[0].str;
       const auto& fields = entry.elements[1].elements;
       for (std::size_t i = 0; i + 1 < fields.size(); i += 2)
         if (fields[i].str == "data")
-          if (auto parsed = parse_feed_entry(last_id, fields[i + 1].str)) on_entry_(*parsed);
+          if (auto parsed = parse_feed_entry(last_id, fields[i + 1].str))
+            entries.push_back(std::move(*parsed));
     }
+    if (!entries.empty()) on_entries_(std::move(entries));
   }
 }
 

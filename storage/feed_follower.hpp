@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "domain/incident.hpp"
 #include "storage/keys.hpp"
@@ -26,10 +27,11 @@ std::optional<FeedEntry> parse_feed_entry(const std::string& stream_id, const st
 
 class FeedFollower {
  public:
-  using OnEntry = std::function<void(const FeedEntry&)>;
+  using OnEntries = std::function<void(std::vector<FeedEntry>)>;
 
-  /// Starts following; `on_entry` runs on the follower's thread, in stream order.
-  FeedFollower(RedisEndpoint endpoint, Keys keys, OnEntry on_entry);
+  /// Starts following; `on_entries` runs on the follower's thread with what
+  /// each read brought (up to 512 entries), in stream order.
+  FeedFollower(RedisEndpoint endpoint, Keys keys, OnEntries on_entries);
   ~FeedFollower();
   FeedFollower(const FeedFollower&) = delete;
   FeedFollower& operator=(const FeedFollower&) = delete;
@@ -39,7 +41,7 @@ class FeedFollower {
 
   RedisEndpoint endpoint_;
   Keys keys_;
-  OnEntry on_entry_;
+  OnEntries on_entries_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

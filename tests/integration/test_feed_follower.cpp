@@ -31,9 +31,9 @@ class FeedFollowerTest : public StoreTest {
 TEST_F(FeedFollowerTest, DeliversChangesCommittedAfterItStartedInOrder) {
   create_scope_and_service();  // before the follower: not delivered
   Seen seen;
-  FeedFollower follower(server_->endpoint(), keys_, [&](const FeedEntry& entry) {
+  FeedFollower follower(server_->endpoint(), keys_, [&](std::vector<FeedEntry> entries) {
     std::lock_guard<std::mutex> lock(seen.mutex);
-    seen.entries.push_back(entry);
+    seen.entries.insert(seen.entries.end(), entries.begin(), entries.end());
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   Incident first = create("Followed one");
@@ -50,9 +50,9 @@ TEST_F(FeedFollowerTest, FollowsTheDatabaseOfItsEndpoint) {
   RedisEndpoint db3 = server_->endpoint();
   db3.db = 3;
   Seen seen;
-  FeedFollower follower(db3, keys_, [&](const FeedEntry& entry) {
+  FeedFollower follower(db3, keys_, [&](std::vector<FeedEntry> entries) {
     std::lock_guard<std::mutex> lock(seen.mutex);
-    seen.entries.push_back(entry);
+    seen.entries.insert(seen.entries.end(), entries.begin(), entries.end());
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   RedisPipeline pipeline(db3, std::chrono::milliseconds(2000));
@@ -74,6 +74,24 @@ TEST(FeedEntryParsing, ReadsTypeIdAndVersionAndRejectsForeignMessages) {
   EXPECT_EQ(entry->version, 3);
   EXPECT_FALSE(parse_feed_entry("6-0", "not json"));
   EXPECT_FALSE(parse_feed_entry("7-0", R"({"id":"seven"})"));
+  EXPECT_FALSE(parse_feed_entry("8-0", R"([{"type":"incident.updated","id":7}])"));
+  EXPECT_FALSE(parse_feed_entry("9-0", R"({"incident":{"type":"incident.updated","id":7}})"));
+}
+
+TEST(FeedEntryParsing, FindsTheFieldsWhereverTheyAreAndStopsOnceItHasThem) {
+  auto late = parse_feed_entry("5-1", R"({"incident":{"id":1,"version":9},"version":2,)"
+                                      R"("type":"incident.updated","id":7})");
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->id, 7);
+  EXPECT_EQ(late->version, 2);
+  // What follows the three fields is not read: a cut message still names its change.
+  auto cut = parse_feed_entry("5-2", R"({"type":"incident.deleted","id":8,"version":4,"incid)");
+  ASSERT_TRUE(cut);
+  EXPECT_EQ(cut->type, "incident.deleted");
+  EXPECT_EQ(cut->version, 4);
+  auto without_version = parse_feed_entry("5-3", R"({"type":"scope.created","id":3})");
+  ASSERT_TRUE(without_version);
+  EXPECT_EQ(without_version->version, 0);
 }
 
 }  // namespace

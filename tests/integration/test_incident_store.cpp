@@ -215,7 +215,33 @@ TEST_F(IncidentStoreTest, ACommitAnswersItsStreamEntryAndMessage) {
   auto message = nlohmann::json::parse(result->feed_message);
   EXPECT_EQ(message["type"], "incident.commented");
   EXPECT_EQ(message["version"], 2);
-  EXPECT_EQ(message["incident"]["events"].size(), 2u);
+  // Only the event this change added: a message does not grow with the history.
+  ASSERT_EQ(message["incident"]["events"].size(), 1u);
+  EXPECT_EQ(message["incident"]["events"][0]["content"], "looking");
+  EXPECT_EQ(message["incident"]["name"], "Feed subject");
+  // type, id and version lead, so the feed follower stops reading there.
+  EXPECT_EQ(result->feed_message.rfind("{\"type\":\"incident.commented\",\"id\":" +
+                                           std::to_string(created.id) + ",\"version\":2,",
+                                       0),
+            0u)
+      << result->feed_message;
+}
+
+TEST_F(IncidentStoreTest, MessagesOfAnIncidentWithALongHistoryStayTheSameSize) {
+  Incident current = create("Long history");
+  std::vector<std::size_t> sizes;
+  for (int i = 0; i < 40; ++i) {
+    Incident next = add_comment(current, CommentRequest{"same words", false},
+                                parse_date_or_die("2026-11-27T10:30"));
+    auto result = commit(
+        CommitRequest{"incident.commented", current, next, next.events.front(), {}, std::nullopt});
+    ASSERT_EQ(result->status, CommitOutcome::Status::committed);
+    sizes.push_back(result->feed_message.size());
+    current = next;
+  }
+  EXPECT_EQ(current.events.size(), 41u);
+  // Versions 2 and 41 differ by one digit, written twice (message and incident).
+  EXPECT_EQ(sizes.back(), sizes.front() + 2);
 }
 
 TEST_F(IncidentStoreTest, AnUnreachableRedisIsReportedAsUnavailable) {

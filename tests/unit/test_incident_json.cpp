@@ -16,6 +16,11 @@ using test::kNow;
 
 const std::string kBase = "http://host";
 
+/// The incident as clients receive it, read back as a document.
+json incident_to_json(const Incident& incident, const std::string& base, Audience audience) {
+  return json::parse(incident_json_text(incident, base, audience));
+}
+
 std::set<std::string> keys_of(const json& object) {
   std::set<std::string> keys;
   for (const auto& item : object.items()) keys.insert(item.key());
@@ -94,12 +99,34 @@ TEST(IncidentToJson, GivesAnonymousReadersAnEmptyArrayWhenAllEventsAreInternal) 
   EXPECT_EQ(body["events"], json::array());
 }
 
-TEST(EventToJson, HasContentDateFlagAndType) {
-  EXPECT_EQ(event_to_json(Event{"update", R"({"status":["active","stable"]})", true, kNow}),
-            (json{{"content", R"({"status":["active","stable"]})"},
-                  {"creation_date", "2026-11-27T12:00"},
-                  {"internal", true},
-                  {"type", "update"}}));
+TEST(IncidentToJson, WritesEventsWithContentDateFlagAndType) {
+  Incident incident = incident_in(Status::active);
+  incident.events = {Event{"update", R"({"status":["active","stable"]})", true, kNow}};
+  EXPECT_EQ(incident_to_json(incident, kBase, Audience::token_holder)["events"],
+            json::array({{{"content", R"({"status":["active","stable"]})"},
+                          {"creation_date", "2026-11-27T12:00"},
+                          {"internal", true},
+                          {"type", "update"}}}));
+}
+
+TEST(IncidentToJson, IsTheCompactSortedTextADocumentWouldPrint) {
+  Incident incident = incident_with_events();
+  incident.name = "Quote \" backslash \\ tab \t newline \n nul " + std::string(1, '\0') +
+                  " bell \x07 del \x7f \xC3\xA9t\xC3\xA9 \xF0\x9F\x94\xA5";
+  incident.description = "slash / and \x1f";
+  incident.external_reference = "";
+  const std::string text = incident_json_text(incident, kBase, Audience::token_holder);
+  EXPECT_EQ(json::parse(text).dump(), text);
+  EXPECT_EQ(json::parse(text)["name"], incident.name);
+}
+
+TEST(IncidentToJson, ReplacesIllFormedUtf8InsteadOfWritingIt) {
+  Incident incident = incident_in(Status::active);
+  incident.name = "bad \xC3 lead, stray \x80, surrogate \xED\xA0\x80 end";
+  const std::string text = incident_json_text(incident, kBase, Audience::token_holder);
+  json body = json::parse(text);  // throws on ill-formed UTF-8
+  EXPECT_EQ(body["name"].get<std::string>().rfind("bad \xEF\xBF\xBD lead", 0), 0u);
+  EXPECT_NE(body["name"].get<std::string>().find(" end"), std::string::npos);
 }
 
 TEST(CatalogToJson, MatchesTheReferenceShapeOfAScope) {
