@@ -8,9 +8,11 @@
 #include <string_view>
 #include <vector>
 
+#include "domain/event.hpp"
+#include "domain/event_log.hpp"
+
 namespace incident {
 
-using Minute = std::int64_t;
 using Id = std::int64_t;
 
 /// Ordered: a higher status is further along the lifecycle.
@@ -22,15 +24,6 @@ std::string_view to_string(Status s);
 std::string_view to_string(Severity s);
 std::optional<Status> parse_status(std::string_view text);
 std::optional<Severity> parse_severity(std::string_view text);
-
-struct Event {
-  std::string type;     // "create", "update" or "comment"
-  std::string content;  // for create/update: a JSON object as a string
-  bool internal = false;
-  Minute creation_date = 0;
-
-  bool operator==(const Event& other) const;
-};
 
 struct Incident {
   Id id = 0;
@@ -48,7 +41,7 @@ struct Incident {
   std::optional<Minute> investigation_date;
   std::optional<Minute> stable_date;
   std::optional<Minute> resolve_date;
-  std::vector<Event> events;  // newest first
+  EventLog events;  // newest first
 
   bool operator==(const Incident& other) const;
 };

@@ -49,7 +49,7 @@ void write_event(JsonText& out, const Event& event) {
 }
 
 // Keys in sorted order, as the reference API (and nlohmann's documents) print them.
-void write_incident(JsonText& out, const Incident& incident, const std::vector<Event>& events,
+void write_incident(JsonText& out, const Incident& incident, const EventLog& events,
                     const std::string& base_url, Audience audience) {
   const std::string id = std::to_string(incident.id);
   out.begin_object().key("creation_date").string(format_date(incident.creation_date));

@@ -24,7 +24,7 @@ std::string incident_json_text(const Incident& incident, const std::string& base
 
 /// The incident's object with `events` in place of its own (the change feed
 /// shows only the events a change added).
-void write_incident(JsonText& out, const Incident& incident, const std::vector<Event>& events,
+void write_incident(JsonText& out, const Incident& incident, const EventLog& events,
                     const std::string& base_url, Audience audience);
 
 void write_event(JsonText& out, const Event& event);

@@ -111,9 +111,7 @@ json created_fields(const Incident& incident) {
   return fields;
 }
 
-void prepend(Incident& incident, Event event) {
-  incident.events.insert(incident.events.begin(), std::move(event));
-}
+void prepend(Incident& incident, Event event) { incident.events.push_front(std::move(event)); }
 
 }  // namespace
 

@@ -19,8 +19,8 @@ std::string incident_change_message(const CommitRequest& request, const std::str
   const Incident& shown = request.after ? *request.after : *request.before;
   // A deletion counts as a change: its message carries the next version.
   const std::int64_t version = request.after ? shown.version : shown.version + 1;
-  std::vector<Event> added;
-  if (request.new_event) added.push_back(*request.new_event);
+  EventLog added;
+  if (request.new_event) added.push_front(*request.new_event);
   JsonText out;
   out.begin_object()
       .key("type")

@@ -121,11 +121,14 @@ std::optional<Incident> decode_incident(const FlatHash& flat,
       !read_date(fields, "stable_date", incident.stable_date) ||
       !read_date(fields, "resolve_date", incident.resolve_date))
     return std::nullopt;
+  std::vector<Event> newest_first;
+  newest_first.reserve(events.size());
   for (const auto& text : events) {
     auto event = decode_event(text);
     if (!event) return std::nullopt;
-    incident.events.push_back(std::move(*event));
+    newest_first.push_back(std::move(*event));
   }
+  incident.events = EventLog::from_newest_first(std::move(newest_first));
   return incident;
 }
 

@@ -37,11 +37,11 @@ TEST(IncidentEquality, ComparesEveryFieldIncludingEvents) {
   Incident a;
   Incident b;
   EXPECT_EQ(a, b);
-  b.events.push_back(Event{"comment", "x", false, 1});
+  b.events.push_front(Event{"comment", "x", false, 1});
   EXPECT_FALSE(a == b);
-  a.events.push_back(Event{"comment", "x", true, 1});
+  a.events.push_front(Event{"comment", "x", true, 1});
   EXPECT_FALSE(a == b);
-  a.events.front().internal = false;
+  a.events = {Event{"comment", "x", false, 1}};
   EXPECT_EQ(a, b);
   a.resolve_date = 5;
   EXPECT_FALSE(a == b);
