@@ -1,30 +1,35 @@
-// Incident actor behavior. Writes `await` the storage commit, which keeps the
-// actor's mailbox closed until the write is settled; a version conflict (a
-// write by another process) reloads the incident and applies the request again.
+// Incident actor behavior. Requests queue while a load or a commit is in
+// flight; then everything the queue allows is answered or chained and
+// committed at once (see incident_batch.hpp). A version conflict (a write by
+// another process) reloads the incident and applies the same writes again.
 #include "actors/incident_actor.hpp"
 
+#include <deque>
 #include <optional>
 
+#include "actors/incident_batch.hpp"
 #include "actors/messages.hpp"
 #include "domain/dates.hpp"
-#include "domain/lifecycle.hpp"
 #include "storage/incident_store.hpp"
 
 namespace incident {
 namespace {
 
-constexpr int kConflictRetries = 5;
+/// Bounds one Redis call: a chain is one script run, and Redis runs nothing
+/// else meanwhile.
+constexpr std::size_t kMaxChain = 64;
 
 struct IncidentState {
   Id id = 0;
   caf::actor storage;
   std::optional<Incident> cached;  // only ever a stored state; never a miss
+  std::deque<PendingCommand> queue;
+  bool busy = false;              // a load or a commit is in flight
+  bool retiring = false;          // quit once the queue is done
+  std::int64_t newest_known = 0;  // the highest version the change feed reported
 };
 
 using IncidentActor = caf::stateful_actor<IncidentState>;
-
-/// Turns a domain outcome into the next attempt's input: the latest state.
-using WithIncident = std::function<void(const Incident&)>;
 
 Error not_found() { return Error{ErrorKind::not_found, "Incident not found", {}}; }
 
@@ -37,90 +42,104 @@ Error with_message(Error error, const char* message) {
   return error;
 }
 
-/// Runs `next` with the current incident, loading it first when not cached
-/// (or when `refresh` asks for the stored state after a conflict).
-void with_incident(IncidentActor* self, bool refresh, const Reply<Incident>& reply,
-                   WithIncident next) {
-  if (self->state.cached && !refresh) return next(*self->state.cached);
+void answer_all(IncidentState& state, const Error& error) {
+  auto queue = std::move(state.queue);
+  state.queue.clear();
+  for (const auto& pending : queue) pending.reply()(error);
+}
+
+/// Caches a stored state unless the feed already reported a newer one.
+void cache(IncidentState& state, Incident stored) {
+  if (stored.version < state.newest_known) {
+    state.cached.reset();
+  } else {
+    state.cached = std::move(stored);
+  }
+}
+
+void drain(IncidentActor* self);
+
+void load(IncidentActor* self) {
+  self->state.busy = true;
   self->request(self->state.storage, kStorageReplyBound, load_atom::value, self->state.id)
-      .await(
+      .then(
           [=](const LoadResult& loaded) {
-            if (!loaded) return reply(loaded.error());
-            self->state.cached = *loaded;
-            if (!self->state.cached) return reply(not_found());
-            next(*self->state.cached);
+            auto& state = self->state;
+            state.busy = false;
+            if (!loaded) return answer_all(state, loaded.error()), drain(self);
+            if (!*loaded) return answer_all(state, not_found()), drain(self);
+            for (auto& pending : state.queue) pending.checked_against_store = true;
+            cache(state, **loaded);
+            drain(self);
           },
-          [=](const caf::error&) { reply(storage_unavailable()); });
+          [=](const caf::error&) {
+            self->state.busy = false;
+            answer_all(self->state, storage_unavailable());
+            drain(self);
+          });
 }
 
-/// Commits `request`; on success caches `after` and answers `answer`; on a
-/// conflict runs `retry` against freshly loaded state.
-void commit(IncidentActor* self, CommitRequest request, const Incident& answer,
-            const Reply<Incident>& reply, std::function<void()> retry) {
-  self->request(self->state.storage, kStorageReplyBound, commit_atom::value, request)
-      .await(
-          [=](const CommitResult& result) {
-            if (!result) return reply(result.error());
-            if (result->status == CommitOutcome::Status::conflict) return retry();
-            self->state.cached = request.after;
-            reply(answer);
-          },
-          [=](const caf::error&) { reply(storage_unavailable()); });
-}
-
-bool precondition_fails(const std::optional<std::int64_t>& if_match, const Incident& incident) {
-  return if_match && *if_match != incident.version;
-}
-
-Error precondition_failed(const Incident& incident) {
-  return field_error(ErrorKind::precondition_failed, "Incident version mismatch", "If-Match",
-                     "Current version is " + std::to_string(incident.version) + ".");
-}
-
-void run_update(IncidentActor* self, const UpdateCommand& command, int attempts, bool refresh) {
-  with_incident(self, refresh, command.reply, [=](const Incident& current) {
-    if (precondition_fails(command.if_match, current)) {
-      // The cache may lag another process's write: check the stored version.
-      if (!refresh) return run_update(self, command, attempts, true);
-      return command.reply(precondition_failed(current));
+/// Puts the writes of a chain that lost to another process's write back in
+/// front of the queue, or refuses those that lost too often.
+void requeue(IncidentState& state, std::vector<ChainedWrite>& writes) {
+  for (auto it = writes.rbegin(); it != writes.rend(); ++it) {
+    if (--it->pending.retries_left < 0) {
+      it->pending.reply()(conflict_error());
+    } else {
+      state.queue.push_front(std::move(it->pending));
     }
-    auto change = apply_update(current, command.request, now_minute());
-    if (!change) return command.reply(change.error());
-    if (!change->changed()) return command.reply(current);
-    CommitRequest request{"incident.updated",          current,         change->next,
-                          change->next.events.front(), change->changes, std::nullopt};
-    commit(self, request, change->next, command.reply, [=] {
-      if (attempts <= 0) return command.reply(conflict_error());
-      run_update(self, command, attempts - 1, true);
-    });
-  });
+  }
 }
 
-void run_comment(IncidentActor* self, const CommentCommand& command, int attempts, bool refresh) {
-  with_incident(self, refresh, command.reply, [=](const Incident& current) {
-    Incident next = add_comment(current, command.request, now_minute());
-    CommitRequest request{"incident.commented",     current,     next, next.events.front(),
-                          nlohmann::json::object(), std::nullopt};
-    commit(self, request, next, command.reply, [=] {
-      if (attempts <= 0) return command.reply(conflict_error());
-      run_comment(self, command, attempts - 1, true);
-    });
-  });
-}
-
-void run_delete(IncidentActor* self, const DeleteCommand& command, int attempts, bool refresh) {
-  with_incident(self, refresh, command.reply, [=](const Incident& current) {
-    if (precondition_fails(command.if_match, current)) {
-      if (!refresh) return run_delete(self, command, attempts, true);
-      return command.reply(precondition_failed(current));
+void commit(IncidentActor* self, Batch batch) {
+  self->state.busy = true;
+  auto writes = std::make_shared<std::vector<ChainedWrite>>(std::move(batch.writes));
+  auto settled = [=](const Result<CommitOutcome>& result) {
+    auto& state = self->state;
+    state.busy = false;
+    if (!result) {
+      for (const auto& write : *writes) write.pending.reply()(result.error());
+    } else if (result->status == CommitOutcome::Status::conflict) {
+      state.cached.reset();
+      requeue(state, *writes);
+    } else if (result->status != CommitOutcome::Status::committed) {
+      for (const auto& write : *writes) write.pending.reply()(storage_unavailable());
+    } else {
+      if (std::holds_alternative<DeleteCommand>(writes->back().pending.command)) {
+        state.cached.reset();  // deleted: the next request finds it missing in Redis
+      } else {
+        cache(state, writes->back().answer);
+      }
+      for (const auto& write : *writes) write.pending.reply()(write.answer);
     }
-    CommitRequest request{"incident.deleted",       current,     std::nullopt, std::nullopt,
-                          nlohmann::json::object(), std::nullopt};
-    commit(self, request, mark_deleted(current), command.reply, [=] {
-      if (attempts <= 0) return command.reply(conflict_error());
-      run_delete(self, command, attempts - 1, true);
-    });
-  });
+    drain(self);
+  };
+  self->request(self->state.storage, kStorageReplyBound, commit_atom::value, batch.chain)
+      .then([=](const CommitResult& result) { settled(result); },
+            [=](const caf::error&) { settled(storage_unavailable()); });
+}
+
+/// Answers or commits what the queue holds, unless a round trip is in flight.
+void drain(IncidentActor* self) {
+  auto& state = self->state;
+  if (state.busy) return;
+  if (state.queue.empty()) {
+    if (state.retiring) self->quit();
+    return;
+  }
+  if (!state.cached) return load(self);
+  Batch batch = take_batch(*state.cached, state.queue, now_minute(), kMaxChain);
+  if (batch.needs_reload) {
+    state.cached.reset();
+    return load(self);
+  }
+  if (!batch.chain.empty()) return commit(self, std::move(batch));
+  drain(self);  // only reads and refusals were answered: the queue is empty
+}
+
+void enqueue(IncidentActor* self, PendingCommand pending) {
+  self->state.queue.push_back(std::move(pending));
+  drain(self);
 }
 
 caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) {
@@ -128,32 +147,36 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) 
   self->state.storage = std::move(storage);
   return {
       [=](get_atom, const GetCommand& command) {
-        with_incident(self, false, command.reply,
-                      [=](const Incident& current) { command.reply(current); });
+        auto& state = self->state;
+        if (!state.busy && state.queue.empty() && state.cached)
+          return command.reply(*state.cached);  // the common case, without queueing
+        enqueue(self, PendingCommand{command});
       },
       [=](update_atom, const UpdateCommand& command) {
         Reply<Incident> reply = [inner = command.reply](Result<Incident> result) {
           inner(result ? std::move(result)
                        : with_message(result.error(), "Incident update failed"));
         };
-        run_update(self, UpdateCommand{command.request, command.if_match, reply}, kConflictRetries,
-                   false);
+        enqueue(self, PendingCommand{UpdateCommand{command.request, command.if_match, reply}});
       },
-      [=](comment_atom, const CommentCommand& command) {
-        run_comment(self, command, kConflictRetries, false);
-      },
-      [=](delete_atom, const DeleteCommand& command) {
-        run_delete(self, command, kConflictRetries, false);
-      },
+      [=](comment_atom, const CommentCommand& command) { enqueue(self, PendingCommand{command}); },
+      [=](delete_atom, const DeleteCommand& command) { enqueue(self, PendingCommand{command}); },
       [=](refresh_atom, const Incident& stored) {
-        if (!self->state.cached || self->state.cached->version < stored.version)
-          self->state.cached = stored;
+        auto& state = self->state;
+        if (!state.busy && (!state.cached || state.cached->version < stored.version))
+          cache(state, stored);
       },
       [=](feed_atom, std::int64_t version) {
-        // Another process committed a newer version: reload on next use.
-        if (self->state.cached && self->state.cached->version < version) self->state.cached.reset();
+        // Another process committed a newer version: reload on next use (a
+        // commit in flight checks this when it settles).
+        auto& state = self->state;
+        state.newest_known = std::max(state.newest_known, version);
+        if (!state.busy && state.cached && state.cached->version < version) state.cached.reset();
       },
-      [=](retire_atom) { self->quit(); },
+      [=](retire_atom) {
+        self->state.retiring = true;
+        drain(self);
+      },
   };
 }
 

@@ -26,7 +26,7 @@ Error corrupt_record(const std::string& what) {
   return Error{ErrorKind::unavailable, "Stored data is unreadable: " + what, {}};
 }
 
-CommitResult decode_commit_reply(const RedisValue& reply, std::string message) {
+CommitResult decode_commit_reply(const RedisValue& reply, std::vector<std::string> messages) {
   if (reply.io_failure) return storage_unavailable();
   if (reply.type != RedisValue::Type::array || reply.elements.empty())
     return corrupt_record("commit reply: " + reply.str);
@@ -34,7 +34,7 @@ CommitResult decode_commit_reply(const RedisValue& reply, std::string message) {
   CommitOutcome outcome;
   if (status == "ok") {
     outcome.stream_id = reply.elements.size() > 1 ? reply.elements[1].str : "";
-    outcome.feed_message = std::move(message);
+    outcome.feed_messages = std::move(messages);
     return outcome;
   }
   if (status == "conflict") {
@@ -109,11 +109,20 @@ std::vector<std::string> minus(const std::vector<std::string>& from,
 }  // namespace
 
 void IncidentStore::commit(const CommitRequest& request, std::function<void(CommitResult)> done) {
-  const Incident& subject = request.after ? *request.after : *request.before;
-  std::string old_member = request.before ? sort_member(*request.before) : "";
-  std::string new_member = request.after ? sort_member(*request.after) : "";
-  std::vector<std::string> leave = all_index_keys(keys_, request.before);
-  std::vector<std::string> join = all_index_keys(keys_, request.after);
+  commit_chain({request}, std::move(done));
+}
+
+void IncidentStore::commit_chain(const std::vector<CommitRequest>& chain,
+                                 std::function<void(CommitResult)> done) {
+  // The chain moves the incident from the first change's `before` to the
+  // last one's `after`: the indexes only see those two states.
+  const CommitRequest& first = chain.front();
+  const CommitRequest& last = chain.back();
+  const Incident& subject = last.after ? *last.after : *last.before;
+  std::string old_member = first.before ? sort_member(*first.before) : "";
+  std::string new_member = last.after ? sort_member(*last.after) : "";
+  std::vector<std::string> leave = all_index_keys(keys_, first.before);
+  std::vector<std::string> join = all_index_keys(keys_, last.after);
   if (old_member == new_member) {  // same member: only memberships that change
     std::vector<std::string> kept = leave;
     leave = minus(leave, join);
@@ -123,31 +132,41 @@ void IncidentStore::commit(const CommitRequest& request, std::function<void(Comm
                                 keys_.events(subject.id),
                                 keys_.catalog("scope", subject.scope),
                                 keys_.catalog("service", subject.service),
-                                keys_.idempotency(request.idempotency_key.value_or("-")),
+                                keys_.idempotency(first.idempotency_key.value_or("-")),
                                 keys_.change_stream()};
   keys.insert(keys.end(), leave.begin(), leave.end());
   keys.insert(keys.end(), join.begin(), join.end());
-  std::vector<std::string> args{std::to_string(request.before ? request.before->version : 0),
-                                request.after ? "upsert" : "delete",
+  std::size_t events = 0;
+  for (const auto& change : chain) events += change.new_event ? 1 : 0;
+  std::vector<std::string> args{std::to_string(first.before ? first.before->version : 0),
+                                last.after ? "upsert" : "delete",
                                 old_member,
                                 new_member,
-                                request.new_event ? encode_event(*request.new_event) : "",
+                                std::to_string(events),
                                 std::to_string(leave.size()),
                                 std::to_string(join.size()),
-                                request.idempotency_key ? std::to_string(subject.id) : "",
+                                first.idempotency_key ? std::to_string(subject.id) : "",
                                 kIdempotencyTtlSeconds,
                                 std::to_string(feed_.stream_max_length),
-                                incident_change_message(request, feed_.base_url, now_minute())};
-  if (request.after)
-    for (auto& [field, value] : encode_fields(*request.after)) {
+                                std::to_string(chain.size())};
+  for (const auto& change : chain)
+    if (change.new_event) args.push_back(encode_event(*change.new_event));
+  Minute at = now_minute();
+  std::vector<std::string> messages;  // answered with the outcome once committed
+  for (const auto& change : chain) {
+    messages.push_back(incident_change_message(change, feed_.base_url, at));
+    args.push_back(messages.back());
+  }
+  if (last.after)
+    for (auto& [field, value] : encode_fields(*last.after)) {
       args.push_back(field);
       args.push_back(value);
     }
-  std::string message = args[10];  // answered with the outcome once committed
-  pipeline_.eval(scripts::incident_commit(), std::move(keys), std::move(args),
-                 [done = std::move(done), message = std::move(message)](const RedisValue& reply) {
-                   done(decode_commit_reply(reply, message));
-                 });
+  pipeline_.eval(
+      scripts::incident_commit(), std::move(keys), std::move(args),
+      [done = std::move(done), messages = std::move(messages)](const RedisValue& reply) mutable {
+        done(decode_commit_reply(reply, std::move(messages)));
+      });
 }
 
 void IncidentStore::list(const PageRequest& page, const IncidentFilter& filter,

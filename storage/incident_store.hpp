@@ -32,6 +32,11 @@ class IncidentStore {
   /// still equals request.before's version (0 for a create), and appends the
   /// change to the stream in the same script.
   void commit(const CommitRequest& request, std::function<void(CommitResult)> done);
+  /// Commits chained changes of one incident (each one's `before` is the
+  /// previous one's `after`; a delete or a create only alone) as one atomic
+  /// write checked against the first one's version.
+  void commit_chain(const std::vector<CommitRequest>& chain,
+                    std::function<void(CommitResult)> done);
   /// One page of the incidents passing `filter`, in list order, and their total.
   void list(const PageRequest& page, const IncidentFilter& filter,
             std::function<void(Result<IncidentPage>)> done);

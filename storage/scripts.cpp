@@ -9,10 +9,13 @@ namespace incident::scripts {
 //       then ARGV[7] index keys to join (the caller lists only those whose
 //       membership changes: a comment touches no index at all).
 // ARGV: 1 expected stored version ("0": must not exist), 2 "upsert"|"delete",
-//       3 old sort member, 4 new sort member, 5 event JSON ("" none),
+//       3 old sort member, 4 new sort member, 5 #events to append,
 //       6 #index keys to leave, 7 #index keys to join, 8 idempotency value
 //       ("" none), 9 idempotency TTL seconds, 10 stream MAXLEN (approximate),
-//       11 change-feed message, 12.. hash field/value pairs.
+//       11 #change-feed messages, then the events' JSON (oldest first), then
+//       the messages (in order), then the hash's field/value pairs.
+// Several chained changes of one incident (a group commit) are one call:
+// all of them or none, each with its event and its stream entry.
 // Returns {"ok", stream entry id} | {"conflict", stored version} |
 //         {"duplicate", id} | {"missing", "scope"|"service"}.
 // Checks come first: a refused write changes nothing and appends nothing.
@@ -28,17 +31,22 @@ local upsert = ARGV[2] == 'upsert'
 if upsert and redis.call('EXISTS', KEYS[3]) == 0 then return {'missing', 'scope'} end
 if upsert and redis.call('EXISTS', KEYS[4]) == 0 then return {'missing', 'service'} end
 local n_leave, n_join = tonumber(ARGV[6]), tonumber(ARGV[7])
+local n_events, n_messages = tonumber(ARGV[5]), tonumber(ARGV[11])
+local first_message = 12 + n_events
 for i = 1, n_leave do redis.call('ZREM', KEYS[6 + i], ARGV[3]) end
 if upsert then
   redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[1], unpack(ARGV, 12))
-  if ARGV[5] ~= '' then redis.call('LPUSH', KEYS[2], ARGV[5]) end
+  redis.call('HSET', KEYS[1], unpack(ARGV, first_message + n_messages))
+  if n_events > 0 then redis.call('LPUSH', KEYS[2], unpack(ARGV, 12, first_message - 1)) end
   for i = 1, n_join do redis.call('ZADD', KEYS[6 + n_leave + i], 0, ARGV[4]) end
   if ARGV[8] ~= '' then redis.call('SET', KEYS[5], ARGV[8], 'EX', ARGV[9]) end
 else
   redis.call('DEL', KEYS[1], KEYS[2])
 end
-local entry = redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[10], '*', 'data', ARGV[11])
+local entry
+for i = first_message, first_message + n_messages - 1 do
+  entry = redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[10], '*', 'data', ARGV[i])
+end
 return {'ok', entry}
 )lua");
   return script;

@@ -48,13 +48,29 @@ std::function<void(std::function<void()>)> in_actor(StorageActor* self) {
   };
 }
 
-/// The wake-up published on the change channels: the stream entry's message.
-ChangeNotice notice_for(const StorageState& state, const CommitRequest& request,
-                        const CommitOutcome& outcome) {
-  const Incident& subject = request.after ? *request.after : *request.before;
-  Keys keys(state.settings.key_prefix);
-  return ChangeNotice{{keys.channel_incidents(), keys.channel_incident(subject.id)},
-                      outcome.feed_message};
+/// Publishes the wake-ups of committed changes on the change channels: each
+/// stream entry's message, in order.
+void publish_committed(StorageActor* self, Id id, const CommitOutcome& outcome) {
+  Keys keys(self->state.settings.key_prefix);
+  for (const auto& message : outcome.feed_messages)
+    self->send(self->state.notifier, publish_atom::value,
+               ChangeNotice{{keys.channel_incidents(), keys.channel_incident(id)}, message});
+}
+
+/// Commits chained changes of one incident and answers the outcome.
+caf::response_promise commit_chain(StorageActor* self, std::vector<CommitRequest> chain,
+                                   const std::function<void(std::function<void()>)>& post) {
+  auto promise = self->make_response_promise<CommitResult>();
+  const CommitRequest& last = chain.back();
+  Id id = last.after ? last.after->id : last.before->id;
+  self->state.incidents->commit_chain(chain, [=](CommitResult result) mutable {
+    post([self, promise, id, result]() mutable {
+      if (result && result->status == CommitOutcome::Status::committed)
+        publish_committed(self, id, *result);
+      promise.deliver(std::move(result));
+    });
+  });
+  return promise;
 }
 
 /// Wraps a catalog reply so that a write's change is also published.
@@ -153,16 +169,10 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf
         return promise;
       },
       [=](commit_atom, const CommitRequest& request) {
-        auto promise = self->make_response_promise<CommitResult>();
-        self->state.incidents->commit(request, [=](CommitResult result) mutable {
-          post([self, promise, request, result]() mutable {
-            if (result && result->status == CommitOutcome::Status::committed)
-              self->send(self->state.notifier, publish_atom::value,
-                         notice_for(self->state, request, *result));
-            promise.deliver(std::move(result));
-          });
-        });
-        return promise;
+        return commit_chain(self, {request}, post);
+      },
+      [=](commit_atom, const std::vector<CommitRequest>& chain) {
+        return commit_chain(self, chain, post);
       },
       [=](list_atom, const ListCommand& command) {
         self->state.incidents->list(command.page, command.filter, command.reply);

@@ -30,7 +30,8 @@ struct CatalogPage {
   std::vector<CatalogView> items;
 };
 
-/// One atomic, version-checked write of an incident.
+/// One atomic, version-checked change of an incident; several chained ones
+/// (each one's `before` the previous one's `after`) may be committed at once.
 struct CommitRequest {
   std::string change_type;         // incident.created|updated|commented|deleted
   std::optional<Incident> before;  // as stored now (none for a create)
@@ -43,9 +44,9 @@ struct CommitRequest {
 struct CommitOutcome {
   enum class Status { committed, conflict, duplicate };
   Status status = Status::committed;
-  Id existing_id = 0;        // for duplicate: the incident the key already created
-  std::string stream_id;     // for committed: the change's entry in the stream
-  std::string feed_message;  // for committed: the change-feed message
+  Id existing_id = 0;                      // for duplicate: the incident the key already created
+  std::string stream_id;                   // for committed: the (last) change's entry in the stream
+  std::vector<std::string> feed_messages;  // for committed: one per change, in order
 };
 
 /// How changes are described in the change feed.

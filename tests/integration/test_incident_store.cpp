@@ -29,6 +29,25 @@ class IncidentStoreTest : public StoreTest {
     EXPECT_TRUE(result.ok());
     return *result;
   }
+
+  /// Three chained changes of `created`: an update, a comment, an update.
+  std::vector<CommitRequest> chain_of_three(const Incident& created) {
+    UpdateRequest investigate = update_of(created);
+    investigate.status = Status::investigating;
+    Change first = change(created, investigate);
+    Incident commented = add_comment(first.next, CommentRequest{"on it", true},
+                                     parse_date_or_die("2026-11-27T10:40"));
+    UpdateRequest resolve = update_of(commented);
+    resolve.status = Status::resolved;
+    resolve.severity = Severity::low;
+    Change third = change(commented, resolve);
+    return {
+        {"incident.updated", created, first.next, first.next.events.front(), first.changes,
+         std::nullopt},
+        {"incident.commented", first.next, commented, commented.events.front(), {}, std::nullopt},
+        {"incident.updated", commented, third.next, third.next.events.front(), third.changes,
+         std::nullopt}};
+  }
 };
 
 TEST_F(IncidentStoreTest, CreateWritesDataEventAndEveryIndexTogether) {
@@ -74,6 +93,56 @@ TEST_F(IncidentStoreTest, UpdateMovesIndexEntriesAndAppendsItsEvent) {
   EXPECT_EQ(redis({"ZCARD", keys_.index_status(Status::active)}).integer, 0);
   EXPECT_EQ(redis({"ZCARD", keys_.index_external_reference("OLD-REF")}).integer, 0);
   EXPECT_EQ(redis({"LLEN", keys_.events(created.id)}).integer, 2);
+}
+
+TEST_F(IncidentStoreTest, AChainOfChangesIsStoredAsIfCommittedOneByOne) {
+  Incident created = create("Chained changes", Severity::high);
+  const auto entries_before = static_cast<std::size_t>(stream_length());
+  auto chain = chain_of_three(created);
+  auto result =
+      await_result<CommitResult>([&](auto done) { incidents_->commit_chain(chain, done); });
+  ASSERT_TRUE(result.ok());
+  ASSERT_EQ(result->status, CommitOutcome::Status::committed);
+  const Incident& last = *chain.back().after;
+  EXPECT_EQ(last.version, created.version + 3);
+  EXPECT_EQ(*load(created.id), last);  // every event, newest first
+  EXPECT_EQ(redis({"LLEN", keys_.events(created.id)}).integer, 4);
+  for (const auto& key : index_keys(keys_, last)) EXPECT_TRUE(in_index(key, last)) << key;
+  EXPECT_EQ(redis({"ZCARD", keys_.index_status(Status::active)}).integer, 0);
+  EXPECT_EQ(redis({"ZCARD", keys_.index_status(Status::investigating)}).integer, 0);
+  // One stream entry per change, in order, each with its own version and event.
+  ASSERT_EQ(result->feed_messages.size(), 3u);
+  RedisValue entries = redis({"XRANGE", keys_.change_stream(), "-", "+"});
+  ASSERT_EQ(entries.elements.size(), entries_before + 3);
+  EXPECT_EQ(entries.elements.back().elements[0].str, result->stream_id);
+  const char* types[] = {"incident.updated", "incident.commented", "incident.updated"};
+  for (std::size_t i = 0; i < 3; ++i) {
+    const std::string& data = entries.elements[entries_before + i].elements[1].elements[1].str;
+    EXPECT_EQ(data, result->feed_messages[i]);
+    auto message = nlohmann::json::parse(data);
+    EXPECT_EQ(message["type"], types[i]);
+    EXPECT_EQ(message["version"], created.version + 1 + static_cast<int>(i));
+    ASSERT_EQ(message["incident"]["events"].size(), 1u);
+    EXPECT_EQ(message["incident"]["status"], to_string(chain[i].after->status));
+  }
+}
+
+TEST_F(IncidentStoreTest, AChainOnAStaleVersionChangesNothing) {
+  Incident created = create("Stale chain", Severity::high);
+  const long long entries_before = stream_length();
+  Incident commented = add_comment(created, CommentRequest{"meanwhile", false},
+                                   parse_date_or_die("2026-11-27T10:35"));
+  ASSERT_EQ(
+      commit({"incident.commented", created, commented, commented.events.front(), {}, std::nullopt})
+          ->status,
+      CommitOutcome::Status::committed);
+  auto result = await_result<CommitResult>(
+      [&](auto done) { incidents_->commit_chain(chain_of_three(created), done); });
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result->status, CommitOutcome::Status::conflict);
+  EXPECT_EQ(*load(created.id), commented);
+  EXPECT_EQ(stream_length(), entries_before + 1);  // the comment only
+  EXPECT_TRUE(in_index(keys_.index_status(Status::active), commented));
 }
 
 TEST_F(IncidentStoreTest, ACommentOrARenameKeepsEveryIndexMembership) {
@@ -211,8 +280,8 @@ TEST_F(IncidentStoreTest, ACommitAnswersItsStreamEntryAndMessage) {
   const auto& fields = entries.elements[0].elements[1].elements;
   ASSERT_EQ(fields.size(), 2u);
   EXPECT_EQ(fields[0].str, "data");
-  EXPECT_EQ(fields[1].str, result->feed_message);
-  auto message = nlohmann::json::parse(result->feed_message);
+  EXPECT_EQ(fields[1].str, result->feed_messages.at(0));
+  auto message = nlohmann::json::parse(result->feed_messages.at(0));
   EXPECT_EQ(message["type"], "incident.commented");
   EXPECT_EQ(message["version"], 2);
   // Only the event this change added: a message does not grow with the history.
@@ -220,11 +289,11 @@ TEST_F(IncidentStoreTest, ACommitAnswersItsStreamEntryAndMessage) {
   EXPECT_EQ(message["incident"]["events"][0]["content"], "looking");
   EXPECT_EQ(message["incident"]["name"], "Feed subject");
   // type, id and version lead, so the feed follower stops reading there.
-  EXPECT_EQ(result->feed_message.rfind("{\"type\":\"incident.commented\",\"id\":" +
-                                           std::to_string(created.id) + ",\"version\":2,",
-                                       0),
+  EXPECT_EQ(result->feed_messages.at(0).rfind("{\"type\":\"incident.commented\",\"id\":" +
+                                                  std::to_string(created.id) + ",\"version\":2,",
+                                              0),
             0u)
-      << result->feed_message;
+      << result->feed_messages.at(0);
 }
 
 TEST_F(IncidentStoreTest, MessagesOfAnIncidentWithALongHistoryStayTheSameSize) {
@@ -236,7 +305,7 @@ TEST_F(IncidentStoreTest, MessagesOfAnIncidentWithALongHistoryStayTheSameSize) {
     auto result = commit(
         CommitRequest{"incident.commented", current, next, next.events.front(), {}, std::nullopt});
     ASSERT_EQ(result->status, CommitOutcome::Status::committed);
-    sizes.push_back(result->feed_message.size());
+    sizes.push_back(result->feed_messages.at(0).size());
     current = next;
   }
   EXPECT_EQ(current.events.size(), 41u);

@@ -1,0 +1,51 @@
+// Group commit for one incident: the writes that queued while a commit was in
+// flight are applied one after the other to the committed state and become one
+// chain of changes, committed by one Redis call. A hot incident thus commits as
+// many writes per round trip as arrived during the last one, in arrival order.
+// No CAF here: the incident actor owns the queue and the round trips.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "actors/messages.hpp"
+
+namespace incident {
+
+/// One queued request for the incident.
+struct PendingCommand {
+  std::variant<GetCommand, UpdateCommand, CommentCommand, DeleteCommand> command;
+  int retries_left = 5;  // commits lost to another process's write, before 409
+  /// An If-Match that failed against the cache is checked once more against
+  /// the stored state before it is refused.
+  bool checked_against_store = false;
+
+  const Reply<Incident>& reply() const;
+};
+
+/// A write taken into a chain, answered with `answer` once the chain commits.
+struct ChainedWrite {
+  PendingCommand pending;
+  Incident answer;
+};
+
+struct Batch {
+  std::vector<CommitRequest> chain;  // empty: nothing to commit
+  std::vector<ChainedWrite> writes;  // one per change of the chain
+  /// The next command needs the stored state first (If-Match re-check).
+  bool needs_reload = false;
+};
+
+/// Takes from the front of `queue` what can be answered or chained now,
+/// starting from the committed state `current`: reads are answered at once
+/// unless writes before them are not committed yet; refused or no-op writes
+/// are answered at once; at most `max_chain` changes are chained; a delete
+/// goes alone.
+Batch take_batch(const Incident& current, std::deque<PendingCommand>& queue, Minute now,
+                 std::size_t max_chain);
+
+}  // namespace incident
