@@ -13,8 +13,11 @@ namespace incident {
 namespace {
 
 // A client that stops reading (or pipelines without reading) is cut off
-// rather than allowed to grow our memory without bound.
+// rather than allowed to grow our memory without bound: at most this much
+// unsent output beyond the answer appended last (which may be larger alone,
+// e.g. an incident with a very long history).
 constexpr std::size_t kMaxUnsentBytes = 16 * 1024 * 1024;
+constexpr std::size_t kShrinkAboveBytes = 256 * 1024;
 
 }  // namespace
 
@@ -147,6 +150,7 @@ void Connection::release_ready_locked() {
     auto it = ready_.find(next_to_write_);
     if (it == ready_.end()) break;
     out_ += it->second.bytes;
+    last_answer_bytes_ = it->second.bytes.size();
     if (it->second.stream) {
       streaming_ = true;
     } else {
@@ -163,7 +167,8 @@ void Connection::flush_locked() {
   // Output that starts on a writable socket starts the clock; appends to
   // output stuck behind a full socket do not.
   if (out_offset_ == 0 && !waiting_writable_) output_progress_ms_ = steady_now_ms();
-  if (out_.size() - out_offset_ > kMaxUnsentBytes) return shutdown_locked(SHUT_RDWR);
+  if (out_.size() - out_offset_ > kMaxUnsentBytes + last_answer_bytes_)
+    return shutdown_locked(SHUT_RDWR);
   while (out_offset_ < out_.size()) {
     ssize_t sent = ::send(fd_, out_.data() + out_offset_, out_.size() - out_offset_,
                           MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -182,7 +187,12 @@ void Connection::flush_locked() {
     }
     return shutdown_locked(SHUT_RDWR);  // the peer is gone; the reactor sees it too
   }
-  out_.clear();
+  // A buffer grown by one large answer is given back, not kept per connection.
+  if (out_.capacity() > kShrinkAboveBytes) {
+    std::string().swap(out_);
+  } else {
+    out_.clear();
+  }
   out_offset_ = 0;
   last_activity_ms_ = steady_now_ms();
   if (finishing_ && finished_at_ms_ == 0) {
