@@ -180,7 +180,7 @@ TEST_F(ChangeFeedTest, EveryAcknowledgedWriteAppearsOnceInOrderEvenForAConsumerT
   EXPECT_EQ(from_start[1].message["type"], "service.created");
 }
 
-TEST_F(ChangeFeedTest, MessagesCarryTheChangeAndTheFullIncident) {
+TEST_F(ChangeFeedTest, MessagesCarryTheChangeAndTheIncidentWithTheEventsItAdded) {
   json created = create_incident(*api_, token_, incident_fields(scope_, service_));
   long long id = created["id"].get<long long>();
   api_->post_form("/api/incident/" + std::to_string(id) + "/comment",
@@ -194,9 +194,87 @@ TEST_F(ChangeFeedTest, MessagesCarryTheChangeAndTheFullIncident) {
   EXPECT_EQ(commented["version"], 2);
   EXPECT_EQ(commented["incident"]["events"][0]["content"], "private note");
   EXPECT_EQ(commented["incident"]["events"][0]["internal"], true);
+  EXPECT_EQ(commented["incident"]["events"].size(), 1u) << "only the event it added";
+  EXPECT_EQ(commented["incident"]["name"], created["name"]);
   EXPECT_EQ(entries[2].message["changes"]["name"][1], created["name"]);
+  EXPECT_EQ(entries[2].message["incident"]["events"][0]["type"], "create");
   EXPECT_EQ(entries[4].message["type"], "incident.deleted");
   EXPECT_EQ(entries[4].message["version"], 3);
+  EXPECT_EQ(entries[4].message["incident"]["events"], json::array());
+}
+
+// Every connection writes to one incident at once, so its actor commits
+// several queued writes per Redis call: each write still gets its own version,
+// stream entry and event, and the feed alone rebuilds the incident's history.
+TEST_F(ChangeFeedTest, ConcurrentWritesToOneIncidentEachGetTheirOwnVersionAndMessage) {
+  json created = create_incident(*api_, token_, incident_fields(scope_, service_));
+  const long long id = created["id"].get<long long>();
+  constexpr int kHotWriters = 8, kHotWrites = 150;
+  std::map<long long, std::string> comment_of_version;  // acknowledged comments
+  std::set<long long> versions{1};
+  std::mutex mutex;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kHotWriters; ++w)
+    writers.emplace_back([&, w] {
+      ApiClient api(server_->client());
+      for (int n = 0; n < kHotWrites; ++n) {
+        std::string words = "writer " + std::to_string(w) + " note " + std::to_string(n);
+        Response response = n % 5 == 4
+                                ? api.post_form("/api/incident/" + std::to_string(id) + "/update",
+                                                {{"scope", std::to_string(scope_)},
+                                                 {"service", std::to_string(service_)},
+                                                 {"name", "hot " + words},
+                                                 {"severity", n % 2 ? "high" : "low"},
+                                                 {"status", "investigating"}},
+                                                token_, {{"Prefer", "return=representation"}})
+                                : api.post_form("/api/incident/" + std::to_string(id) + "/comment",
+                                                {{"comment", words}}, token_,
+                                                {{"Prefer", "return=representation"}});
+        ASSERT_EQ(response.status, 200) << response.describe();
+        json incident = response.json();
+        long long version = incident["version"].get<long long>();
+        std::lock_guard<std::mutex> lock(mutex);
+        EXPECT_TRUE(versions.insert(version).second) << "version " << version << " given twice";
+        if (n % 5 != 4) {
+          EXPECT_EQ(incident["events"][0]["content"], words) << "answered another write's state";
+          comment_of_version[version] = words;
+        }
+      }
+    });
+  for (auto& writer : writers) writer.join();
+  const long long writes = kHotWriters * kHotWrites;
+  EXPECT_EQ(versions.size(), static_cast<std::size_t>(writes + 1));
+  EXPECT_EQ(*versions.rbegin(), writes + 1) << "versions are not consecutive";
+
+  json stored = fetch_incident(*api_, id, token_);
+  EXPECT_EQ(stored["version"], writes + 1);
+  ASSERT_EQ(stored["events"].size(), static_cast<std::size_t>(writes + 1));
+
+  StreamReader stream(socket_path());
+  std::vector<json> events_from_feed;  // oldest first
+  long long expected_version = 1;
+  for (std::string last = "0-0";;) {
+    auto batch = stream.read_after(last, 1000, 1);
+    if (batch.empty()) break;
+    for (const auto& entry : batch) {
+      last = entry.id;
+      if (entry.message.value("id", -1LL) != id ||
+          entry.message.value("type", "").rfind("incident.", 0) != 0)
+        continue;
+      EXPECT_EQ(entry.message["version"], expected_version++) << "feed out of version order";
+      ASSERT_EQ(entry.message["incident"]["events"].size(), 1u) << entry.message.dump();
+      const json& event = entry.message["incident"]["events"][0];
+      long long version = entry.message["version"].get<long long>();
+      if (comment_of_version.count(version))
+        EXPECT_EQ(event["content"], comment_of_version[version]) << "version " << version;
+      events_from_feed.push_back(event);
+    }
+  }
+  EXPECT_EQ(expected_version, writes + 2) << "one message per write, no more, no less";
+  // The history GET shows (newest first) is the feed's events, in order.
+  ASSERT_EQ(events_from_feed.size(), stored["events"].size());
+  for (std::size_t i = 0; i < events_from_feed.size(); ++i)
+    EXPECT_EQ(events_from_feed[i], stored["events"][stored["events"].size() - 1 - i]) << i;
 }
 
 TEST_F(ChangeFeedTest, TwoProcessesOnOneRedisLoseNoUpdateAndConverge) {
