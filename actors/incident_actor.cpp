@@ -114,7 +114,7 @@ void commit(IncidentActor* self, Batch batch) {
     }
     drain(self);
   };
-  self->request(self->state.storage, kStorageReplyBound, commit_atom::value, batch.chain)
+  self->request(self->state.storage, kStorageReplyBound, commit_atom::value, std::move(batch.chain))
       .then([=](const CommitResult& result) { settled(result); },
             [=](const caf::error&) { settled(storage_unavailable()); });
 }

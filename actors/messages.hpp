@@ -133,9 +133,10 @@ struct Subscription {
 };
 
 /// A committed change, for the notifier to publish.
+/// Change-feed messages to publish, in order, each on every channel.
 struct ChangeNotice {
   std::vector<std::string> channels;
-  std::string payload;
+  std::vector<std::string> payloads;
 };
 
 }  // namespace incident

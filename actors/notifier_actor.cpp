@@ -22,12 +22,13 @@ caf::behavior notifier_behavior(NotifierActor* self, RedisEndpoint endpoint) {
       std::make_unique<RedisPipeline>(std::move(endpoint), std::chrono::milliseconds(1000));
   return {
       [=](publish_atom, const ChangeNotice& notice) {
-        for (const auto& channel : notice.channels)
-          self->state.pipeline->submit(
-              {"PUBLISH", channel, notice.payload}, [channel](const RedisValue& reply) {
-                if (reply.is_error())
-                  log_warning("publish on " + channel + " failed: " + reply.str);
-              });
+        for (const auto& payload : notice.payloads)
+          for (const auto& channel : notice.channels)
+            self->state.pipeline->submit(
+                {"PUBLISH", channel, payload}, [channel](const RedisValue& reply) {
+                  if (reply.is_error())
+                    log_warning("publish on " + channel + " failed: " + reply.str);
+                });
       },
   };
 }

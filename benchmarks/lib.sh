@@ -33,7 +33,7 @@ free_port() {
 # start_redis: a redis-server without persistence on $WORK/redis.sock ($SOCKET).
 start_redis() {
   SOCKET="$WORK/redis.sock"
-  redis-server --port 0 --unixsocket "$SOCKET" --unixsocketperm 700 --save "" --appendonly no ${REDIS_EXTRA:-} \
+  redis-server --port 0 --unixsocket "$SOCKET" --unixsocketperm 700 --save "" --appendonly no \
     --dir "$WORK" --logfile "$WORK/redis.log" --daemonize no &
   PIDS+=($!)
   until redis-cli -s "$SOCKET" ping >/dev/null 2>&1; do sleep 0.1; done

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/dates.hpp"
+#include "domain/incident_json.hpp"
+#include "domain/json_text.hpp"
 
 namespace incident {
 namespace {
@@ -69,11 +71,9 @@ FlatHash encode_fields(const Incident& incident) {
 }
 
 std::string encode_event(const Event& event) {
-  return nlohmann::json{{"type", event.type},
-                        {"content", event.content},
-                        {"internal", event.internal},
-                        {"creation_date", format_date(event.creation_date)}}
-      .dump();
+  JsonText out;
+  write_event(out, event);  // as the API shows it
+  return out.take();
 }
 
 std::optional<Event> decode_event(const std::string& text) {

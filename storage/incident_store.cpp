@@ -98,6 +98,28 @@ std::vector<std::string> all_index_keys(const Keys& keys, const std::optional<In
   return out;
 }
 
+/// True when both states are in the same index keys (old_member equal too
+/// means every index entry stays). Both must exist.
+bool same_index_fields(const std::optional<Incident>& a, const std::optional<Incident>& b) {
+  return a && b && a->status == b->status && a->severity == b->severity && a->scope == b->scope &&
+         a->service == b->service && a->external_reference == b->external_reference;
+}
+
+/// A create, or a change of scope or service: their existence is checked.
+bool changes_catalog(const std::optional<Incident>& before, const std::optional<Incident>& after) {
+  return after && (!before || before->scope != after->scope || before->service != after->service);
+}
+
+bool has_field(const FlatHash& hash, const std::string& field) {
+  return std::any_of(hash.begin(), hash.end(),
+                     [&](const auto& pair) { return pair.first == field; });
+}
+
+bool has_pair(const FlatHash& hash, const std::string& field, const std::string& value) {
+  return std::any_of(hash.begin(), hash.end(),
+                     [&](const auto& pair) { return pair.first == field && pair.second == value; });
+}
+
 std::vector<std::string> minus(const std::vector<std::string>& from,
                                const std::vector<std::string>& removed) {
   std::vector<std::string> out;
@@ -121,8 +143,12 @@ void IncidentStore::commit_chain(const std::vector<CommitRequest>& chain,
   const Incident& subject = last.after ? *last.after : *last.before;
   std::string old_member = first.before ? sort_member(*first.before) : "";
   std::string new_member = last.after ? sort_member(*last.after) : "";
-  std::vector<std::string> leave = all_index_keys(keys_, first.before);
-  std::vector<std::string> join = all_index_keys(keys_, last.after);
+  std::vector<std::string> leave, join;
+  // A comment or a rename keeps every index entry: nothing to compute.
+  if (old_member != new_member || !same_index_fields(first.before, last.after)) {
+    leave = all_index_keys(keys_, first.before);
+    join = all_index_keys(keys_, last.after);
+  }
   if (old_member == new_member) {  // same member: only memberships that change
     std::vector<std::string> kept = leave;
     leave = minus(leave, join);
@@ -148,7 +174,9 @@ void IncidentStore::commit_chain(const std::vector<CommitRequest>& chain,
                                 first.idempotency_key ? std::to_string(subject.id) : "",
                                 kIdempotencyTtlSeconds,
                                 std::to_string(feed_.stream_max_length),
-                                std::to_string(chain.size())};
+                                std::to_string(chain.size()),
+                                "",  // hash fields to remove: below
+                                changes_catalog(first.before, last.after) ? "1" : "0"};
   for (const auto& change : chain)
     if (change.new_event) args.push_back(encode_event(*change.new_event));
   Minute at = now_minute();
@@ -157,10 +185,20 @@ void IncidentStore::commit_chain(const std::vector<CommitRequest>& chain,
     messages.push_back(incident_change_message(change, feed_.base_url, at));
     args.push_back(messages.back());
   }
-  if (last.after)
-    for (auto& [field, value] : encode_fields(*last.after)) {
+  // Only the hash fields that change are written (a comment: the version).
+  FlatHash stored = first.before ? encode_fields(*first.before) : FlatHash{};
+  FlatHash wanted = last.after ? encode_fields(*last.after) : FlatHash{};
+  std::size_t removed = 0;
+  for (const auto& [field, value] : stored)
+    if (last.after && !has_field(wanted, field)) {
       args.push_back(field);
-      args.push_back(value);
+      ++removed;
+    }
+  args[11] = std::to_string(removed);
+  for (auto& [field, value] : wanted)
+    if (!has_pair(stored, field, value)) {
+      args.push_back(std::move(field));
+      args.push_back(std::move(value));
     }
   pipeline_.eval(
       scripts::incident_commit(), std::move(keys), std::move(args),

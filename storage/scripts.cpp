@@ -12,8 +12,11 @@ namespace incident::scripts {
 //       3 old sort member, 4 new sort member, 5 #events to append,
 //       6 #index keys to leave, 7 #index keys to join, 8 idempotency value
 //       ("" none), 9 idempotency TTL seconds, 10 stream MAXLEN (approximate),
-//       11 #change-feed messages, then the events' JSON (oldest first), then
-//       the messages (in order), then the hash's field/value pairs.
+//       11 #change-feed messages, 12 #hash fields to remove, 13 "1" when the
+//       scope and service must be checked (a create, or a change of either:
+//       a scope or service in use cannot be deleted), then the events' JSON
+//       (oldest first), the messages (in order), the names of the hash fields
+//       to remove, and the field/value pairs that change (all, for a create).
 // Several chained changes of one incident (a group commit) are one call:
 // all of them or none, each with its event and its stream entry.
 // Returns {"ok", stream entry id} | {"conflict", stored version} |
@@ -28,16 +31,20 @@ end
 local stored = redis.call('HGET', KEYS[1], 'version') or '0'
 if stored ~= ARGV[1] then return {'conflict', stored} end
 local upsert = ARGV[2] == 'upsert'
-if upsert and redis.call('EXISTS', KEYS[3]) == 0 then return {'missing', 'scope'} end
-if upsert and redis.call('EXISTS', KEYS[4]) == 0 then return {'missing', 'service'} end
+local check_catalog = upsert and ARGV[13] == '1'
+if check_catalog and redis.call('EXISTS', KEYS[3]) == 0 then return {'missing', 'scope'} end
+if check_catalog and redis.call('EXISTS', KEYS[4]) == 0 then return {'missing', 'service'} end
 local n_leave, n_join = tonumber(ARGV[6]), tonumber(ARGV[7])
-local n_events, n_messages = tonumber(ARGV[5]), tonumber(ARGV[11])
-local first_message = 12 + n_events
+local n_events, n_messages, n_removed = tonumber(ARGV[5]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local first_event = 14
+local first_message = first_event + n_events
+local first_removed = first_message + n_messages
+local first_field = first_removed + n_removed
 for i = 1, n_leave do redis.call('ZREM', KEYS[6 + i], ARGV[3]) end
 if upsert then
-  redis.call('DEL', KEYS[1])
-  redis.call('HSET', KEYS[1], unpack(ARGV, first_message + n_messages))
-  if n_events > 0 then redis.call('LPUSH', KEYS[2], unpack(ARGV, 12, first_message - 1)) end
+  if n_removed > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, first_removed, first_field - 1)) end
+  if first_field <= #ARGV then redis.call('HSET', KEYS[1], unpack(ARGV, first_field)) end
+  if n_events > 0 then redis.call('LPUSH', KEYS[2], unpack(ARGV, first_event, first_message - 1)) end
   for i = 1, n_join do redis.call('ZADD', KEYS[6 + n_leave + i], 0, ARGV[4]) end
   if ARGV[8] ~= '' then redis.call('SET', KEYS[5], ARGV[8], 'EX', ARGV[9]) end
 else

@@ -50,11 +50,11 @@ std::function<void(std::function<void()>)> in_actor(StorageActor* self) {
 
 /// Publishes the wake-ups of committed changes on the change channels: each
 /// stream entry's message, in order.
-void publish_committed(StorageActor* self, Id id, const CommitOutcome& outcome) {
+void publish_committed(StorageActor* self, Id id, std::vector<std::string> messages) {
   Keys keys(self->state.settings.key_prefix);
-  for (const auto& message : outcome.feed_messages)
-    self->send(self->state.notifier, publish_atom::value,
-               ChangeNotice{{keys.channel_incidents(), keys.channel_incident(id)}, message});
+  self->send(
+      self->state.notifier, publish_atom::value,
+      ChangeNotice{{keys.channel_incidents(), keys.channel_incident(id)}, std::move(messages)});
 }
 
 /// Commits chained changes of one incident and answers the outcome.
@@ -66,7 +66,7 @@ caf::response_promise commit_chain(StorageActor* self, std::vector<CommitRequest
   self->state.incidents->commit_chain(chain, [=](CommitResult result) mutable {
     post([self, promise, id, result]() mutable {
       if (result && result->status == CommitOutcome::Status::committed)
-        publish_committed(self, id, *result);
+        publish_committed(self, id, result->feed_messages);
       promise.deliver(std::move(result));
     });
   });
@@ -79,7 +79,8 @@ Reply<CatalogView> publishing(const StorageState& state, Reply<CatalogView> repl
   std::string channel = Keys(state.settings.key_prefix).channel_incidents();
   return [notifier, channel, reply](Result<CatalogView> result) {
     if (result && !result->feed_message.empty())
-      caf::anon_send(notifier, publish_atom::value, ChangeNotice{{channel}, result->feed_message});
+      caf::anon_send(notifier, publish_atom::value,
+                     ChangeNotice{{channel}, {result->feed_message}});
     reply(std::move(result));
   };
 }

@@ -33,6 +33,18 @@ TEST(IncidentCodec, AnIncidentRoundTripsThroughItsHashAndEvents) {
   EXPECT_EQ(*decoded, incident);
 }
 
+TEST(IncidentCodec, EventsAreStoredAsTheApiShowsThem) {
+  // Readers of the events list (redis-cli, older processes) rely on this text.
+  EXPECT_EQ(
+      encode_event(Event{"comment", "Disk \"full\"\n", true, *parse_date("2026-11-27T12:00")}),
+      R"({"content":"Disk \"full\"\n","creation_date":"2026-11-27T12:00","internal":true,)"
+      R"("type":"comment"})");
+  auto decoded = decode_event(R"({"type":"update","content":"{}","internal":false,)"
+                              R"("creation_date":"2026-11-27T12:01"})");
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(*decoded, (Event{"update", "{}", false, *parse_date("2026-11-27T12:01")}));
+}
+
 TEST(IncidentCodec, NullFieldsAreLeftOutOfTheHash) {
   Incident incident = sample(5, "2026-11-27T09:00", Status::active, Severity::low);
   incident.description.reset();
