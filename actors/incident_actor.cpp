@@ -24,9 +24,10 @@ struct IncidentState {
   caf::actor storage;
   std::optional<Incident> cached;  // only ever a stored state; never a miss
   std::deque<PendingCommand> queue;
-  bool busy = false;              // a load or a commit is in flight
-  bool retiring = false;          // quit once the queue is done
-  std::int64_t newest_known = 0;  // the highest version the change feed reported
+  std::vector<ChainedWrite> in_flight;  // the writes of the commit in flight
+  bool busy = false;                    // a load or a commit is in flight
+  bool retiring = false;                // quit once the queue is done
+  std::int64_t newest_known = 0;        // the highest version the change feed reported
 };
 
 using IncidentActor = caf::stateful_actor<IncidentState>;
@@ -61,22 +62,22 @@ void drain(IncidentActor* self);
 
 void load(IncidentActor* self) {
   self->state.busy = true;
-  self->request(self->state.storage, kStorageReplyBound, load_atom::value, self->state.id)
-      .then(
-          [=](const LoadResult& loaded) {
-            auto& state = self->state;
-            state.busy = false;
-            if (!loaded) return answer_all(state, loaded.error()), drain(self);
-            if (!*loaded) return answer_all(state, not_found()), drain(self);
-            for (auto& pending : state.queue) pending.checked_against_store = true;
-            cache(state, **loaded);
-            drain(self);
-          },
-          [=](const caf::error&) {
-            self->state.busy = false;
-            answer_all(self->state, storage_unavailable());
-            drain(self);
-          });
+  self->send(self->state.storage, load_atom::value, self->state.id,
+             caf::actor_cast<caf::actor>(self));
+}
+
+void loaded(IncidentActor* self, const LoadResult& result) {
+  auto& state = self->state;
+  state.busy = false;
+  if (!result) {
+    answer_all(state, result.error());
+  } else if (!*result) {
+    answer_all(state, not_found());
+  } else {
+    for (auto& pending : state.queue) pending.checked_against_store = true;
+    cache(state, **result);
+  }
+  drain(self);
 }
 
 /// Puts the writes of a chain that lost to another process's write back in
@@ -93,30 +94,32 @@ void requeue(IncidentState& state, std::vector<ChainedWrite>& writes) {
 
 void commit(IncidentActor* self, Batch batch) {
   self->state.busy = true;
-  auto writes = std::make_shared<std::vector<ChainedWrite>>(std::move(batch.writes));
-  auto settled = [=](const Result<CommitOutcome>& result) {
-    auto& state = self->state;
-    state.busy = false;
-    if (!result) {
-      for (const auto& write : *writes) write.pending.reply()(result.error());
-    } else if (result->status == CommitOutcome::Status::conflict) {
-      state.cached.reset();
-      requeue(state, *writes);
-    } else if (result->status != CommitOutcome::Status::committed) {
-      for (const auto& write : *writes) write.pending.reply()(storage_unavailable());
+  self->state.in_flight = std::move(batch.writes);
+  self->send(self->state.storage, commit_atom::value, std::move(batch.chain),
+             caf::actor_cast<caf::actor>(self));
+}
+
+void committed(IncidentActor* self, const CommitResult& result) {
+  auto& state = self->state;
+  auto writes = std::move(state.in_flight);
+  state.in_flight.clear();
+  state.busy = false;
+  if (!result) {
+    for (const auto& write : writes) write.pending.reply()(result.error());
+  } else if (result->status == CommitOutcome::Status::conflict) {
+    state.cached.reset();
+    requeue(state, writes);
+  } else if (result->status != CommitOutcome::Status::committed) {
+    for (const auto& write : writes) write.pending.reply()(storage_unavailable());
+  } else {
+    if (std::holds_alternative<DeleteCommand>(writes.back().pending.command)) {
+      state.cached.reset();  // deleted: the next request finds it missing in Redis
     } else {
-      if (std::holds_alternative<DeleteCommand>(writes->back().pending.command)) {
-        state.cached.reset();  // deleted: the next request finds it missing in Redis
-      } else {
-        cache(state, writes->back().answer);
-      }
-      for (const auto& write : *writes) write.pending.reply()(write.answer);
+      cache(state, writes.back().answer);
     }
-    drain(self);
-  };
-  self->request(self->state.storage, kStorageReplyBound, commit_atom::value, std::move(batch.chain))
-      .then([=](const CommitResult& result) { settled(result); },
-            [=](const caf::error&) { settled(storage_unavailable()); });
+    for (const auto& write : writes) write.pending.reply()(write.answer);
+  }
+  drain(self);
 }
 
 /// Answers or commits what the queue holds, unless a round trip is in flight.
@@ -173,6 +176,8 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) 
         state.newest_known = std::max(state.newest_known, version);
         if (!state.busy && state.cached && state.cached->version < version) state.cached.reset();
       },
+      [=](loaded_atom, const LoadResult& result) { loaded(self, result); },
+      [=](committed_atom, const CommitResult& result) { committed(self, result); },
       [=](retire_atom) {
         self->state.retiring = true;
         drain(self);

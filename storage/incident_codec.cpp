@@ -3,8 +3,8 @@
 #include "storage/incident_codec.hpp"
 
 #include <cstdio>
-#include <map>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "domain/dates.hpp"
 #include "domain/incident_json.hpp"
@@ -34,16 +34,32 @@ std::optional<long long> to_integer(const std::string& text) {
   return value;
 }
 
-using FieldLookup = std::map<std::string, std::string>;
+/// The hash's fields, looked up by name: a handful, so a scan beats a map.
+class FieldLookup {
+ public:
+  explicit FieldLookup(const FlatHash& flat) : flat_(flat) {}
+  const std::string* find(std::string_view name) const {
+    for (const auto& [field, value] : flat_)
+      if (field == name) return &value;
+    return nullptr;
+  }
+  std::string operator[](std::string_view name) const {
+    const std::string* value = find(name);
+    return value ? *value : std::string();
+  }
+
+ private:
+  const FlatHash& flat_;
+};
 
 std::optional<std::string> optional_field(const FieldLookup& fields, const char* name) {
-  auto it = fields.find(name);
-  if (it == fields.end()) return std::nullopt;
-  return it->second;
+  const std::string* value = fields.find(name);
+  if (!value) return std::nullopt;
+  return *value;
 }
 
 bool read_date(const FieldLookup& fields, const char* name, std::optional<Minute>& out) {
-  auto text = optional_field(fields, name);
+  const std::string* text = fields.find(name);
   if (!text) return true;
   out = parse_date(*text);
   return out.has_value();
@@ -76,26 +92,100 @@ std::string encode_event(const Event& event) {
   return out.take();
 }
 
-std::optional<Event> decode_event(const std::string& text) {
-  auto json = nlohmann::json::parse(text, nullptr, false);
-  if (!json.is_object()) return std::nullopt;
+namespace {
+
+/// Reads a stored event's four members as they stream by (no document is
+/// built): loads decode every event of an incident. A member of ours with a
+/// value of the wrong type makes the event unreadable; other members are
+/// ignored.
+class EventFields : public nlohmann::json_sax<nlohmann::json> {
+ public:
   Event event;
-  try {
-    event.type = json.at("type").get<std::string>();
-    event.content = json.at("content").get<std::string>();
-    event.internal = json.at("internal").get<bool>();
-    auto date = parse_date(json.at("creation_date").get<std::string>());
-    if (!date) return std::nullopt;
-    event.creation_date = *date;
-  } catch (const nlohmann::json::exception&) {
-    return std::nullopt;
+  bool has_type = false, has_content = false, has_internal = false, has_date = false;
+  bool well_formed = true;
+
+  bool null() override { return other_value(); }
+  bool boolean(bool value) override {
+    if (!at_member("internal")) return other_value();
+    event.internal = value;
+    has_internal = true;
+    return true;
   }
-  return event;
+  bool number_integer(number_integer_t) override { return other_value(); }
+  bool number_unsigned(number_unsigned_t) override { return other_value(); }
+  bool number_float(number_float_t, const string_t&) override { return other_value(); }
+  bool binary(binary_t&) override { return other_value(); }
+  bool string(string_t& value) override {
+    if (at_member("type")) {
+      event.type = std::move(value);
+      has_type = true;
+    } else if (at_member("content")) {
+      event.content = std::move(value);
+      has_content = true;
+    } else if (at_member("creation_date")) {
+      auto date = parse_date(value);
+      if (!date) return well_formed = false;
+      event.creation_date = *date;
+      has_date = true;
+    } else {
+      return other_value();
+    }
+    return true;
+  }
+  bool start_object(std::size_t) override { return open(); }
+  bool end_object() override { return close(); }
+  bool start_array(std::size_t) override {
+    if (depth_ == 0) return well_formed = false;  // an event is an object
+    return open();
+  }
+  bool end_array() override { return close(); }
+  bool key(string_t& name) override {
+    if (depth_ == 1) key_ = std::move(name);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return well_formed = false;
+  }
+
+ private:
+  bool at_member(const char* name) const { return depth_ == 1 && key_ == name; }
+  bool ours() const {
+    return depth_ == 1 &&
+           (key_ == "type" || key_ == "content" || key_ == "creation_date" || key_ == "internal");
+  }
+  /// A value that is not one of ours: fine inside other members only.
+  bool other_value() {
+    if (depth_ == 0 || ours()) well_formed = false;
+    return well_formed;
+  }
+  bool open() {
+    if (ours()) return well_formed = false;  // one of our members holding a container
+    ++depth_;
+    return true;
+  }
+  bool close() {
+    --depth_;
+    return true;
+  }
+
+  int depth_ = 0;
+  std::string key_;
+};
+
+}  // namespace
+
+std::optional<Event> decode_event(const std::string& text) {
+  EventFields fields;
+  bool parsed = nlohmann::json::sax_parse(text, &fields);
+  if (!parsed || !fields.well_formed || !fields.has_type || !fields.has_content ||
+      !fields.has_internal || !fields.has_date)
+    return std::nullopt;
+  return std::move(fields.event);
 }
 
 std::optional<Incident> decode_incident(const FlatHash& flat,
                                         const std::vector<std::string>& events) {
-  FieldLookup fields(flat.begin(), flat.end());
+  FieldLookup fields(flat);
   Incident incident;
   auto id = to_integer(fields["id"]), version = to_integer(fields["version"]);
   auto scope = to_integer(fields["scope"]), service = to_integer(fields["service"]);

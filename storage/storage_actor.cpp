@@ -48,29 +48,24 @@ std::function<void(std::function<void()>)> in_actor(StorageActor* self) {
   };
 }
 
-/// Publishes the wake-ups of committed changes on the change channels: each
-/// stream entry's message, in order.
-void publish_committed(StorageActor* self, Id id, std::vector<std::string> messages) {
-  Keys keys(self->state.settings.key_prefix);
-  self->send(
-      self->state.notifier, publish_atom::value,
-      ChangeNotice{{keys.channel_incidents(), keys.channel_incident(id)}, std::move(messages)});
-}
-
-/// Commits chained changes of one incident and answers the outcome.
-caf::response_promise commit_chain(StorageActor* self, std::vector<CommitRequest> chain,
-                                   const std::function<void(std::function<void()>)>& post) {
-  auto promise = self->make_response_promise<CommitResult>();
+/// Commits chained changes of one incident. Once Redis answered, on the I/O
+/// thread (so in commit order), a committed change is handed to the notifier
+/// for its channels, then `settled` gets the outcome.
+void commit_chain(StorageActor* self, const std::vector<CommitRequest>& chain,
+                  std::function<void(CommitResult)> settled) {
   const CommitRequest& last = chain.back();
   Id id = last.after ? last.after->id : last.before->id;
-  self->state.incidents->commit_chain(chain, [=](CommitResult result) mutable {
-    post([self, promise, id, result]() mutable {
-      if (result && result->status == CommitOutcome::Status::committed)
-        publish_committed(self, id, result->feed_messages);
-      promise.deliver(std::move(result));
-    });
-  });
-  return promise;
+  Keys keys(self->state.settings.key_prefix);
+  std::vector<std::string> channels{keys.channel_incidents(), keys.channel_incident(id)};
+  caf::actor notifier = self->state.notifier;
+  self->state.incidents->commit_chain(
+      chain, [notifier, channels = std::move(channels),
+              settled = std::move(settled)](CommitResult result) mutable {
+        if (result && result->status == CommitOutcome::Status::committed)
+          caf::anon_send(notifier, publish_atom::value,
+                         ChangeNotice{std::move(channels), result->feed_messages});
+        settled(std::move(result));
+      });
 }
 
 /// Wraps a catalog reply so that a write's change is also published.
@@ -151,12 +146,17 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf
   auto post = in_actor(self);
   return {
       [=](deliver_atom, const std::function<void()>& work) { work(); },
-      [=](load_atom, Id id) {
-        auto promise = self->make_response_promise<LoadResult>();
-        self->state.incidents->load(id, [=](LoadResult result) mutable {
-          post([promise, result]() mutable { promise.deliver(std::move(result)); });
+      // Incident actors: the answer goes straight from the I/O thread to
+      // them, without a detour through this actor's mailbox.
+      [=](load_atom, Id id, const caf::actor& reply_to) {
+        self->state.incidents->load(id, [reply_to](LoadResult result) {
+          caf::anon_send(reply_to, loaded_atom::value, std::move(result));
         });
-        return promise;
+      },
+      [=](commit_atom, const std::vector<CommitRequest>& chain, const caf::actor& reply_to) {
+        commit_chain(self, chain, [reply_to](CommitResult result) {
+          caf::anon_send(reply_to, committed_atom::value, std::move(result));
+        });
       },
       [=](next_id_atom) {
         auto promise = self->make_response_promise<IdResult>();
@@ -169,11 +169,12 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf
         reserve_id_block(self, post);
         return promise;
       },
-      [=](commit_atom, const CommitRequest& request) {
-        return commit_chain(self, {request}, post);
-      },
-      [=](commit_atom, const std::vector<CommitRequest>& chain) {
-        return commit_chain(self, chain, post);
+      [=](commit_atom, const CommitRequest& request) {  // the registry's creates
+        auto promise = self->make_response_promise<CommitResult>();
+        commit_chain(self, {request}, [post, promise](CommitResult result) mutable {
+          post([promise, result]() mutable { promise.deliver(std::move(result)); });
+        });
+        return promise;
       },
       [=](list_atom, const ListCommand& command) {
         self->state.incidents->list(command.page, command.filter, command.reply);

@@ -62,6 +62,31 @@ TEST(IncidentCodec, ACorruptHashIsRejectedNotGuessed) {
   EXPECT_FALSE(decode_event("{\"type\":\"comment\"}"));
 }
 
+TEST(IncidentCodec, AStoredEventDecodesOnlyWithEveryMemberOfTheRightType) {
+  const std::string date = R"("creation_date":"2026-11-27T12:00")";
+  auto event = decode_event(R"({"internal":false,"extra":{"type":[1,{"a":null}]},)" + date +
+                            R"(,"content":"caf\u00e9 \"x\"","type":"comment"})");
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->content, "caf\xC3\xA9 \"x\"");
+  EXPECT_EQ(event->type, "comment");
+  EXPECT_FALSE(event->internal);
+  const std::string rest = R"(,"content":"x","internal":true,"type":"comment"})";
+  EXPECT_TRUE(decode_event("{" + date + rest));
+  const std::vector<std::string> unreadable = {
+      "[{" + date + rest + "]",                                          // not an object
+      "{" + date + rest + " trailing",                                   // not JSON
+      "{" + date + R"(,"content":1,"internal":true,"type":"comment"})",  // content not text
+      R"({"creation_date":"yesterday")" + rest,                          // not a date
+      R"({"creation_date":{"at":1})" + rest,                             // not a date either
+      "{" + date + R"(,"content":"x","internal":"yes","type":"comment"})",
+      "{" + date + R"(,"content":"x","internal":true,"type":["comment"]})",
+      "{" + date + R"(,"content":"x","internal":true})",  // no type
+      "",
+      "null",
+      "{"};
+  for (const std::string& broken : unreadable) EXPECT_FALSE(decode_event(broken)) << broken;
+}
+
 TEST(IncidentCodec, SortMembersOrderByDateDescThenStatusThenSeverityThenIdDesc) {
   std::vector<Incident> expected_order = {
       sample(1, "2026-11-28T00:00", Status::resolved, Severity::minor),
