@@ -188,7 +188,8 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) 
 }  // namespace
 
 caf::actor spawn_incident_actor(caf::event_based_actor* parent, Id id, caf::actor storage) {
-  return parent->spawn(incident_behavior, id, std::move(storage));
+  // Lazily: the actor is first scheduled with its first message, not once more to start.
+  return parent->spawn<caf::lazy_init>(incident_behavior, id, std::move(storage));
 }
 
 }  // namespace incident
