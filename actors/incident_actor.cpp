@@ -19,6 +19,14 @@ namespace {
 /// else meanwhile.
 constexpr std::size_t kMaxChain = 64;
 
+/// An incident this actor was handed (rebind_atom) while it still served
+/// another: what arrived for it waits until the previous one is done.
+struct NextIncident {
+  Id id = 0;
+  std::deque<PendingCommand> queue;
+  std::optional<Incident> cached;
+};
+
 struct IncidentState {
   Id id = 0;
   caf::actor storage;
@@ -28,6 +36,7 @@ struct IncidentState {
   bool busy = false;                    // a load or a commit is in flight
   bool retiring = false;                // quit once the queue is done
   std::int64_t newest_known = 0;        // the highest version the change feed reported
+  std::deque<NextIncident> next;        // incidents to serve after this one, in order
 };
 
 using IncidentActor = caf::stateful_actor<IncidentState>;
@@ -122,12 +131,24 @@ void committed(IncidentActor* self, const CommitResult& result) {
   drain(self);
 }
 
+/// Starts serving the next incident handed over: this one is done.
+void take_next_incident(IncidentState& state) {
+  NextIncident next = std::move(state.next.front());
+  state.next.pop_front();
+  state.id = next.id;
+  state.queue = std::move(next.queue);
+  state.cached = std::move(next.cached);
+  state.newest_known = 0;
+}
+
 /// Answers or commits what the queue holds, unless a round trip is in flight.
 void drain(IncidentActor* self) {
   auto& state = self->state;
   if (state.busy) return;
+  if (state.queue.empty() && !state.next.empty()) take_next_incident(state);
   if (state.queue.empty()) {
-    if (state.retiring) self->quit();
+    if (state.next.empty() && state.retiring) self->quit();
+    if (!state.next.empty()) drain(self);
     return;
   }
   if (!state.cached) return load(self);
@@ -140,8 +161,10 @@ void drain(IncidentActor* self) {
   drain(self);  // only reads and refusals were answered: the queue is empty
 }
 
+/// Every request arriving after a rebind is for the incident handed over last.
 void enqueue(IncidentActor* self, PendingCommand pending) {
-  self->state.queue.push_back(std::move(pending));
+  auto& state = self->state;
+  (state.next.empty() ? state.queue : state.next.back().queue).push_back(std::move(pending));
   drain(self);
 }
 
@@ -151,7 +174,7 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) 
   return {
       [=](get_atom, const GetCommand& command) {
         auto& state = self->state;
-        if (!state.busy && state.queue.empty() && state.cached)
+        if (!state.busy && state.queue.empty() && state.next.empty() && state.cached)
           return command.reply(*state.cached);  // the common case, without queueing
         enqueue(self, PendingCommand{command});
       },
@@ -166,15 +189,29 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) 
       [=](delete_atom, const DeleteCommand& command) { enqueue(self, PendingCommand{command}); },
       [=](refresh_atom, const Incident& stored) {
         auto& state = self->state;
-        if (!state.busy && (!state.cached || state.cached->version < stored.version))
+        if (!state.next.empty()) {
+          state.next.back().cached = stored;
+        } else if (!state.busy && (!state.cached || state.cached->version < stored.version)) {
           cache(state, stored);
+        }
       },
       [=](feed_atom, std::int64_t version) {
         // Another process committed a newer version: reload on next use (a
         // commit in flight checks this when it settles).
         auto& state = self->state;
+        if (!state.next.empty()) {
+          auto& cached = state.next.back().cached;
+          if (cached && cached->version < version) cached.reset();
+          return;
+        }
         state.newest_known = std::max(state.newest_known, version);
         if (!state.busy && state.cached && state.cached->version < version) state.cached.reset();
+      },
+      [=](rebind_atom, Id next_id) {
+        // The registry evicted this actor's incident and hands it another one
+        // (cheaper than ending this actor and spawning a new one).
+        self->state.next.push_back(NextIncident{next_id, {}, std::nullopt});
+        drain(self);
       },
       [=](loaded_atom, const LoadResult& result) { loaded(self, result); },
       [=](committed_atom, const CommitResult& result) { committed(self, result); },

@@ -31,6 +31,7 @@ using comment_atom = caf::atom_constant<caf::atom("i_comment")>;
 using delete_atom = caf::atom_constant<caf::atom("i_delete")>;
 using refresh_atom = caf::atom_constant<caf::atom("i_refresh")>;
 using retire_atom = caf::atom_constant<caf::atom("i_retire")>;
+using rebind_atom = caf::atom_constant<caf::atom("i_rebind")>;
 using feed_atom = caf::atom_constant<caf::atom("i_feed")>;
 using idle_atom = caf::atom_constant<caf::atom("i_idle")>;
 using list_atom = caf::atom_constant<caf::atom("i_list")>;

@@ -44,10 +44,19 @@ void retire(RegistryActor* self, Id id) {
 
 caf::actor actor_for(RegistryActor* self, Id id) {
   auto& state = self->state;
-  if (auto evicted = state.recency.touch(id, std::chrono::steady_clock::now()))
-    retire(self, *evicted);
+  auto evicted = state.recency.touch(id, std::chrono::steady_clock::now());
   auto it = state.incidents.find(id);
   if (it != state.incidents.end()) return it->second;
+  auto victim = evicted ? state.incidents.find(*evicted) : state.incidents.end();
+  if (victim != state.incidents.end()) {
+    // The least recently used incident's actor serves this one from now on,
+    // once it has answered what it was sent: no actor ends or starts.
+    caf::actor reused = std::move(victim->second);
+    state.incidents.erase(victim);
+    self->send(reused, rebind_atom::value, id);
+    state.incidents.emplace(id, reused);
+    return reused;
+  }
   auto spawned = spawn_incident_actor(self, id, state.storage);
   self->monitor(spawned);  // a monitor costs the registry nothing per actor, unlike a link
   state.incidents.emplace(id, spawned);

@@ -2,6 +2,9 @@
 // real redis-server: concurrent writes to one incident are serialized and all
 // kept, and a change made by another process is merged, never overwritten.
 #include <caf/all.hpp>
+#include <condition_variable>
+#include <map>
+#include <mutex>
 #include <thread>
 
 #include "actors/messages.hpp"
@@ -148,6 +151,57 @@ TEST_F(ActorsTest, TheIncidentActorCacheIsBoundedAndEvictedIncidentsStillAnswer)
     EXPECT_EQ(read->id, id);
   }
   EXPECT_LE(wait_for_running(system_, baseline + 5), baseline + 5);
+}
+
+TEST_F(ActorsTest, AnActorHandedAnotherIncidentFinishesItsOwnFirstAndMixesNothingUp) {
+  // Two actors for six incidents: actors are handed new incidents all the
+  // time, mostly while their previous incident's commits are in flight.
+  Process process(system_, server_->endpoint(), ActorLimits{2, std::chrono::seconds(300)});
+  std::size_t baseline = system_.registry().running();
+  std::vector<Id> ids;
+  for (int i = 0; i < 6; ++i)
+    ids.push_back(create_via(process, "Shared actor " + std::to_string(i))->id);
+  constexpr int kComments = 600;
+  std::mutex mutex;
+  std::condition_variable all_answered;
+  int answered = 0;
+  std::map<Id, int> acknowledged;
+  std::vector<std::string> mix_ups;
+  for (int n = 0; n < kComments; ++n) {
+    Id id = ids[(n * 7 + n / 6) % ids.size()];
+    std::string words = "note " + std::to_string(n) + " for " + std::to_string(id);
+    Reply<Incident> done = [&, id, words](Result<Incident> result) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!result || result->id != id || result->events.front().content != words)
+        mix_ups.push_back(words + ": " + (result ? std::to_string(result->id) : "error"));
+      else
+        ++acknowledged[id];
+      if (++answered == kComments) all_answered.notify_one();
+    };
+    if (n % 5 == 4) {  // reads in between, answered by whichever actor holds the incident
+      caf::anon_send(process.registry, get_atom::value, id, GetCommand{[&, id](Result<Incident> r) {
+                       std::lock_guard<std::mutex> lock(mutex);
+                       if (!r || r->id != id) mix_ups.push_back("read of " + std::to_string(id));
+                       if (++answered == kComments) all_answered.notify_one();
+                     }});
+      continue;
+    }
+    caf::anon_send(process.registry, comment_atom::value, id,
+                   CommentCommand{CommentRequest{words, false}, done});
+  }
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    ASSERT_TRUE(all_answered.wait_for(lock, std::chrono::seconds(30),
+                                      [&] { return answered == kComments; }));
+  }
+  EXPECT_TRUE(mix_ups.empty()) << mix_ups.size() << " mixed up, first: " << mix_ups.front();
+  for (Id id : ids) {
+    auto stored = load(id);
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(stored->version, 1 + acknowledged[id]) << "incident " << id;
+    EXPECT_EQ(stored->events.size(), static_cast<std::size_t>(1 + acknowledged[id]));
+  }
+  EXPECT_LE(wait_for_running(system_, baseline + 2), baseline + 2);
 }
 
 TEST_F(ActorsTest, IdleIncidentActorsAreRetiredAndComeBackOnDemand) {
