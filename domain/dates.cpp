@@ -89,9 +89,24 @@ std::string format_date(Minute minute) {
   const std::int64_t days = floor_div(minute, kMinutesPerDay);
   const std::int64_t in_day = (minute % kMinutesPerDay + kMinutesPerDay) % kMinutesPerDay;
   const Civil c = civil_from_days(days);
+  const int hour = static_cast<int>(in_day / 60), minute_of_hour = static_cast<int>(in_day % 60);
+  if (c.year >= 0 && c.year <= 9999) {  // every real date: digits written directly (hot path)
+    char text[] = "0000-00-00T00:00";
+    auto two = [&](int at, int value) {
+      text[at] = static_cast<char>('0' + value / 10);
+      text[at + 1] = static_cast<char>('0' + value % 10);
+    };
+    two(0, static_cast<int>(c.year / 100));
+    two(2, static_cast<int>(c.year % 100));
+    two(5, c.month);
+    two(8, c.day);
+    two(11, hour);
+    two(14, minute_of_hour);
+    return std::string(text, sizeof text - 1);
+  }
   char buffer[48];
   std::snprintf(buffer, sizeof buffer, "%04lld-%02d-%02dT%02d:%02d", static_cast<long long>(c.year),
-                c.month, c.day, static_cast<int>(in_day / 60), static_cast<int>(in_day % 60));
+                c.month, c.day, hour, minute_of_hour);
   return buffer;
 }
 

@@ -2,6 +2,7 @@
 // Minutes since the epoch are compared against values computed by hand.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 #include "domain/dates.hpp"
@@ -94,6 +95,17 @@ TEST(FormatDate, RoundTripsEveryDayOfALeapYearAndItsNeighbours) {
     const std::string text = format_date(minute);
     ASSERT_EQ(parse_date(text), minute) << text;
   }
+}
+
+TEST(FormatDate, WritesYearsOutsideFourDigitsWithoutOverflowing) {
+  // Not reachable through the API (parse_date accepts 0000..9999), but stored
+  // or computed minutes of any size must still print.
+  EXPECT_EQ(format_date(*parse_date("9999-12-31T23:59") + 1), "10000-01-01T00:00");
+  const Minute year_zero = -719528LL * 24 * 60;  // 0000-01-01T00:00
+  EXPECT_EQ(format_date(year_zero), "0000-01-01T00:00");
+  EXPECT_EQ(format_date(year_zero - 1), "-001-12-31T23:59");
+  EXPECT_FALSE(format_date(std::numeric_limits<Minute>::max()).empty());
+  EXPECT_FALSE(format_date(std::numeric_limits<Minute>::min()).empty());
 }
 
 TEST(FormatDate, RoundTripsTheLastMinuteOfTheRange) {
