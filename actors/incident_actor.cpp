@@ -4,7 +4,6 @@
 // another process) reloads the incident and applies the same writes again.
 #include "actors/incident_actor.hpp"
 
-#include <deque>
 #include <optional>
 
 #include "actors/incident_batch.hpp"
@@ -23,7 +22,7 @@ constexpr std::size_t kMaxChain = 64;
 /// another: what arrived for it waits until the previous one is done.
 struct NextIncident {
   Id id = 0;
-  std::deque<PendingCommand> queue;
+  PendingQueue queue;
   std::optional<Incident> cached;
 };
 
@@ -31,12 +30,12 @@ struct IncidentState {
   Id id = 0;
   caf::actor storage;
   std::optional<Incident> cached;  // only ever a stored state; never a miss
-  std::deque<PendingCommand> queue;
+  PendingQueue queue;
   std::vector<ChainedWrite> in_flight;  // the writes of the commit in flight
   bool busy = false;                    // a load or a commit is in flight
   bool retiring = false;                // quit once the queue is done
   std::int64_t newest_known = 0;        // the highest version the change feed reported
-  std::deque<NextIncident> next;        // incidents to serve after this one, in order
+  std::vector<NextIncident> next;       // incidents to serve after this one, in order
 };
 
 using IncidentActor = caf::stateful_actor<IncidentState>;
@@ -53,7 +52,7 @@ Error with_message(Error error, const char* message) {
 }
 
 void answer_all(IncidentState& state, const Error& error) {
-  auto queue = std::move(state.queue);
+  PendingQueue queue = std::move(state.queue);
   state.queue.clear();
   for (const auto& pending : queue) pending.reply()(error);
 }
@@ -134,7 +133,7 @@ void committed(IncidentActor* self, const CommitResult& result) {
 /// Starts serving the next incident handed over: this one is done.
 void take_next_incident(IncidentState& state) {
   NextIncident next = std::move(state.next.front());
-  state.next.pop_front();
+  state.next.erase(state.next.begin());
   state.id = next.id;
   state.queue = std::move(next.queue);
   state.cached = std::move(next.cached);

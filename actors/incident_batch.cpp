@@ -20,8 +20,7 @@ const Reply<Incident>& PendingCommand::reply() const {
   return std::visit([](const auto& c) -> const Reply<Incident>& { return c.reply; }, command);
 }
 
-Batch take_batch(const Incident& current, std::deque<PendingCommand>& queue, Minute now,
-                 std::size_t max_chain) {
+Batch take_batch(const Incident& current, PendingQueue& queue, Minute now, std::size_t max_chain) {
   Batch batch;
   const Incident* tip = &current;  // the state after the chain so far
   auto chain_onto = [&](PendingCommand pending, CommitRequest change) {

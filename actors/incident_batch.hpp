@@ -6,9 +6,9 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <optional>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -25,6 +25,46 @@ struct PendingCommand {
   bool checked_against_store = false;
 
   const Reply<Incident>& reply() const;
+};
+
+/// The requests waiting for one incident, oldest first. Empty, it holds no
+/// memory (a std::deque always holds a block): every cached incident's actor
+/// has one, and they are empty nearly all the time.
+class PendingQueue {
+ public:
+  PendingQueue() = default;
+  PendingQueue(PendingQueue&& other) noexcept { *this = std::move(other); }
+  PendingQueue& operator=(PendingQueue&& other) noexcept {
+    items_ = std::move(other.items_);
+    head_ = std::exchange(other.head_, 0);
+    other.items_.clear();
+    return *this;
+  }
+
+  bool empty() const { return head_ == items_.size(); }
+  std::size_t size() const { return items_.size() - head_; }
+  PendingCommand& front() { return items_[head_]; }
+  void push_back(PendingCommand pending) { items_.push_back(std::move(pending)); }
+  void push_front(PendingCommand pending) {
+    if (head_ > 0) {
+      items_[--head_] = std::move(pending);
+    } else {
+      items_.insert(items_.begin(), std::move(pending));
+    }
+  }
+  void pop_front() {
+    if (++head_ == items_.size()) clear();
+  }
+  void clear() {
+    std::vector<PendingCommand>().swap(items_);
+    head_ = 0;
+  }
+  std::vector<PendingCommand>::iterator begin() { return items_.begin() + head_; }
+  std::vector<PendingCommand>::iterator end() { return items_.end(); }
+
+ private:
+  std::vector<PendingCommand> items_;
+  std::size_t head_ = 0;  // items before it were taken
 };
 
 /// A write taken into a chain, answered with `answer` once the chain commits.
@@ -45,7 +85,6 @@ struct Batch {
 /// unless writes before them are not committed yet; refused or no-op writes
 /// are answered at once; at most `max_chain` changes are chained; a delete
 /// goes alone.
-Batch take_batch(const Incident& current, std::deque<PendingCommand>& queue, Minute now,
-                 std::size_t max_chain);
+Batch take_batch(const Incident& current, PendingQueue& queue, Minute now, std::size_t max_chain);
 
 }  // namespace incident

@@ -62,9 +62,34 @@ PendingCommand remove(Answers& answers, const std::string& who,
   return PendingCommand{DeleteCommand{if_match, answers.to(who)}};
 }
 
+TEST(PendingQueue, KeepsArrivalOrderTakesRetriesBackInFrontAndMovesCleanly) {
+  Answers answers;
+  PendingQueue queue;
+  EXPECT_TRUE(queue.empty());
+  for (const char* who : {"a", "b", "c"}) queue.push_back(comment(answers, who));
+  queue.front().reply()(stored());
+  queue.pop_front();
+  queue.push_front(comment(answers, "retried"));
+  std::vector<std::string> order;
+  for (auto& pending : queue) {
+    pending.reply()(stored());
+    order.push_back(answers.got.back().first);
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"retried", "b", "c"}));
+  PendingQueue moved = std::move(queue);
+  EXPECT_TRUE(queue.empty());  // NOLINT(bugprone-use-after-move): moved-from is empty
+  EXPECT_EQ(moved.size(), 3u);
+  moved.pop_front();
+  moved.pop_front();
+  moved.pop_front();
+  EXPECT_TRUE(moved.empty());
+  moved.push_front(comment(answers, "alone"));
+  EXPECT_EQ(moved.size(), 1u);
+}
+
 TEST(TakeBatch, ChainsQueuedWritesInArrivalOrderEachOnThePreviousOne) {
   Answers answers;
-  std::deque<PendingCommand> queue;
+  PendingQueue queue;
   queue.push_back(rename(answers, "a", "First name"));
   queue.push_back(comment(answers, "b"));
   queue.push_back(rename(answers, "c", "Third name"));
@@ -88,7 +113,7 @@ TEST(TakeBatch, ChainsQueuedWritesInArrivalOrderEachOnThePreviousOne) {
 
 TEST(TakeBatch, AnswersReadsAtOnceUnlessWritesBeforeThemAreUncommitted) {
   Answers answers;
-  std::deque<PendingCommand> queue;
+  PendingQueue queue;
   queue.push_back(get(answers, "first read"));
   queue.push_back(comment(answers, "writer"));
   queue.push_back(get(answers, "later read"));
@@ -103,7 +128,7 @@ TEST(TakeBatch, AnswersReadsAtOnceUnlessWritesBeforeThemAreUncommitted) {
 
 TEST(TakeBatch, StopsAtTheLongestChainAllowed) {
   Answers answers;
-  std::deque<PendingCommand> queue;
+  PendingQueue queue;
   for (int i = 0; i < 10; ++i) queue.push_back(comment(answers, "c" + std::to_string(i)));
   Batch batch = take_batch(stored(), queue, kNow, 4);
   EXPECT_EQ(batch.chain.size(), 4u);
@@ -112,7 +137,7 @@ TEST(TakeBatch, StopsAtTheLongestChainAllowed) {
 
 TEST(TakeBatch, ADeleteGoesAlone) {
   Answers answers;
-  std::deque<PendingCommand> queue;
+  PendingQueue queue;
   queue.push_back(comment(answers, "before"));
   queue.push_back(remove(answers, "delete"));
   queue.push_back(comment(answers, "after"));
@@ -129,7 +154,7 @@ TEST(TakeBatch, ADeleteGoesAlone) {
 
 TEST(TakeBatch, JudgesIfMatchAgainstTheChainSoFar) {
   Answers answers;
-  std::deque<PendingCommand> queue;
+  PendingQueue queue;
   queue.push_back(rename(answers, "a", "Renamed once", 3));
   queue.push_back(rename(answers, "b", "Renamed twice", 4));  // the version after a
   Batch batch = take_batch(stored(), queue, kNow, 64);
@@ -139,7 +164,7 @@ TEST(TakeBatch, JudgesIfMatchAgainstTheChainSoFar) {
 
 TEST(TakeBatch, ChecksAFailedIfMatchAgainstTheStoreBeforeRefusingIt) {
   Answers answers;
-  std::deque<PendingCommand> queue;
+  PendingQueue queue;
   queue.push_back(rename(answers, "stale", "Renamed", 2));
   Batch batch = take_batch(stored(), queue, kNow, 64);
   EXPECT_TRUE(batch.needs_reload);
@@ -156,7 +181,7 @@ TEST(TakeBatch, ChecksAFailedIfMatchAgainstTheStoreBeforeRefusingIt) {
 
 TEST(TakeBatch, AFailedIfMatchBehindChainedWritesWaitsForTheirCommit) {
   Answers answers;
-  std::deque<PendingCommand> queue;
+  PendingQueue queue;
   queue.push_back(comment(answers, "writer"));
   queue.push_back(rename(answers, "stale", "Renamed", 3));  // 3 is the version before the comment
   Batch batch = take_batch(stored(), queue, kNow, 64);
@@ -168,7 +193,7 @@ TEST(TakeBatch, AFailedIfMatchBehindChainedWritesWaitsForTheirCommit) {
 
 TEST(TakeBatch, AnswersNoOpsAndRefusalsAtOnceOnlyWhenNothingIsChained) {
   Answers answers;
-  std::deque<PendingCommand> queue;
+  PendingQueue queue;
   queue.push_back(rename(answers, "no-op", stored().name));
   UpdateRequest invalid = renaming(stored(), "Resolved without reaching it");
   invalid.resolve_date = FieldUpdate<Minute>::set(kNow);  // status stays active
