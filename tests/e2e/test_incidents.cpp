@@ -179,6 +179,26 @@ TEST_F(IncidentTest, CommentAnswers302ToTheIncidentAndAppendsAPublicComment) {
   EXPECT_EQ(commented["version"], 2);
 }
 
+TEST_F(IncidentTest, AnIncidentWithAHistoryLargerThanTheOutputCapIsReadWhole) {
+  // ~18 MiB of history: its GET is one answer beyond the 16 MiB of unsent
+  // output a connection may queue (SECURITY.md), and must still be sent whole.
+  long long id = new_incident()["id"];
+  const std::string words(65536, 'w');  // the longest comment accepted
+  ApiClient client = api();
+  for (int i = 0; i < 280; ++i) {
+    Response commented =
+        client.post_form(incident_path(id) + "/comment", {{"comment", words}}, admin_token());
+    ASSERT_EQ(commented.status, 302) << commented.describe();
+  }
+  Response read = client.get(incident_path(id), admin_token());
+  ASSERT_EQ(read.status, 200) << read.describe();
+  EXPECT_GT(read.body.size(), 16u * 1024 * 1024);
+  json incident = read.json();
+  ASSERT_EQ(incident["events"].size(), 281u);
+  EXPECT_EQ(incident["events"][0]["content"], words);
+  EXPECT_EQ(client.get("/health").status, 200);
+}
+
 TEST_F(IncidentTest, CommentWithPreferAnswers200WithTheCommentedIncident) {
   json incident = new_incident();
   long long id = incident["id"];
