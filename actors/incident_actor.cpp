@@ -213,7 +213,9 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) 
         drain(self);
       },
       [=](loaded_atom, const LoadResult& result) { loaded(self, result); },
-      [=](committed_atom, const CommitResult& result) { committed(self, result); },
+      // The commit in flight is always this incident's: the actor is only
+      // handed another one once it is idle.
+      [=](committed_atom, Id, const CommitResult& result) { committed(self, result); },
       [=](retire_atom) {
         self->state.retiring = true;
         drain(self);

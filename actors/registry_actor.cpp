@@ -22,11 +22,26 @@ std::chrono::milliseconds idle_sweep_period(std::chrono::seconds idle) {
   return std::min<std::chrono::milliseconds>(std::chrono::seconds(5), idle);
 }
 
+/// Ids are reserved from Redis a block at a time, so a create costs no round
+/// trip of its own for its id; several processes still never share one.
+constexpr Id kIdBlock = 100;
+
+/// A create whose commit is in flight: answered with the incident once stored.
+struct PendingCreate {
+  CreateCommand command;
+  Incident incident;
+};
+
 struct RegistryState {
   caf::actor storage;
   ActorLimits limits;
   std::unordered_map<Id, caf::actor> incidents;
   LruOrder<Id> recency{1};
+  Id next_free_id = 0;
+  Id id_block_end = 0;  // one past the last reserved id
+  bool reserving_ids = false;
+  std::vector<CreateCommand> waiting_for_ids;
+  std::unordered_map<Id, PendingCreate> creating;  // by the new incident's id
 };
 
 using RegistryActor = caf::stateful_actor<RegistryState>;
@@ -63,15 +78,6 @@ caf::actor actor_for(RegistryActor* self, Id id) {
   return spawned;
 }
 
-/// {field: [null, value]} for every field the create event lists.
-nlohmann::json created_changes(const Incident& incident) {
-  nlohmann::json changes = nlohmann::json::object();
-  auto created = nlohmann::json::parse(incident.events.front().content, nullptr, false);
-  if (created.is_object())
-    for (auto& [field, value] : created.items()) changes[field] = {nullptr, value};
-  return changes;
-}
-
 Reply<Incident> with_create_message(Reply<Incident> reply) {
   return [reply](Result<Incident> result) {
     if (result || result.error().kind != ErrorKind::invalid) return reply(std::move(result));
@@ -81,34 +87,67 @@ Reply<Incident> with_create_message(Reply<Incident> reply) {
   };
 }
 
-void commit_new(RegistryActor* self, const Incident& created, const CreateCommand& command) {
-  CommitRequest request{
-      "incident.created",       std::nullopt,           created, created.events.front(),
-      created_changes(created), command.idempotency_key};
-  self->request(self->state.storage, kStorageReplyBound, commit_atom::value, request)
-      .then(
-          [=](const CommitResult& result) {
-            if (!result) return command.reply(result.error());
-            if (result->status == CommitOutcome::Status::duplicate)
-              return self->send(actor_for(self, result->existing_id), get_atom::value,
-                                GetCommand{command.reply});
-            if (result->status != CommitOutcome::Status::committed)
-              return command.reply(storage_unavailable());
-            self->send(actor_for(self, created.id), refresh_atom::value, created);
-            command.reply(created);
-          },
-          [=](const caf::error&) { command.reply(storage_unavailable()); });
+/// Commits a new incident; storage answers committed_atom with its id.
+void commit_new(RegistryActor* self, Id id, CreateCommand command) {
+  Incident created = create_incident(command.request, id, now_minute());
+  std::vector<CommitRequest> chain{{"incident.created", std::nullopt, created,
+                                    created.events.front(), creation_changes(created),
+                                    command.idempotency_key}};
+  self->state.creating.emplace(id, PendingCreate{std::move(command), std::move(created)});
+  self->send(self->state.storage, commit_atom::value, std::move(chain),
+             caf::actor_cast<caf::actor>(self));
+}
+
+void created(RegistryActor* self, Id id, const CommitResult& result) {
+  auto it = self->state.creating.find(id);
+  if (it == self->state.creating.end()) return;
+  PendingCreate pending = std::move(it->second);
+  self->state.creating.erase(it);
+  const Reply<Incident>& reply = pending.command.reply;
+  if (!result) return reply(result.error());
+  if (result->status == CommitOutcome::Status::duplicate)
+    return self->send(actor_for(self, result->existing_id), get_atom::value, GetCommand{reply});
+  if (result->status != CommitOutcome::Status::committed) return reply(storage_unavailable());
+  self->send(actor_for(self, id), refresh_atom::value, pending.incident);
+  reply(pending.incident);
+}
+
+/// Reserves the next block of ids and hands them to the creates waiting.
+void reserve_id_block(RegistryActor* self) {
+  auto& state = self->state;
+  if (state.reserving_ids) return;
+  state.reserving_ids = true;
+  auto serve_waiting = [=](const IdResult& last) {
+    auto& state = self->state;
+    state.reserving_ids = false;
+    if (last) {
+      state.next_free_id = *last - kIdBlock + 1;
+      state.id_block_end = *last + 1;
+    }
+    auto waiting = std::move(state.waiting_for_ids);
+    state.waiting_for_ids.clear();
+    for (auto& command : waiting) {
+      if (!last) {
+        command.reply(last.error());
+      } else if (state.next_free_id < state.id_block_end) {
+        commit_new(self, state.next_free_id++, std::move(command));
+      } else {  // more creates than one block: they wait for the next
+        state.waiting_for_ids.push_back(std::move(command));
+      }
+    }
+    if (!state.waiting_for_ids.empty()) reserve_id_block(self);
+  };
+  self->request(state.storage, kStorageReplyBound, reserve_ids_atom::value, kIdBlock)
+      .then(serve_waiting, [=](const caf::error&) { serve_waiting(storage_unavailable()); });
 }
 
 void create(RegistryActor* self, CreateCommand command) {
   command.reply = with_create_message(std::move(command.reply));
-  self->request(self->state.storage, kStorageReplyBound, next_id_atom::value)
-      .then(
-          [=](const IdResult& id) {
-            if (!id) return command.reply(id.error());
-            commit_new(self, create_incident(command.request, *id, now_minute()), command);
-          },
-          [=](const caf::error&) { command.reply(storage_unavailable()); });
+  auto& state = self->state;
+  if (state.next_free_id < state.id_block_end)
+    return commit_new(self, state.next_free_id++, std::move(command));
+  state.waiting_for_ids.push_back(std::move(command));
+  reserve_id_block(self);
 }
 
 caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLimits limits) {
@@ -137,6 +176,7 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
   });
   return {
       [=](create_atom, const CreateCommand& command) { create(self, command); },
+      [=](committed_atom, Id id, const CommitResult& result) { created(self, id, result); },
       [=](get_atom, Id id, const GetCommand& command) {
         self->send(actor_for(self, id), get_atom::value, command);
       },

@@ -133,6 +133,13 @@ Incident create_incident(const CreateRequest& request, Id id, Minute now) {
   return incident;
 }
 
+json creation_changes(const Incident& created) {
+  const json fields = created_fields(created);
+  json changes = json::object();
+  for (const auto& [field, value] : fields.items()) changes[field] = {nullptr, value};
+  return changes;
+}
+
 Result<Change> apply_update(const Incident& current, const UpdateRequest& request, Minute now) {
   Incident next = current;
   next.name = request.name;

@@ -22,6 +22,10 @@ struct Change {
 /// created fields; start_impact_date defaults to `now`.
 Incident create_incident(const CreateRequest& request, Id id, Minute now);
 
+/// {field: [null, value]} for every field a creation sets (the change feed's
+/// `changes` of an incident.created).
+nlohmann::json creation_changes(const Incident& created);
+
 /// Applies an update (see lifecycle.cpp for the rules). An update that changes
 /// nothing returns the incident unchanged (same version, no event).
 Result<Change> apply_update(const Incident& current, const UpdateRequest& request, Minute now);

@@ -28,15 +28,7 @@ struct StorageState {
   std::unique_ptr<RateStore> rates;
   caf::actor notifier;
   StorageSettings settings;
-  // Ids are reserved from Redis a block at a time, so a create costs no round
-  // trip of its own for its id; several processes still never share one.
-  Id next_free_id = 0;
-  Id id_block_end = 0;  // one past the last reserved id
-  bool reserving_ids = false;
-  std::vector<caf::response_promise> waiting_for_ids;
 };
-
-constexpr Id kIdBlock = 100;
 
 using StorageActor = caf::stateful_actor<StorageState>;
 
@@ -98,38 +90,6 @@ void run_catalog(StorageState& state, const CatalogCommand& command) {
   }
 }
 
-/// Reserves the next block of ids and hands them to the creates waiting.
-void reserve_id_block(StorageActor* self, const std::function<void(std::function<void()>)>& post) {
-  if (self->state.reserving_ids) return;
-  self->state.reserving_ids = true;
-  self->state.incidents->reserve_ids(kIdBlock, [self, post](IdResult result) {
-    post([self, post, result] {
-      auto& state = self->state;
-      state.reserving_ids = false;
-      auto waiting = std::move(state.waiting_for_ids);
-      state.waiting_for_ids.clear();
-      if (result) {
-        state.next_free_id = *result - kIdBlock + 1;
-        state.id_block_end = *result + 1;
-      }
-      std::size_t served = 0;
-      for (; served < waiting.size(); ++served) {
-        if (!result) {
-          waiting[served].deliver(IdResult{result.error()});
-        } else if (state.next_free_id < state.id_block_end) {
-          waiting[served].deliver(IdResult{state.next_free_id++});
-        } else {
-          break;
-        }
-      }
-      if (served < waiting.size()) {  // more creates than one block: reserve again
-        state.waiting_for_ids.assign(waiting.begin() + served, waiting.end());
-        reserve_id_block(self, post);
-      }
-    });
-  });
-}
-
 caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf::actor notifier) {
   auto& state = self->state;
   state.pipeline = std::make_unique<RedisPipeline>(settings.endpoint, settings.timeout);
@@ -154,24 +114,15 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf
         });
       },
       [=](commit_atom, const std::vector<CommitRequest>& chain, const caf::actor& reply_to) {
-        commit_chain(self, chain, [reply_to](CommitResult result) {
-          caf::anon_send(reply_to, committed_atom::value, std::move(result));
+        const CommitRequest& last = chain.back();
+        Id id = last.after ? last.after->id : last.before->id;
+        commit_chain(self, chain, [reply_to, id](CommitResult result) {
+          caf::anon_send(reply_to, committed_atom::value, id, std::move(result));
         });
       },
-      [=](next_id_atom) {
+      [=](reserve_ids_atom, Id count) {
         auto promise = self->make_response_promise<IdResult>();
-        auto& state = self->state;
-        if (state.next_free_id < state.id_block_end) {
-          promise.deliver(IdResult{state.next_free_id++});
-          return promise;
-        }
-        state.waiting_for_ids.push_back(promise);
-        reserve_id_block(self, post);
-        return promise;
-      },
-      [=](commit_atom, const CommitRequest& request) {  // the registry's creates
-        auto promise = self->make_response_promise<CommitResult>();
-        commit_chain(self, {request}, [post, promise](CommitResult result) mutable {
+        self->state.incidents->reserve_ids(count, [post, promise](IdResult result) mutable {
           post([promise, result]() mutable { promise.deliver(std::move(result)); });
         });
         return promise;

@@ -1,7 +1,8 @@
 // The storage actor: the one owner of the Redis connection. Incident actors
-// send it loads and commits with their handle, and get loaded_atom /
-// committed_atom back from the I/O thread; the registry `request`s ids and
-// creates; lists and catalog operations arrive with a reply callback.
+// (and the registry, for creates) send it loads and commits with their handle
+// and get loaded_atom / committed_atom back from the I/O thread; the registry
+// `request`s blocks of ids; lists and catalog operations arrive with a reply
+// callback.
 // Committed changes are handed to the notifier.
 #pragma once
 

@@ -55,6 +55,18 @@ TEST(CreateIncident, RecordsTheCreatedFieldsInAnInternalCreateEvent) {
                            R"("start_impact_date":"2026-11-27T12:00","status":"active"})");
 }
 
+TEST(CreateIncident, ItsChangesGoFromNullToEachCreatedField) {
+  CreateRequest request = minimal_create();
+  request.description = "Primary database unreachable";
+  const Incident created = create_incident(request, 7, kNow);
+  const json fields = json::parse(created.events.front().content);
+  json expected = json::object();
+  for (const auto& [field, value] : fields.items()) expected[field] = json::array({nullptr, value});
+  EXPECT_EQ(creation_changes(created), expected);
+  EXPECT_EQ(creation_changes(created)["description"],
+            json::array({nullptr, "Primary database unreachable"}));
+}
+
 TEST(CreateIncident, ListsOptionalFieldsInTheCreateEventOnlyWhenSet) {
   CreateRequest request = minimal_create();
   request.description = "Primary database unreachable";
