@@ -265,8 +265,9 @@ TEST_F(ChangeFeedTest, ConcurrentWritesToOneIncidentEachGetTheirOwnVersionAndMes
       ASSERT_EQ(entry.message["incident"]["events"].size(), 1u) << entry.message.dump();
       const json& event = entry.message["incident"]["events"][0];
       long long version = entry.message["version"].get<long long>();
-      if (comment_of_version.count(version))
+      if (comment_of_version.count(version)) {
         EXPECT_EQ(event["content"], comment_of_version[version]) << "version " << version;
+      }
       events_from_feed.push_back(event);
     }
   }
