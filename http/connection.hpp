@@ -79,7 +79,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::map<std::uint64_t, Answer> ready_;  // answers that arrived before their turn
   std::string out_;
   std::size_t out_offset_ = 0;
-  std::size_t last_answer_bytes_ = 0;  // the size of the answer appended last
+  std::size_t last_answer_bytes_ = 0;                // the size of the answer appended last
   std::int64_t output_progress_ms_ = 0;              // when output last started or moved
   std::atomic<std::int64_t> request_started_ms_{0};  // 0: not inside a request
   std::atomic<std::int64_t> last_activity_ms_;
