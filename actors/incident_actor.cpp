@@ -52,8 +52,7 @@ Error with_message(Error error, const char* message) {
 }
 
 void answer_all(IncidentState& state, const Error& error) {
-  PendingQueue queue = std::move(state.queue);
-  state.queue.clear();
+  PendingQueue queue = std::move(state.queue);  // leaves state.queue empty
   for (const auto& pending : queue) pending.reply()(error);
 }
 

@@ -14,6 +14,13 @@ bool precondition_fails(const std::optional<std::int64_t>& if_match, const Incid
   return if_match && *if_match != incident.version;
 }
 
+/// The If-Match of a conditional write (updates and deletes may carry one).
+std::optional<std::int64_t> if_match_of(const PendingCommand::Command& command) {
+  if (auto* update = std::get_if<UpdateCommand>(&command)) return update->if_match;
+  if (auto* remove = std::get_if<DeleteCommand>(&command)) return remove->if_match;
+  return std::nullopt;
+}
+
 }  // namespace
 
 const Reply<Incident>& PendingCommand::reply() const {
@@ -39,17 +46,19 @@ Batch take_batch(const Incident& current, PendingQueue& queue, Minute now, std::
       queue.pop_front();
       continue;
     }
-    if (auto* remove = std::get_if<DeleteCommand>(&pending.command)) {
-      if (chained) break;  // a delete goes alone
-      if (precondition_fails(remove->if_match, current)) {
-        if (!pending.checked_against_store) {
-          batch.needs_reload = true;
-          return batch;
-        }
-        remove->reply(precondition_failed(current));
-        queue.pop_front();
-        continue;
+    if (precondition_fails(if_match_of(pending.command), *tip)) {
+      if (chained) break;  // judged against the committed state, after the chain
+      // The cache may lag another process's write: check the stored version.
+      if (!pending.checked_against_store) {
+        batch.needs_reload = true;
+        return batch;
       }
+      pending.reply()(precondition_failed(current));
+      queue.pop_front();
+      continue;
+    }
+    if (std::holds_alternative<DeleteCommand>(pending.command)) {
+      if (chained) break;  // a delete goes alone
       batch.chain.push_back(CommitRequest{"incident.deleted", current, std::nullopt, std::nullopt,
                                           nlohmann::json::object(), std::nullopt});
       batch.writes.push_back(ChainedWrite{std::move(pending), mark_deleted(current)});
@@ -57,17 +66,6 @@ Batch take_batch(const Incident& current, PendingQueue& queue, Minute now, std::
       return batch;
     }
     if (auto* update = std::get_if<UpdateCommand>(&pending.command)) {
-      if (precondition_fails(update->if_match, *tip)) {
-        if (chained) break;  // judged against the committed state, after the chain
-        // The cache may lag another process's write: check the stored version.
-        if (!pending.checked_against_store) {
-          batch.needs_reload = true;
-          return batch;
-        }
-        update->reply(precondition_failed(current));
-        queue.pop_front();
-        continue;
-      }
       auto change = apply_update(*tip, update->request, now);
       // A refusal or a no-op is answered against committed state only.
       if (chained && (!change || !change->changed())) break;

@@ -18,7 +18,8 @@ namespace incident {
 
 /// One queued request for the incident.
 struct PendingCommand {
-  std::variant<GetCommand, UpdateCommand, CommentCommand, DeleteCommand> command;
+  using Command = std::variant<GetCommand, UpdateCommand, CommentCommand, DeleteCommand>;
+  Command command;
   int retries_left = 5;  // commits lost to another process's write, before 409
   /// An If-Match that failed against the cache is checked once more against
   /// the stored state before it is refused.

@@ -144,10 +144,4 @@ JsonText& JsonText::raw(std::string_view json) {
   return *this;
 }
 
-std::string json_string(std::string_view text) {
-  std::string out;
-  append_escaped(out, text);
-  return out;
-}
-
 }  // namespace incident

@@ -37,7 +37,4 @@ class JsonText {
   bool after_value_ = false;
 };
 
-/// `text` as a JSON string literal, quotes included.
-std::string json_string(std::string_view text);
-
 }  // namespace incident

@@ -12,6 +12,7 @@
 
 #include "config/log.hpp"
 #include "storage/redis_value.hpp"
+#include "storage/top_level_reader.hpp"
 
 namespace incident {
 namespace {
@@ -41,7 +42,7 @@ namespace {
 /// Reads the top-level "type", "id" and "version" of a message and stops as
 /// soon as it has all three: the follower sees every change, and messages put
 /// them first, so the incident that follows is never parsed.
-class EntryFields : public nlohmann::json_sax<nlohmann::json> {
+class EntryFields : public TopLevelReader {
  public:
   std::optional<std::string> type;
   std::optional<Id> id;
@@ -58,46 +59,28 @@ class EntryFields : public nlohmann::json_sax<nlohmann::json> {
   }
   bool number_float(number_float_t, const string_t&) override { return scalar(); }
   bool string(string_t& value) override {
-    if (depth_ == 1 && key_ == "type") type = value;
+    if (at_member("type")) type = value;
     return scalar();
   }
   bool binary(binary_t&) override { return scalar(); }
-  bool start_object(std::size_t) override { return open(); }
-  bool end_object() override { return close(); }
-  bool start_array(std::size_t) override {
-    if (depth_ == 0) not_an_object = true;
-    return open();
-  }
-  bool end_array() override { return close(); }
-  bool key(string_t& value) override {
-    if (depth_ == 1) key_ = value;
-    return true;
-  }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
     return false;
   }
 
  private:
+  bool entering(bool is_array) override {
+    if (at_top() && is_array) not_an_object = true;
+    return true;
+  }
   bool integer(std::int64_t value) {
-    if (depth_ == 1 && key_ == "id") id = value;
-    if (depth_ == 1 && key_ == "version") version = value;
+    if (at_member("id")) id = value;
+    if (at_member("version")) version = value;
     return scalar();
   }
   bool scalar() {
-    if (depth_ == 0) not_an_object = true;
+    if (at_top()) not_an_object = true;
     return !(type && id && version);
   }
-  bool open() {
-    ++depth_;
-    return true;
-  }
-  bool close() {
-    --depth_;
-    return true;
-  }
-
-  int depth_ = 0;
-  std::string key_;
 };
 
 }  // namespace

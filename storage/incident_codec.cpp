@@ -9,6 +9,7 @@
 #include "domain/dates.hpp"
 #include "domain/incident_json.hpp"
 #include "domain/json_text.hpp"
+#include "storage/top_level_reader.hpp"
 
 namespace incident {
 namespace {
@@ -98,7 +99,7 @@ namespace {
 /// built): loads decode every event of an incident. A member of ours with a
 /// value of the wrong type makes the event unreadable; other members are
 /// ignored.
-class EventFields : public nlohmann::json_sax<nlohmann::json> {
+class EventFields : public TopLevelReader {
  public:
   Event event;
   bool has_type = false, has_content = false, has_internal = false, has_date = false;
@@ -132,44 +133,26 @@ class EventFields : public nlohmann::json_sax<nlohmann::json> {
     }
     return true;
   }
-  bool start_object(std::size_t) override { return open(); }
-  bool end_object() override { return close(); }
-  bool start_array(std::size_t) override {
-    if (depth_ == 0) return well_formed = false;  // an event is an object
-    return open();
-  }
-  bool end_array() override { return close(); }
-  bool key(string_t& name) override {
-    if (depth_ == 1) key_ = std::move(name);
-    return true;
-  }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
     return well_formed = false;
   }
 
  private:
-  bool at_member(const char* name) const { return depth_ == 1 && key_ == name; }
   bool ours() const {
-    return depth_ == 1 &&
-           (key_ == "type" || key_ == "content" || key_ == "creation_date" || key_ == "internal");
+    const std::string& name = member();
+    return in_top_member() &&
+           (name == "type" || name == "content" || name == "creation_date" || name == "internal");
   }
   /// A value that is not one of ours: fine inside other members only.
   bool other_value() {
-    if (depth_ == 0 || ours()) well_formed = false;
+    if (at_top() || ours()) well_formed = false;
     return well_formed;
   }
-  bool open() {
-    if (ours()) return well_formed = false;  // one of our members holding a container
-    ++depth_;
-    return true;
+  /// An event is an object, and none of our members holds a container.
+  bool entering(bool is_array) override {
+    if ((at_top() && is_array) || ours()) well_formed = false;
+    return well_formed;
   }
-  bool close() {
-    --depth_;
-    return true;
-  }
-
-  int depth_ = 0;
-  std::string key_;
 };
 
 }  // namespace

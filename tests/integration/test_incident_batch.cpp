@@ -3,6 +3,7 @@
 // Pure logic: no Redis and no actor run here.
 #include <gtest/gtest.h>
 
+#include "../unit/lifecycle_fixtures.hpp"
 #include "actors/incident_batch.hpp"
 #include "domain/dates.hpp"
 #include "domain/lifecycle.hpp"
@@ -10,21 +11,10 @@
 namespace incident::testing {
 namespace {
 
-const Minute kNow = *parse_date("2026-11-27T12:00");
+using test::kNow;
 
-Incident stored() {
-  Incident incident;
-  incident.id = 7;
-  incident.version = 3;
-  incident.name = "Database outage";
-  incident.severity = Severity::high;
-  incident.scope = 1;
-  incident.service = 2;
-  incident.creation_date = kNow - 60;
-  incident.start_impact_date = kNow - 60;
-  incident.events = {Event{"create", "{}", true, kNow - 60}};
-  return incident;
-}
+/// The committed state every test starts from.
+Incident stored() { return test::incident_in(Status::active); }
 
 /// Collects the answers each command got.
 struct Answers {
