@@ -9,6 +9,7 @@
 #include "domain/dates.hpp"
 #include "domain/incident_json.hpp"
 #include "domain/json_text.hpp"
+#include "storage/canonical_event.hpp"
 #include "storage/top_level_reader.hpp"
 
 namespace incident {
@@ -158,6 +159,11 @@ class EventFields : public TopLevelReader {
 }  // namespace
 
 std::optional<Event> decode_event(const std::string& text) {
+  if (auto event = read_canonical_event(text)) return event;
+  return read_event_members(text);
+}
+
+std::optional<Event> read_event_members(const std::string& text) {
   EventFields fields;
   bool parsed = nlohmann::json::sax_parse(text, &fields);
   if (!parsed || !fields.well_formed || !fields.has_type || !fields.has_content ||

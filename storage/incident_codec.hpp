@@ -23,6 +23,9 @@ std::string encode_event(const Event& event);
 std::optional<Incident> decode_incident(const FlatHash& fields,
                                         const std::vector<std::string>& events);
 std::optional<Event> decode_event(const std::string& json);
+/// decode_event without its fast path for the written form: any member
+/// order, other members ignored.
+std::optional<Event> read_event_members(const std::string& json);
 
 /// A member whose byte order is the list order: start_impact_date descending,
 /// status, severity (enum order), id descending; ":<id>" ends it.

@@ -65,16 +65,18 @@ std::optional<Incident> decode_stored_incident(const RedisValue& pair) {
 }
 
 void IncidentStore::load(Id id, std::function<void(LoadResult)> done) {
-  pipeline_.eval(scripts::incident_load(), {keys_.incident(id), keys_.events(id)}, {},
-                 [done = std::move(done)](const RedisValue& reply) {
-                   if (reply.io_failure) return done(storage_unavailable());
-                   if (reply.type != RedisValue::Type::array || reply.elements.size() != 2)
-                     return done(corrupt_record("load reply"));
-                   if (reply.elements[0].elements.empty()) return done(std::optional<Incident>{});
-                   auto incident = decode_stored_incident(reply);
-                   if (!incident) return done(corrupt_record("incident"));
-                   done(std::optional<Incident>{std::move(*incident)});
-                 });
+  // One transaction, so the hash and the events are of the same version.
+  pipeline_.transaction({{"HGETALL", keys_.incident(id)}, {"LRANGE", keys_.events(id), "0", "-1"}},
+                        [done = std::move(done)](const RedisValue& reply) {
+                          if (reply.io_failure) return done(storage_unavailable());
+                          if (reply.type != RedisValue::Type::array || reply.elements.size() != 2)
+                            return done(corrupt_record("load reply"));
+                          if (reply.elements[0].elements.empty())
+                            return done(std::optional<Incident>{});
+                          auto incident = decode_stored_incident(reply);
+                          if (!incident) return done(corrupt_record("incident"));
+                          done(std::optional<Incident>{std::move(*incident)});
+                        });
 }
 
 void IncidentStore::next_id(std::function<void(IdResult)> done) { reserve_ids(1, std::move(done)); }

@@ -44,7 +44,7 @@ RedisPipeline::RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds t
 RedisPipeline::~RedisPipeline() { stop(); }
 
 void RedisPipeline::submit(std::vector<std::string> argv, RedisCallback callback) {
-  enqueue(Command{std::move(argv), nullptr, std::move(callback)});
+  enqueue(Command{std::move(argv), nullptr, std::move(callback), {}});
 }
 
 void RedisPipeline::eval(const Script& script, std::vector<std::string> keys,
@@ -54,7 +54,12 @@ void RedisPipeline::eval(const Script& script, std::vector<std::string> keys,
   argv.insert(argv.end(), {"EVALSHA", script.sha1, std::to_string(keys.size())});
   std::move(keys.begin(), keys.end(), std::back_inserter(argv));
   std::move(args.begin(), args.end(), std::back_inserter(argv));
-  enqueue(Command{std::move(argv), &script, std::move(callback)});
+  enqueue(Command{std::move(argv), &script, std::move(callback), {}});
+}
+
+void RedisPipeline::transaction(std::vector<std::vector<std::string>> commands,
+                                RedisCallback callback) {
+  enqueue(Command{{}, nullptr, std::move(callback), std::move(commands)});
 }
 
 void RedisPipeline::enqueue(Command command) {
@@ -114,12 +119,36 @@ bool RedisPipeline::ensure_connected() {
   return context_ != nullptr;
 }
 
+std::size_t RedisPipeline::replies_of(const Command& command) {
+  return command.queued.empty() ? 1 : command.queued.size() + 2;  // MULTI, QUEUED..., EXEC
+}
+
+void RedisPipeline::send(const Command& command) {
+  if (command.queued.empty()) return append(context_, command.argv);
+  append(context_, {"MULTI"});
+  for (const auto& argv : command.queued) append(context_, argv);
+  append(context_, {"EXEC"});
+}
+
+bool RedisPipeline::read_reply(const Command& command, RedisValue& value) {
+  // A transaction's MULTI and QUEUED replies are skipped: when one of them is
+  // an error, EXEC itself answers EXECABORT.
+  for (std::size_t n = replies_of(command); n > 0; --n) {
+    void* raw = nullptr;
+    if (!context_ || redisGetReply(context_, &raw) != REDIS_OK || !raw) return false;
+    auto* reply = static_cast<redisReply*>(raw);
+    if (n == 1) value = copy_reply(reply);
+    freeReplyObject(reply);
+  }
+  return true;
+}
+
 void RedisPipeline::execute(std::vector<Command>& batch) {
-  for (const auto& command : batch) append(context_, command.argv);
+  for (const auto& command : batch) send(command);
   std::vector<Command> retries;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    void* raw = nullptr;
-    if (!context_ || redisGetReply(context_, &raw) != REDIS_OK || !raw) {
+    RedisValue value;
+    if (!read_reply(batch[i], value)) {
       if (context_) log_warning(std::string("redis: connection lost: ") + context_->errstr);
       disconnect();
       for (std::size_t j = i; j < batch.size(); ++j)
@@ -127,9 +156,6 @@ void RedisPipeline::execute(std::vector<Command>& batch) {
       for (auto& retry : retries) run_callback(retry, RedisValue::failure("storage unreachable"));
       return;
     }
-    auto* reply = static_cast<redisReply*>(raw);
-    RedisValue value = copy_reply(reply);
-    freeReplyObject(reply);
     bool lost_script = value.is_error() && value.str.rfind("NOSCRIPT", 0) == 0;
     if (lost_script && batch[i].script) {
       batch[i].argv[0] = "EVAL";  // same keys and arguments, with the source

@@ -59,17 +59,6 @@ return {'ok', entry}
   return script;
 }
 
-// KEYS: 1 incident hash, 2 events list. Returns {flat hash, events}.
-const Script& incident_load() {
-  static const Script script(R"lua(
-return {redis.call('HGETALL', KEYS[1]), redis.call('LRANGE', KEYS[2], 0, -1)}
-)lua");
-  return script;
-}
-
-// KEYS: 1 the index to page through.
-// ARGV: 1 start rank, 2 stop rank (stop < start: count only), 3 incident key prefix.
-// Returns {total, {{flat hash, events}, ...}}.
 // One page of the incidents that pass a filter, and how many pass it.
 // KEYS: index zsets in groups (a group's keys are OR-ed, groups AND-ed; the
 // members of one group's keys are disjoint, as each is one value of a

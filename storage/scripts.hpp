@@ -1,5 +1,5 @@
-// The Lua scripts through which every write (and every multi-key read) runs,
-// so each is one atomic step in Redis. Their argument layouts are documented
+// The Lua scripts through which every write and every page read runs, so each
+// is one atomic step in Redis (an incident's load is a MULTI/EXEC instead). Their argument layouts are documented
 // beside their sources in scripts.cpp.
 #pragma once
 
@@ -8,7 +8,6 @@
 namespace incident::scripts {
 
 const Script& incident_commit();
-const Script& incident_load();
 const Script& incident_page();
 const Script& rate_count();
 const Script& catalog_create();

@@ -6,6 +6,7 @@
 
 #include "domain/dates.hpp"
 #include "domain/lifecycle.hpp"
+#include "storage/canonical_event.hpp"
 #include "storage/incident_codec.hpp"
 
 namespace incident {
@@ -85,6 +86,63 @@ TEST(IncidentCodec, AStoredEventDecodesOnlyWithEveryMemberOfTheRightType) {
       "null",
       "{"};
   for (const std::string& broken : unreadable) EXPECT_FALSE(decode_event(broken)) << broken;
+}
+
+TEST(CanonicalEvent, ReadsEveryEventInTheWrittenFormAsTheGeneralReaderDoes) {
+  const Minute at = *parse_date("2026-11-27T12:00");
+  const std::vector<Event> events = {
+      {"comment", "Disk \"full\" at C:\\ and /var\n\ttabbed\b\f\r", true, at},
+      {"comment", "", false, at},
+      {"comment", "caf\xC3\xA9 \xE2\x98\x95 \xF0\x9D\x84\x9E", false, at + 59},
+      {"create", R"({"name":"A \"quoted\" name","scope":1})", true, at},
+      {"update", "{}", true, *parse_date("1970-01-01T00:00")},
+  };
+  for (const Event& event : events) {
+    const std::string text = encode_event(event);
+    const auto fast = read_canonical_event(text);
+    ASSERT_TRUE(fast) << text;
+    EXPECT_EQ(*fast, event) << text;
+    EXPECT_EQ(read_event_members(text), fast) << text;
+  }
+}
+
+TEST(CanonicalEvent, LeavesOtherFormsToTheGeneralReader) {
+  const Event expected{"comment", "caf\xC3\xA9", false, *parse_date("2026-11-27T12:00")};
+  const std::vector<std::string> other_forms = {
+      R"({"type":"comment","content":"café","internal":false,"creation_date":"2026-11-27T12:00"})",
+      R"({"content":"caf\u00e9","creation_date":"2026-11-27T12:00","internal":false,"type":"comment"})",
+      R"({ "content":"café","creation_date":"2026-11-27T12:00","internal":false,"type":"comment"})",
+      R"({"content":"café","creation_date":"2026-11-27T12:00","internal":false,"type":"comment"} )",
+      R"({"content":"café","creation_date":"2026-11-27T12:00","internal":false,"type":"comment","x":1})",
+  };
+  for (const std::string& text : other_forms) {
+    EXPECT_FALSE(read_canonical_event(text)) << text;
+    EXPECT_EQ(decode_event(text), expected) << text;
+  }
+  // A control character other than the short escapes is written as \u00XX.
+  const Event control{"comment", "bell\x07", false, *parse_date("2026-11-27T12:00")};
+  EXPECT_FALSE(read_canonical_event(encode_event(control)));
+  EXPECT_EQ(decode_event(encode_event(control)), control);
+}
+
+TEST(CanonicalEvent, RefusesWhatTheGeneralReaderRefuses) {
+  const std::string head = R"({"content":")";
+  const std::string tail =
+      R"(","creation_date":"2026-11-27T12:00","internal":false,"type":"comment"})";
+  const std::vector<std::string> unreadable = {
+      head + "bad \xFF byte" + tail,      // ill-formed UTF-8
+      head + "overlong \xC0\xAF" + tail,  // overlong encoding
+      head + "raw\nnewline" + tail,       // a control character unescaped
+      head + "bad \\x escape" + tail,     // not a JSON escape
+      head + "unterminated",
+      R"({"content":"x","creation_date":"2026-13-27T12:00","internal":false,"type":"comment"})",
+      R"({"content":"x","creation_date":"2026-11-27T12:00","internal":no,"type":"comment"})",
+      R"({"content":"x","creation_date":"2026-11-27T12:00","internal":false,"type":"comment")",
+  };
+  for (const std::string& text : unreadable) {
+    EXPECT_FALSE(read_canonical_event(text)) << text;
+    EXPECT_FALSE(decode_event(text)) << text;
+  }
 }
 
 TEST(IncidentCodec, SortMembersOrderByDateDescThenStatusThenSeverityThenIdDesc) {

@@ -324,6 +324,67 @@ TEST_F(IncidentStoreTest, AnUnreachableRedisIsReportedAsUnavailable) {
   EXPECT_EQ(loaded.error().kind, ErrorKind::unavailable);
 }
 
+TEST_F(IncidentStoreTest, ALoadSeesTheHashAndTheEventsOfOneVersion) {
+  // A chain committed by another connection while loads are in flight is
+  // seen whole or not at all (never events of one version, hash of another).
+  Incident created = create("Consistent loads");
+  std::vector<CommitRequest> chain = chain_of_three(created);
+  RedisPipeline other_connection(server_->endpoint(), std::chrono::milliseconds(2000));
+  IncidentStore writer(other_connection, keys_);
+  std::vector<std::future<LoadResult>> loads;
+  for (int i = 0; i < 200; ++i) {
+    auto promise = std::make_shared<std::promise<LoadResult>>();
+    loads.push_back(promise->get_future());
+    incidents_->load(created.id, [promise](LoadResult r) { promise->set_value(std::move(r)); });
+    if (i == 100) writer.commit_chain(chain, [](CommitResult) {});
+  }
+  for (auto& future : loads) {
+    LoadResult loaded = future.get();
+    ASSERT_TRUE(loaded.ok());
+    ASSERT_TRUE(loaded.value());
+    const Incident& seen = *loaded.value();
+    EXPECT_EQ(seen.events.size(), static_cast<std::size_t>(seen.version));
+    EXPECT_TRUE(seen == created || seen == chain.back().after) << seen.version;
+  }
+}
+
+TEST_F(IncidentStoreTest, ATransactionAnswersEveryReplyOrTheErrorThatAbortedIt) {
+  auto run = [&](std::vector<std::vector<std::string>> commands) {
+    return await_result<RedisValue>([&](auto done) {
+      pipeline_->transaction(std::move(commands), [done](const RedisValue& v) { done(v); });
+    });
+  };
+  auto plain = [&](std::vector<std::string> argv) {
+    return await_result<RedisValue>([&](auto done) {
+      pipeline_->submit(std::move(argv), [done](const RedisValue& v) { done(v); });
+    });
+  };
+  RedisValue replies = run({{"SET", "pm:t", "1"}, {"INCR", "pm:t"}, {"GET", "pm:t"}});
+  ASSERT_EQ(replies.type, RedisValue::Type::array);
+  ASSERT_EQ(replies.elements.size(), 3u);
+  EXPECT_EQ(replies.elements[1].integer, 2);
+  EXPECT_EQ(replies.elements[2].str, "2");
+  RedisValue aborted = run({{"INCR", "pm:t"}, {"NOSUCHCOMMAND"}});
+  EXPECT_TRUE(aborted.is_error());
+  EXPECT_FALSE(aborted.io_failure);
+  EXPECT_EQ(plain({"GET", "pm:t"}).str, "2");  // nothing of the aborted one ran
+  // Replies stay matched to their commands after a transaction in one batch.
+  std::vector<std::future<RedisValue>> answers;
+  for (int i = 0; i < 50; ++i) {
+    auto promise = std::make_shared<std::promise<RedisValue>>();
+    answers.push_back(promise->get_future());
+    auto done = [promise](const RedisValue& v) { promise->set_value(v); };
+    if (i % 2)
+      pipeline_->transaction({{"ECHO", std::to_string(i)}, {"ECHO", "x"}}, done);
+    else
+      pipeline_->submit({"ECHO", std::to_string(i)}, done);
+  }
+  for (int i = 0; i < 50; ++i) {
+    RedisValue value = answers[i].get();
+    EXPECT_EQ(i % 2 ? value.elements.at(0).str : value.str, std::to_string(i));
+  }
+}
+
 TEST_F(IncidentStoreTest, ScriptsAreReloadedAfterRedisForgetsThem) {
   Incident created = create("Before flush");
   redis({"SCRIPT", "FLUSH"});
