@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "config/log.hpp"
+#include "storage/resp_command.hpp"
 
 namespace incident {
 namespace {
@@ -22,16 +23,6 @@ std::string sha1_hex(const std::string& text) {
   char hex[2 * SHA_DIGEST_LENGTH + 1];
   for (int i = 0; i < SHA_DIGEST_LENGTH; ++i) std::snprintf(hex + 2 * i, 3, "%02x", digest[i]);
   return std::string(hex, 2 * SHA_DIGEST_LENGTH);
-}
-
-void append(redisContext* context, const std::vector<std::string>& argv) {
-  std::vector<const char*> pointers;
-  std::vector<size_t> lengths;
-  for (const auto& arg : argv) {
-    pointers.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
-  redisAppendCommandArgv(context, static_cast<int>(argv.size()), pointers.data(), lengths.data());
 }
 
 }  // namespace
@@ -123,11 +114,11 @@ std::size_t RedisPipeline::replies_of(const Command& command) {
   return command.queued.empty() ? 1 : command.queued.size() + 2;  // MULTI, QUEUED..., EXEC
 }
 
-void RedisPipeline::send(const Command& command) {
-  if (command.queued.empty()) return append(context_, command.argv);
-  append(context_, {"MULTI"});
-  for (const auto& argv : command.queued) append(context_, argv);
-  append(context_, {"EXEC"});
+void RedisPipeline::write(const Command& command, std::string& out) {
+  if (command.queued.empty()) return append_resp_command(out, command.argv);
+  append_resp_command(out, {"MULTI"});
+  for (const auto& argv : command.queued) append_resp_command(out, argv);
+  append_resp_command(out, {"EXEC"});
 }
 
 bool RedisPipeline::read_reply(const Command& command, RedisValue& value) {
@@ -144,7 +135,9 @@ bool RedisPipeline::read_reply(const Command& command, RedisValue& value) {
 }
 
 void RedisPipeline::execute(std::vector<Command>& batch) {
-  for (const auto& command : batch) send(command);
+  std::string out;
+  for (const auto& command : batch) write(command, out);
+  redisAppendFormattedCommand(context_, out.data(), out.size());
   std::vector<Command> retries;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     RedisValue value;

@@ -71,7 +71,7 @@ class RedisPipeline {
   bool ensure_connected();
   void execute(std::vector<Command>& batch);
   static std::size_t replies_of(const Command& command);
-  void send(const Command& command);
+  static void write(const Command& command, std::string& out);
   /// Reads the command's replies; false when the connection failed.
   bool read_reply(const Command& command, RedisValue& value);
   void disconnect();
