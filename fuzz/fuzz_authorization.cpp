@@ -27,7 +27,8 @@ const std::string kIssuer = "ProdManager";
 // What every accepted token must satisfy: the claim rules of auth.cpp.
 void check_accepted(const incident::Principal& principal) {
   if (principal.anonymous) return;
-  const auto& claims = principal.claims;
+  FUZZ_CHECK(principal.claims != nullptr);
+  const auto& claims = *principal.claims;
   FUZZ_CHECK(claims.is_object());
   FUZZ_CHECK(claims.value("iss", "") == kIssuer);
   FUZZ_CHECK(claims.at("exp").get<std::int64_t>() > kNow);

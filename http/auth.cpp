@@ -92,24 +92,31 @@ struct TokenService::VerifiedTokens {
     auto it = entries.find(token);
     if (it == entries.end()) return std::nullopt;
     // The claims were checked when the token was first seen; only time moves.
-    auto moment = [&](const char* name, std::int64_t otherwise) {
-      auto claim = it->second.claims.find(name);
-      return claim != it->second.claims.end() && claim->is_number_integer()
-                 ? claim->get<std::int64_t>()
-                 : otherwise;
-    };
-    if (moment("exp", 0) <= now || moment("nbf", now) > now) return std::nullopt;
-    return it->second;
+    const Entry& entry = it->second;
+    if (entry.expires <= now || entry.not_before > now) return std::nullopt;
+    return entry.principal;
   }
 
   void remember(const std::string& token, const Principal& principal) {
+    auto moment = [&](const char* name, std::int64_t otherwise) {
+      auto claim = principal.claims->find(name);
+      return claim != principal.claims->end() && claim->is_number_integer()
+                 ? claim->get<std::int64_t>()
+                 : otherwise;
+    };
+    Entry entry{principal, moment("exp", 0), moment("nbf", 0)};
     std::lock_guard<std::mutex> lock(mutex);
     if (entries.size() >= kCapacity) entries.clear();  // crude, bounded, rarely hit
-    entries.emplace(token, principal);
+    entries.emplace(token, std::move(entry));
   }
 
+  struct Entry {
+    Principal principal;
+    std::int64_t expires;
+    std::int64_t not_before;
+  };
   std::mutex mutex;
-  std::unordered_map<std::string, Principal> entries;
+  std::unordered_map<std::string, Entry> entries;
 };
 
 TokenService::TokenService(std::string secret, std::string issuer)
@@ -149,7 +156,7 @@ Result<Principal> TokenService::verify(const std::string& token, std::int64_t no
   principal.jti = claims["jti"].get<std::string>();
   for (const auto& permission : claims["permissions"])
     if (permission.is_string()) principal.permissions.insert(permission.get<std::string>());
-  principal.claims = std::move(claims);
+  principal.claims = std::make_shared<const nlohmann::json>(std::move(claims));
   verified_->remember(token, principal);
   return principal;
 }

@@ -19,7 +19,9 @@ struct Principal {
   bool anonymous = true;
   std::string jti;
   std::set<std::string> permissions;
-  nlohmann::json claims = nlohmann::json::object();
+  /// The verified token's claims (null when anonymous); shared, as a
+  /// principal is copied on every request.
+  std::shared_ptr<const nlohmann::json> claims;
 
   bool may(const std::string& permission) const { return permissions.count(permission) > 0; }
 };

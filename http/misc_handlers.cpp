@@ -25,7 +25,7 @@ void whoami(const App& app, const ApiRequest& request, const RouteParams&,
     return responder.send(error_response(field_error(
         ErrorKind::unauthenticated, "Authentication required", "token", "No token was sent.")));
   // "playload" is the reference's spelling; its clients read that key.
-  responder.send(json_response(200, {{"playload", principal->claims}}));
+  responder.send(json_response(200, {{"playload", *principal->claims}}));
 }
 
 void health(const App& app, const ApiRequest&, const RouteParams&, const Responder& responder) {
