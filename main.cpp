@@ -101,11 +101,13 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   // cost more context switches than the actors' work under load.
   config.set("work-stealing.moderate-poll-attempts", std::size_t{0});
   caf::actor_system system{config};
-  StorageSettings storage_settings{endpoint, settings.key_prefix,
-                                   std::chrono::milliseconds(settings.redis_timeout_ms),
-                                   settings.default_base_url(), settings.stream_max_length};
-  auto notifier = spawn_notifier(system, endpoint);
-  auto storage = spawn_storage(system, storage_settings, notifier);
+  StorageSettings storage_settings{settings.key_prefix, settings.default_base_url(),
+                                   settings.stream_max_length};
+  auto connection = std::make_shared<RedisPipeline>(
+      endpoint, std::chrono::milliseconds(settings.redis_timeout_ms));
+  auto notifier = spawn_notifier(system, connection);
+  auto storage = spawn_storage(system, storage_settings, connection, notifier);
+  connection.reset();  // the actors own it now
   auto app = std::make_shared<App>(
       App{settings, TokenService(settings.secret_key, settings.jwt_issuer),
           spawn_registry(system, storage,

@@ -12,14 +12,13 @@ namespace incident {
 namespace {
 
 struct NotifierState {
-  std::unique_ptr<RedisPipeline> pipeline;
+  std::shared_ptr<RedisPipeline> pipeline;
 };
 
 using NotifierActor = caf::stateful_actor<NotifierState>;
 
-caf::behavior notifier_behavior(NotifierActor* self, RedisEndpoint endpoint) {
-  self->state.pipeline =
-      std::make_unique<RedisPipeline>(std::move(endpoint), std::chrono::milliseconds(1000));
+caf::behavior notifier_behavior(NotifierActor* self, std::shared_ptr<RedisPipeline> connection) {
+  self->state.pipeline = std::move(connection);
   return {
       [=](publish_atom, const ChangeNotice& notice) {
         for (const auto& payload : notice.payloads)
@@ -35,8 +34,8 @@ caf::behavior notifier_behavior(NotifierActor* self, RedisEndpoint endpoint) {
 
 }  // namespace
 
-caf::actor spawn_notifier(caf::actor_system& system, RedisEndpoint endpoint) {
-  return system.spawn(notifier_behavior, std::move(endpoint));
+caf::actor spawn_notifier(caf::actor_system& system, std::shared_ptr<RedisPipeline> connection) {
+  return system.spawn(notifier_behavior, std::move(connection));
 }
 
 }  // namespace incident

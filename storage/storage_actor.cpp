@@ -21,7 +21,7 @@ struct StorageState {
   ~StorageState() {
     if (pipeline) pipeline->stop();
   }
-  std::unique_ptr<RedisPipeline> pipeline;
+  std::shared_ptr<RedisPipeline> pipeline;  // shared with the notifier
   std::unique_ptr<IncidentStore> incidents;
   std::unique_ptr<CatalogStore> catalog;
   std::unique_ptr<FeedStore> feed;
@@ -90,9 +90,10 @@ void run_catalog(StorageState& state, const CatalogCommand& command) {
   }
 }
 
-caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf::actor notifier) {
+caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
+                               std::shared_ptr<RedisPipeline> connection, caf::actor notifier) {
   auto& state = self->state;
-  state.pipeline = std::make_unique<RedisPipeline>(settings.endpoint, settings.timeout);
+  state.pipeline = std::move(connection);
   state.incidents =
       std::make_unique<IncidentStore>(*state.pipeline, Keys(settings.key_prefix),
                                       FeedOptions{settings.base_url, settings.stream_max_length});
@@ -154,8 +155,10 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings, caf
 
 }  // namespace
 
-caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings, caf::actor notifier) {
-  return system.spawn(storage_behavior, std::move(settings), std::move(notifier));
+caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings,
+                         std::shared_ptr<RedisPipeline> connection, caf::actor notifier) {
+  return system.spawn(storage_behavior, std::move(settings), std::move(connection),
+                      std::move(notifier));
 }
 
 }  // namespace incident

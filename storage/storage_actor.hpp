@@ -1,28 +1,30 @@
-// The storage actor: the one owner of the Redis connection. Incident actors
+// The storage actor: the one owner of the Redis keys and scripts. Incident actors
 // (and the registry, for creates) send it loads and commits with their handle
 // and get loaded_atom / committed_atom back from the I/O thread; the registry
 // `request`s blocks of ids; lists and catalog operations arrive with a reply
 // callback.
-// Committed changes are handed to the notifier.
+// Committed changes are handed to the notifier, which publishes them over the
+// same connection.
 #pragma once
 
 #include <caf/all.hpp>
 #include <chrono>
+#include <memory>
 #include <string>
 
-#include "storage/redis_endpoint.hpp"
+#include "storage/redis_pipeline.hpp"
 
 namespace incident {
 
 struct StorageSettings {
-  RedisEndpoint endpoint;
   std::string key_prefix = "pm";
-  std::chrono::milliseconds timeout{1000};
   std::string base_url;  // for links inside change-feed messages
   long long stream_max_length = 1000000;
 };
 
-/// Spawns the storage actor; `notifier` receives every committed change.
-caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings, caf::actor notifier);
+/// Spawns the storage actor, which stops `connection` when it ends;
+/// `notifier` receives every committed change.
+caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings,
+                         std::shared_ptr<RedisPipeline> connection, caf::actor notifier);
 
 }  // namespace incident

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "channel_listener.hpp"
 #include "fixtures.hpp"
 #include "server_process.hpp"
 #include "stream_reader.hpp"
@@ -276,6 +277,69 @@ TEST_F(ChangeFeedTest, ConcurrentWritesToOneIncidentEachGetTheirOwnVersionAndMes
   ASSERT_EQ(events_from_feed.size(), stored["events"].size());
   for (std::size_t i = 0; i < events_from_feed.size(); ++i)
     EXPECT_EQ(events_from_feed[i], stored["events"][stored["events"].size() - 1 - i]) << i;
+}
+
+// The pub/sub side of the feed: every change is published on the channel of
+// all incidents and on its incident's own, in commit order, with the text the
+// stream holds for it; writes racing on one incident are published one by one.
+TEST_F(ChangeFeedTest, ChannelsAnnounceEveryChangeInCommitOrderWithTheStreamsText) {
+  const long long hot = create_incident(*api_, token_, incident_fields(scope_, service_))["id"];
+  const long long other = create_incident(*api_, token_, incident_fields(scope_, service_))["id"];
+  const std::string all_channel = "pm:incidents";
+  const std::string hot_channel = "pm:incident:" + std::to_string(hot);
+  ChannelListener listener(socket_path(), {all_channel, hot_channel});
+  ASSERT_TRUE(listener.subscribed());
+  constexpr int kWriters = 4, kWrites = 25;
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w)
+    writers.emplace_back([&, w] {
+      ApiClient api(server_->client());
+      for (int n = 0; n < kWrites; ++n) {
+        Response response = api.post_form("/api/incident/" + std::to_string(hot) + "/comment",
+                                          {{"comment", "w" + std::to_string(w)}}, token_);
+        EXPECT_EQ(response.status, 302) << response.describe();
+      }
+    });
+  for (auto& writer : writers) writer.join();
+  api_->post_form("/api/incident/" + std::to_string(other) + "/comment", {{"comment", "x"}},
+                  token_);
+  const std::size_t expected = 2 * kWriters * kWrites + 1;  // the hot ones twice, the other once
+  std::vector<ChannelMessage> received;
+  // Publishing follows the commit, so the creates made before subscribing
+  // may still arrive: only the comments made after it are counted.
+  for (auto& message : listener.receive(expected + 3, 1000))
+    if (message.message.value("type", "") == "incident.commented")
+      received.push_back(std::move(message));
+  ASSERT_EQ(received.size(), expected) << "one message per channel per change, no more";
+
+  std::map<std::string, std::vector<long long>> versions;  // per channel, in arrival order
+  std::map<long long, std::string> text_of_version;        // the hot incident's messages
+  for (const auto& message : received) {
+    ASSERT_TRUE(message.message.is_object()) << message.data;
+    const long long id = message.message["id"];
+    if (message.channel == hot_channel) {
+      EXPECT_EQ(id, hot) << "another incident on its channel";
+    }
+    if (id == other) {
+      EXPECT_EQ(message.channel, all_channel);
+      continue;
+    }
+    versions[message.channel].push_back(message.message["version"]);
+    text_of_version[message.message["version"]] = message.data;
+  }
+  std::vector<long long> in_order;
+  for (long long v = 2; v <= kWriters * kWrites + 1; ++v) in_order.push_back(v);
+  EXPECT_EQ(versions[hot_channel], in_order);
+  EXPECT_EQ(versions[all_channel], in_order);
+
+  StreamReader stream(socket_path());
+  std::size_t compared = 0;
+  for (const auto& entry : stream.read_after("0-0", 1000, 0)) {
+    if (entry.message.value("id", -1LL) != hot || entry.message["version"] == 1) continue;
+    EXPECT_EQ(json::parse(text_of_version[entry.message["version"]]), entry.message);
+    ++compared;
+  }
+  EXPECT_EQ(compared, in_order.size());
 }
 
 TEST_F(ChangeFeedTest, TwoProcessesOnOneRedisLoseNoUpdateAndConverge) {

@@ -19,9 +19,9 @@ namespace {
 /// One server process's worth of actors.
 struct Process {
   Process(caf::actor_system& system, const RedisEndpoint& endpoint, ActorLimits limits = {}) {
-    notifier = spawn_notifier(system, endpoint);
-    storage = spawn_storage(
-        system, StorageSettings{endpoint, "pm", std::chrono::milliseconds(2000), ""}, notifier);
+    auto connection = std::make_shared<RedisPipeline>(endpoint, std::chrono::milliseconds(2000));
+    notifier = spawn_notifier(system, connection);
+    storage = spawn_storage(system, StorageSettings{"pm", ""}, connection, notifier);
     registry = spawn_registry(system, storage, limits);
   }
   ~Process() {
