@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "domain/incident_json.hpp"
+
 namespace incident {
 
 EventLog::EventLog(std::initializer_list<Event> newest_first)
@@ -34,7 +36,12 @@ EventLog::~EventLog() {
 }
 
 void EventLog::push_front(Event event) {
-  head_ = std::make_shared<Node>(Node{std::move(event), std::move(head_)});
+  std::string json = event_json(event);
+  push_front(std::move(event), std::move(json));
+}
+
+void EventLog::push_front(Event event, std::string json) {
+  head_ = std::make_shared<Node>(Node{std::move(event), std::move(json), std::move(head_)});
   ++size_;
 }
 

@@ -2,12 +2,16 @@
 // event shares every older one, so copying an incident (into a message, a
 // commit, the next state) costs the same with ten thousand events as with one.
 // Nodes are never changed once built, so copies may be read from any thread.
+// Each node keeps its event's JSON text too (written once, when the event is
+// added or read from storage), so showing a history copies text instead of
+// escaping and formatting every event again.
 #pragma once
 
 #include <cstddef>
 #include <initializer_list>
 #include <iterator>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "domain/event.hpp"
@@ -17,6 +21,7 @@ namespace incident {
 class EventLog {
   struct Node {
     Event event;
+    std::string json;
     std::shared_ptr<const Node> older;
   };
 
@@ -41,6 +46,8 @@ class EventLog {
       ++*this;
       return before;
     }
+    /// The event as the API shows it (event_json).
+    const std::string& json() const { return node_->json; }
     bool operator==(const const_iterator& other) const { return node_ == other.node_; }
     bool operator!=(const const_iterator& other) const { return node_ != other.node_; }
 
@@ -64,6 +71,9 @@ class EventLog {
 
   /// Adds the newest event.
   void push_front(Event event);
+  /// Adds the newest event with its text, which must be exactly what
+  /// event_json(event) writes (as stored events read back are).
+  void push_front(Event event, std::string json);
 
   const Event& front() const { return head_->event; }
   /// The oldest event (walks the list).

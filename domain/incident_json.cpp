@@ -48,6 +48,12 @@ void write_event(JsonText& out, const Event& event) {
       .end_object();
 }
 
+std::string event_json(const Event& event) {
+  JsonText out;
+  write_event(out, event);
+  return out.take();
+}
+
 // Keys in sorted order, as the reference API (and nlohmann's documents) print them.
 void write_incident(JsonText& out, const Incident& incident, const EventLog& events,
                     const std::string& base_url, Audience audience) {
@@ -57,8 +63,8 @@ void write_incident(JsonText& out, const Incident& incident, const EventLog& eve
   out.key("events").begin_array();
   // Anonymous readers must not even learn that internal events exist, so
   // they are dropped rather than redacted.
-  for (const Event& event : events)
-    if (!event.internal || audience == Audience::token_holder) write_event(out, event);
+  for (auto it = events.begin(); it != events.end(); ++it)
+    if (!it->internal || audience == Audience::token_holder) out.raw(it.json());
   out.end_array();
   write_optional(out, "external_link", incident.external_link);
   write_optional(out, "external_reference", incident.external_reference);

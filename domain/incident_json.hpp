@@ -28,6 +28,8 @@ void write_incident(JsonText& out, const Incident& incident, const EventLog& eve
                     const std::string& base_url, Audience audience);
 
 void write_event(JsonText& out, const Event& event);
+/// The event's JSON text, as write_event writes it.
+std::string event_json(const Event& event);
 
 /// A scope or service: kind is "scope" or "service".
 nlohmann::json catalog_to_json(const CatalogEntry& entry, long long incidents_count,

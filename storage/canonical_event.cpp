@@ -1,6 +1,6 @@
-// A cursor over the written form. Anything unexpected (\u escapes, raw
-// control characters, ill-formed UTF-8, other member orders) is left to the
-// general reader rather than half-handled here.
+// A cursor over the written form. Anything unexpected (\u or \/ escapes, raw
+// control characters, ill-formed UTF-8, other member orders, other date
+// forms) is left to the general reader rather than half-handled here.
 #include "storage/canonical_event.hpp"
 
 #include <string>
@@ -47,7 +47,6 @@ class Cursor {
     switch (code) {
       case '"':
       case '\\':
-      case '/':
         out += code;
         return true;
       case 'b':
@@ -89,8 +88,9 @@ std::optional<Event> read_canonical_event(std::string_view text) {
     return std::nullopt;
   if (!in.literal(R"(,"type":")") || !in.string(event.type) || !in.literal("}") || !in.at_end())
     return std::nullopt;
+  // Only the date as format_date writes it: the text must be what we write.
   const auto minute = parse_date(date);
-  if (!minute) return std::nullopt;
+  if (!minute || format_date(*minute) != date) return std::nullopt;
   event.creation_date = *minute;
   return event;
 }

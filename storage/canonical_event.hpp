@@ -10,9 +10,10 @@
 
 namespace incident {
 
-/// The event, when `text` is exactly in the written form and its escapes are
-/// the short ones; nullopt otherwise (the caller then reads it as any JSON).
-/// Whatever it accepts, the general reader reads as the same event.
+/// The event, when `text` is exactly what encode_event writes for it (so the
+/// text can stand as the event's JSON) and its escapes are the short ones;
+/// nullopt otherwise (the caller then reads it as any JSON). Whatever it
+/// accepts, the general reader reads as the same event.
 std::optional<Event> read_canonical_event(std::string_view text);
 
 }  // namespace incident

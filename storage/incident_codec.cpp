@@ -88,11 +88,7 @@ FlatHash encode_fields(const Incident& incident) {
   return out;
 }
 
-std::string encode_event(const Event& event) {
-  JsonText out;
-  write_event(out, event);  // as the API shows it
-  return out.take();
-}
+std::string encode_event(const Event& event) { return event_json(event); }  // as the API shows it
 
 namespace {
 
@@ -172,8 +168,7 @@ std::optional<Event> read_event_members(const std::string& text) {
   return std::move(fields.event);
 }
 
-std::optional<Incident> decode_incident(const FlatHash& flat,
-                                        const std::vector<std::string>& events) {
+std::optional<Incident> decode_incident(const FlatHash& flat, std::vector<std::string> events) {
   FieldLookup fields(flat);
   Incident incident;
   auto id = to_integer(fields["id"]), version = to_integer(fields["version"]);
@@ -200,14 +195,17 @@ std::optional<Incident> decode_incident(const FlatHash& flat,
       !read_date(fields, "stable_date", incident.stable_date) ||
       !read_date(fields, "resolve_date", incident.resolve_date))
     return std::nullopt;
-  std::vector<Event> newest_first;
-  newest_first.reserve(events.size());
-  for (const auto& text : events) {
-    auto event = decode_event(text);
-    if (!event) return std::nullopt;
-    newest_first.push_back(std::move(*event));
+  // Oldest first onto the log; a text in the written form is kept as the
+  // event's JSON rather than written again.
+  for (auto text = events.rbegin(); text != events.rend(); ++text) {
+    if (auto event = read_canonical_event(*text)) {
+      incident.events.push_front(std::move(*event), std::move(*text));
+    } else if (auto other = read_event_members(*text)) {
+      incident.events.push_front(std::move(*other));
+    } else {
+      return std::nullopt;
+    }
   }
-  incident.events = EventLog::from_newest_first(std::move(newest_first));
   return incident;
 }
 

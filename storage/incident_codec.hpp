@@ -20,8 +20,7 @@ std::string encode_event(const Event& event);
 
 /// Rebuilds an incident from its hash and its event list (newest first);
 /// nullopt when the stored form is unreadable.
-std::optional<Incident> decode_incident(const FlatHash& fields,
-                                        const std::vector<std::string>& events);
+std::optional<Incident> decode_incident(const FlatHash& fields, std::vector<std::string> events);
 std::optional<Event> decode_event(const std::string& json);
 /// decode_event without its fast path for the written form: any member
 /// order, other members ignored.

@@ -61,7 +61,7 @@ std::optional<Incident> decode_stored_incident(const RedisValue& pair) {
   if (pair.elements.size() != 2 || pair.elements[0].elements.empty()) return std::nullopt;
   std::vector<std::string> events;
   for (const auto& event : pair.elements[1].elements) events.push_back(event.str);
-  return decode_incident(to_flat_hash(pair.elements[0]), events);
+  return decode_incident(to_flat_hash(pair.elements[0]), std::move(events));
 }
 
 void IncidentStore::load(Id id, std::function<void(LoadResult)> done) {

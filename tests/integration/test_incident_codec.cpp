@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "domain/dates.hpp"
+#include "domain/incident_json.hpp"
 #include "domain/lifecycle.hpp"
 #include "storage/canonical_event.hpp"
 #include "storage/incident_codec.hpp"
@@ -27,11 +28,17 @@ TEST(IncidentCodec, AnIncidentRoundTripsThroughItsHashAndEvents) {
   Incident incident = sample(5, "2026-11-27T09:00", Status::stable, Severity::low);
   incident.stable_date = *parse_date("2026-11-27T09:30");
   incident.investigation_date = *parse_date("2026-11-27T09:10");
+  incident = add_comment(incident, CommentRequest{"Disk \"full\"\n\x01", true},
+                         *parse_date("2026-11-27T09:40"));  // \x01: not in the fast form
   std::vector<std::string> events;
   for (const auto& event : incident.events) events.push_back(encode_event(event));
   auto decoded = decode_incident(flat(incident), events);
   ASSERT_TRUE(decoded);
   EXPECT_EQ(*decoded, incident);
+  // The stored texts kept as the events' JSON show exactly what was written.
+  for (Audience audience : {Audience::anonymous, Audience::token_holder})
+    EXPECT_EQ(incident_json_text(*decoded, "http://x", audience),
+              incident_json_text(incident, "http://x", audience));
 }
 
 TEST(IncidentCodec, EventsAreStoredAsTheApiShowsThem) {
@@ -114,11 +121,18 @@ TEST(CanonicalEvent, LeavesOtherFormsToTheGeneralReader) {
       R"({ "content":"café","creation_date":"2026-11-27T12:00","internal":false,"type":"comment"})",
       R"({"content":"café","creation_date":"2026-11-27T12:00","internal":false,"type":"comment"} )",
       R"({"content":"café","creation_date":"2026-11-27T12:00","internal":false,"type":"comment","x":1})",
+      // Other spellings than ours of the same values:
+      R"({"content":"caf\u00e9","creation_date":"2026-11-27 12:00","internal":false,"type":"comment"})",
+      R"({"content":"café","creation_date":"2026-11-27T12:00:00","internal":false,"type":"comment"})",
   };
   for (const std::string& text : other_forms) {
     EXPECT_FALSE(read_canonical_event(text)) << text;
     EXPECT_EQ(decode_event(text), expected) << text;
   }
+  const std::string solidus =
+      R"({"content":"a\/b","creation_date":"2026-11-27T12:00","internal":false,"type":"comment"})";
+  EXPECT_FALSE(read_canonical_event(solidus));  // we write '/' as it is
+  EXPECT_EQ(decode_event(solidus), (Event{"comment", "a/b", false, expected.creation_date}));
   // A control character other than the short escapes is written as \u00XX.
   const Event control{"comment", "bell\x07", false, *parse_date("2026-11-27T12:00")};
   EXPECT_FALSE(read_canonical_event(encode_event(control)));
