@@ -14,13 +14,20 @@
 
 namespace incident {
 
+std::string new_event_json(const CommitRequest& request) {
+  const Event& event = *request.new_event;
+  if (request.after && !request.after->events.empty() && request.after->events.front() == event)
+    return request.after->events.begin().json();
+  return event_json(event);
+}
+
 std::string incident_change_message(const CommitRequest& request, const std::string& base_url,
                                     Minute at) {
   const Incident& shown = request.after ? *request.after : *request.before;
   // A deletion counts as a change: its message carries the next version.
   const std::int64_t version = request.after ? shown.version : shown.version + 1;
   EventLog added;
-  if (request.new_event) added.push_front(*request.new_event);
+  if (request.new_event) added.push_front(*request.new_event, new_event_json(request));
   JsonText out;
   out.begin_object()
       .key("type")

@@ -180,7 +180,7 @@ void IncidentStore::commit_chain(const std::vector<CommitRequest>& chain,
                                 "",  // hash fields to remove: below
                                 changes_catalog(first.before, last.after) ? "1" : "0"};
   for (const auto& change : chain)
-    if (change.new_event) args.push_back(encode_event(*change.new_event));
+    if (change.new_event) args.push_back(new_event_json(change));
   Minute at = now_minute();
   std::vector<std::string> messages;  // answered with the outcome once committed
   for (const auto& change : chain) {

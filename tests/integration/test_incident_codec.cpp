@@ -8,6 +8,7 @@
 #include "domain/incident_json.hpp"
 #include "domain/lifecycle.hpp"
 #include "storage/canonical_event.hpp"
+#include "storage/change_feed.hpp"
 #include "storage/incident_codec.hpp"
 
 namespace incident {
@@ -157,6 +158,18 @@ TEST(CanonicalEvent, RefusesWhatTheGeneralReaderRefuses) {
     EXPECT_FALSE(read_canonical_event(text)) << text;
     EXPECT_FALSE(decode_event(text)) << text;
   }
+}
+
+TEST(IncidentCodec, TheAddedEventIsStoredAsWrittenWhereverItsTextComesFrom) {
+  Incident before = sample(5, "2026-11-27T09:00", Status::active, Severity::low);
+  Incident after =
+      add_comment(before, CommentRequest{"a \"note\"", false}, *parse_date("2026-11-27T09:40"));
+  CommitRequest request{"incident.commented", before, after, after.events.front(), {}, {}};
+  EXPECT_EQ(new_event_json(request), encode_event(after.events.front()));
+  // An event that is not `after`'s newest (never the case for our commits)
+  // is written from the event itself.
+  request.new_event = Event{"comment", "other", true, *parse_date("2026-11-27T09:41")};
+  EXPECT_EQ(new_event_json(request), encode_event(*request.new_event));
 }
 
 TEST(IncidentCodec, SortMembersOrderByDateDescThenStatusThenSeverityThenIdDesc) {
