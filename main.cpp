@@ -8,6 +8,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <thread>
 
 #include "actors/catalog_actor.hpp"
@@ -90,6 +91,15 @@ void fit_descriptor_limit(Settings& settings) {
   }
 }
 
+/// An id for this process's stream entries, distinct from every other
+/// process's on the same Redis (random, not a pid: pids repeat across hosts).
+std::string new_origin() {
+  std::random_device random;
+  char text[17];
+  std::snprintf(text, sizeof text, "%08x%08x", random(), random());
+  return text;
+}
+
 /// Serves until SIGTERM/SIGINT; `stop_redis` stops the embedded Redis (if any)
 /// once nothing can write to it any more.
 int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_t& signals,
@@ -101,8 +111,9 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   // cost more context switches than the actors' work under load.
   config.set("work-stealing.moderate-poll-attempts", std::size_t{0});
   caf::actor_system system{config};
+  const std::string origin = new_origin();
   StorageSettings storage_settings{settings.key_prefix, settings.default_base_url(),
-                                   settings.stream_max_length};
+                                   settings.stream_max_length, origin};
   auto connection = std::make_shared<RedisPipeline>(
       endpoint, std::chrono::milliseconds(settings.redis_timeout_ms));
   auto notifier = spawn_notifier(system, connection);
@@ -117,10 +128,10 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
           spawn_feed_hub(system, storage, std::chrono::seconds(settings.sse_heartbeat_seconds))});
   // Learn of changes other processes commit, so cached incidents never go stale.
   auto follower = std::make_unique<FeedFollower>(
-      endpoint, Keys(settings.key_prefix),
+      endpoint, Keys(settings.key_prefix), origin,
       [registry = app->registry, hub = app->feed_hub](std::vector<FeedEntry> entries) {
-        caf::anon_send(hub, feed_atom::value);
-        caf::anon_send(registry, feed_atom::value, std::move(entries));
+        caf::anon_send(hub, feed_atom::value);  // event-stream clients: the stream moved
+        if (!entries.empty()) caf::anon_send(registry, feed_atom::value, std::move(entries));
       });
   auto stop_actors = [&] {
     follower.reset();

@@ -32,9 +32,9 @@ using namespace incident;
 
 constexpr int kScopes = 20;
 constexpr int kServices = 50;
-constexpr int kInFlight = 2000;          // commits queued at once: keeps the pipeline full
-const Minute kEpoch = 27'875'520;        // 2023-01-01T00:00
-const Minute kSpan = 1096LL * 24 * 60;   // three years: 2023-01-01 .. 2025-12-31
+constexpr int kInFlight = 2000;         // commits queued at once: keeps the pipeline full
+const Minute kEpoch = 27'875'520;       // 2023-01-01T00:00
+const Minute kSpan = 1096LL * 24 * 60;  // three years: 2023-01-01 .. 2025-12-31
 
 bool make_catalog(CatalogStore& catalog, const std::string& kind, int size) {
   for (int i = 1; i <= size; ++i) {
@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
   if (!endpoint || count <= 0) return std::fprintf(stderr, "bad arguments\n"), 2;
   RedisPipeline pipeline(*endpoint, std::chrono::milliseconds(5000));
   Keys keys(argc > 3 ? argv[3] : "pm");
-  IncidentStore incidents(pipeline, keys, FeedOptions{"http://127.0.0.1", 1000000});
+  IncidentStore incidents(pipeline, keys, FeedOptions{"http://127.0.0.1", 1000000, "seed"});
   CatalogStore catalog(pipeline, keys);
   if (!make_catalog(catalog, "scope", kScopes) || !make_catalog(catalog, "service", kServices))
     return std::fprintf(stderr, "cannot create scopes and services\n"), 1;

@@ -92,9 +92,11 @@ std::optional<FeedEntry> parse_feed_entry(const std::string& stream_id, const st
   return FeedEntry{stream_id, *fields.type, *fields.id, fields.version.value_or(0)};
 }
 
-FeedFollower::FeedFollower(RedisEndpoint endpoint, Keys keys, OnEntries on_entries)
+FeedFollower::FeedFollower(RedisEndpoint endpoint, Keys keys, std::string own_origin,
+                           OnEntries on_entries)
     : endpoint_(std::move(endpoint)),
       keys_(std::move(keys)),
+      own_origin_(std::move(own_origin)),
       on_entries_(std::move(on_entries)),
       thread_([this] { run(); }) {}
 
@@ -126,16 +128,21 @@ void FeedFollower::run() {
       continue;
     }
     if (reply.type != RedisValue::Type::array) continue;  // timed out: nothing new
+    const auto& read = reply.elements[0].elements[1].elements;
     std::vector<FeedEntry> entries;
-    for (const auto& entry : reply.elements[0].elements[1].elements) {
+    for (const auto& entry : read) {
       last_id = entry.elements[0].str;
       const auto& fields = entry.elements[1].elements;
-      for (std::size_t i = 0; i + 1 < fields.size(); i += 2)
-        if (fields[i].str == "data")
-          if (auto parsed = parse_feed_entry(last_id, fields[i + 1].str))
-            entries.push_back(std::move(*parsed));
+      const std::string* data = nullptr;
+      bool own = false;
+      for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+        if (fields[i].str == "data") data = &fields[i + 1].str;
+        if (fields[i].str == "origin") own = fields[i + 1].str == own_origin_;
+      }
+      if (data && !own)
+        if (auto parsed = parse_feed_entry(last_id, *data)) entries.push_back(std::move(*parsed));
     }
-    if (!entries.empty()) on_entries_(std::move(entries));
+    if (!read.empty()) on_entries_(std::move(entries));
   }
 }
 

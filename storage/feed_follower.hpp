@@ -29,9 +29,11 @@ class FeedFollower {
  public:
   using OnEntries = std::function<void(std::vector<FeedEntry>)>;
 
-  /// Starts following; `on_entries` runs on the follower's thread with what
-  /// each read brought (up to 512 entries), in stream order.
-  FeedFollower(RedisEndpoint endpoint, Keys keys, OnEntries on_entries);
+  /// Starts following; `on_entries` runs on the follower's thread after each
+  /// read that brought entries (up to 512), with those, in stream order,
+  /// whose "origin" is not `own_origin` (this process knows its own changes;
+  /// the call still tells that the stream moved).
+  FeedFollower(RedisEndpoint endpoint, Keys keys, std::string own_origin, OnEntries on_entries);
   ~FeedFollower();
   FeedFollower(const FeedFollower&) = delete;
   FeedFollower& operator=(const FeedFollower&) = delete;
@@ -41,6 +43,7 @@ class FeedFollower {
 
   RedisEndpoint endpoint_;
   Keys keys_;
+  std::string own_origin_;
   OnEntries on_entries_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

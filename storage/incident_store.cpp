@@ -178,7 +178,8 @@ void IncidentStore::commit_chain(const std::vector<CommitRequest>& chain,
                                 std::to_string(feed_.stream_max_length),
                                 std::to_string(chain.size()),
                                 "",  // hash fields to remove: below
-                                changes_catalog(first.before, last.after) ? "1" : "0"};
+                                changes_catalog(first.before, last.after) ? "1" : "0",
+                                feed_.origin};
   for (const auto& change : chain)
     if (change.new_event) args.push_back(new_event_json(change));
   Minute at = now_minute();
@@ -196,7 +197,7 @@ void IncidentStore::commit_chain(const std::vector<CommitRequest>& chain,
       args.push_back(field);
       ++removed;
     }
-  args[11] = std::to_string(removed);
+  args[11] = std::to_string(removed);  // ARGV[12]
   for (auto& [field, value] : wanted)
     if (!has_pair(stored, field, value)) {
       args.push_back(std::move(field));

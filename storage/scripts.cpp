@@ -14,7 +14,8 @@ namespace incident::scripts {
 //       ("" none), 9 idempotency TTL seconds, 10 stream MAXLEN (approximate),
 //       11 #change-feed messages, 12 #hash fields to remove, 13 "1" when the
 //       scope and service must be checked (a create, or a change of either:
-//       a scope or service in use cannot be deleted), then the events' JSON
+//       a scope or service in use cannot be deleted), 14 the committing
+//       process's origin (the stream entries' field "origin"), then the events' JSON
 //       (oldest first), the messages (in order), the names of the hash fields
 //       to remove, and the field/value pairs that change (all, for a create).
 // Several chained changes of one incident (a group commit) are one call:
@@ -36,7 +37,7 @@ if check_catalog and redis.call('EXISTS', KEYS[3]) == 0 then return {'missing', 
 if check_catalog and redis.call('EXISTS', KEYS[4]) == 0 then return {'missing', 'service'} end
 local n_leave, n_join = tonumber(ARGV[6]), tonumber(ARGV[7])
 local n_events, n_messages, n_removed = tonumber(ARGV[5]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local first_event = 14
+local first_event = 15
 local first_message = first_event + n_events
 local first_removed = first_message + n_messages
 local first_field = first_removed + n_removed
@@ -52,7 +53,7 @@ else
 end
 local entry
 for i = first_message, first_message + n_messages - 1 do
-  entry = redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[10], '*', 'data', ARGV[i])
+  entry = redis.call('XADD', KEYS[6], 'MAXLEN', '~', ARGV[10], '*', 'data', ARGV[i], 'origin', ARGV[14])
 end
 return {'ok', entry}
 )lua");

@@ -20,6 +20,7 @@ struct StorageSettings {
   std::string key_prefix = "pm";
   std::string base_url;  // for links inside change-feed messages
   long long stream_max_length = 1000000;
+  std::string origin;  // this process's id in the stream entries it adds
 };
 
 /// Spawns the storage actor, which stops `connection` when it ends;

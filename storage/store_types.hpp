@@ -53,6 +53,9 @@ struct CommitOutcome {
 struct FeedOptions {
   std::string base_url;                   // for links inside messages
   long long stream_max_length = 1000000;  // approximate cap of the stream
+  /// The committing process's id, in each incident entry's field "origin":
+  /// a process following the stream skips its own changes, already known.
+  std::string origin;
 };
 
 using LoadResult = Result<std::optional<Incident>>;

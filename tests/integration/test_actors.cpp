@@ -21,7 +21,10 @@ struct Process {
   Process(caf::actor_system& system, const RedisEndpoint& endpoint, ActorLimits limits = {}) {
     auto connection = std::make_shared<RedisPipeline>(endpoint, std::chrono::milliseconds(2000));
     notifier = spawn_notifier(system, connection);
-    storage = spawn_storage(system, StorageSettings{"pm", ""}, connection, notifier);
+    static int processes = 0;  // each its own origin, as separate processes have
+    storage = spawn_storage(
+        system, StorageSettings{"pm", "", 1000000, "process-" + std::to_string(++processes)},
+        connection, notifier);
     registry = spawn_registry(system, storage, limits);
   }
   ~Process() {

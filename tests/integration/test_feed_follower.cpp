@@ -1,5 +1,6 @@
 // The feed follower against a real redis-server: it delivers the changes
 // committed after it started, in order, also in a database other than 0.
+#include <atomic>
 #include <mutex>
 #include <thread>
 
@@ -31,10 +32,11 @@ class FeedFollowerTest : public StoreTest {
 TEST_F(FeedFollowerTest, DeliversChangesCommittedAfterItStartedInOrder) {
   create_scope_and_service();  // before the follower: not delivered
   Seen seen;
-  FeedFollower follower(server_->endpoint(), keys_, [&](std::vector<FeedEntry> entries) {
-    std::lock_guard<std::mutex> lock(seen.mutex);
-    seen.entries.insert(seen.entries.end(), entries.begin(), entries.end());
-  });
+  FeedFollower follower(server_->endpoint(), keys_, "follower",
+                        [&](std::vector<FeedEntry> entries) {
+                          std::lock_guard<std::mutex> lock(seen.mutex);
+                          seen.entries.insert(seen.entries.end(), entries.begin(), entries.end());
+                        });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   Incident first = create("Followed one");
   Incident second = create("Followed two");
@@ -50,7 +52,7 @@ TEST_F(FeedFollowerTest, FollowsTheDatabaseOfItsEndpoint) {
   RedisEndpoint db3 = server_->endpoint();
   db3.db = 3;
   Seen seen;
-  FeedFollower follower(db3, keys_, [&](std::vector<FeedEntry> entries) {
+  FeedFollower follower(db3, keys_, "follower", [&](std::vector<FeedEntry> entries) {
     std::lock_guard<std::mutex> lock(seen.mutex);
     seen.entries.insert(seen.entries.end(), entries.begin(), entries.end());
   });
@@ -64,6 +66,61 @@ TEST_F(FeedFollowerTest, FollowsTheDatabaseOfItsEndpoint) {
   ASSERT_TRUE(wait_for(seen, 1));
   EXPECT_EQ(seen.entries[0].type, "scope.created");
   EXPECT_EQ(stream_length(), 0);  // nothing in database 0
+}
+
+TEST_F(FeedFollowerTest, SkipsItsOwnProcesssChangesButStillReportsThatTheStreamMoved) {
+  create_scope_and_service();
+  Seen seen;
+  std::atomic<int> calls{0};
+  FeedFollower follower(server_->endpoint(), keys_, "this-process",
+                        [&](std::vector<FeedEntry> entries) {
+                          ++calls;
+                          std::lock_guard<std::mutex> lock(seen.mutex);
+                          seen.entries.insert(seen.entries.end(), entries.begin(), entries.end());
+                        });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  IncidentStore ours(*pipeline_, keys_, FeedOptions{"", 1000000, "this-process"});
+  IncidentStore theirs(*pipeline_, keys_, FeedOptions{"", 1000000, "another-process"});
+  auto commit_with = [&](IncidentStore& store, Id id) {
+    Incident incident =
+        create_incident(CreateRequest{"Origin", {}, {}, {}, Severity::high, 1, 1, {}}, id,
+                        parse_date_or_die("2026-11-27T10:00"));
+    auto result = await_result<CommitResult>([&](auto done) {
+      store.commit(CommitRequest{"incident.created",
+                                 std::nullopt,
+                                 incident,
+                                 incident.events.front(),
+                                 {},
+                                 std::nullopt},
+                   done);
+    });
+    ASSERT_TRUE(result.ok());
+  };
+  commit_with(ours, 901);
+  ASSERT_TRUE([&] {
+    for (int attempt = 0; attempt < 200 && calls == 0; ++attempt)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return calls > 0;
+  }()) << "an own change still tells that the stream moved";
+  EXPECT_EQ(seen.size(), 0u) << "an own change is not delivered";
+  commit_with(theirs, 902);
+  commit_with(ours, 903);
+  commit_with(theirs, 904);
+  ASSERT_TRUE(wait_for(seen, 2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::lock_guard<std::mutex> lock(seen.mutex);
+  ASSERT_EQ(seen.entries.size(), 2u);
+  EXPECT_EQ(seen.entries[0].id, 902);
+  EXPECT_EQ(seen.entries[1].id, 904);
+  // Every entry says which process committed it.
+  RedisValue entries = redis({"XRANGE", keys_.change_stream(), "-", "+"});
+  std::vector<std::string> origins;
+  for (const auto& entry : entries.elements)
+    for (std::size_t i = 0; i + 1 < entry.elements[1].elements.size(); i += 2)
+      if (entry.elements[1].elements[i].str == "origin")
+        origins.push_back(entry.elements[1].elements[i + 1].str);
+  EXPECT_EQ(origins, (std::vector<std::string>{"this-process", "another-process", "this-process",
+                                               "another-process"}));
 }
 
 TEST(FeedEntryParsing, ReadsTypeIdAndVersionAndRejectsForeignMessages) {

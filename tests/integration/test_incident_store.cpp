@@ -278,9 +278,11 @@ TEST_F(IncidentStoreTest, ACommitAnswersItsStreamEntryAndMessage) {
   RedisValue entries = redis({"XRANGE", keys_.change_stream(), result->stream_id, "+"});
   ASSERT_EQ(entries.elements.size(), 1u);
   const auto& fields = entries.elements[0].elements[1].elements;
-  ASSERT_EQ(fields.size(), 2u);
+  ASSERT_EQ(fields.size(), 4u);
   EXPECT_EQ(fields[0].str, "data");
   EXPECT_EQ(fields[1].str, result->feed_messages.at(0));
+  EXPECT_EQ(fields[2].str, "origin");  // the committing process (the fixture's: none)
+  EXPECT_EQ(fields[3].str, "");
   auto message = nlohmann::json::parse(result->feed_messages.at(0));
   EXPECT_EQ(message["type"], "incident.commented");
   EXPECT_EQ(message["version"], 2);
