@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "config/log.hpp"
 #include "storage/redis_value.hpp"
@@ -18,6 +19,11 @@ namespace incident {
 namespace {
 
 constexpr int kBlockMilliseconds = 500;
+
+/// After a read that brought entries, the next waits this long: a busy stream
+/// (an entry per write) is then read in batches instead of waking this thread
+/// and Redis once per write, while a lone change is still seen at once.
+constexpr auto kCoalesce = std::chrono::milliseconds(1);
 
 using Context = std::unique_ptr<redisContext, decltype(&redisFree)>;
 
@@ -142,7 +148,9 @@ void FeedFollower::run() {
       if (data && !own)
         if (auto parsed = parse_feed_entry(last_id, *data)) entries.push_back(std::move(*parsed));
     }
-    if (!read.empty()) on_entries_(std::move(entries));
+    if (read.empty()) continue;
+    on_entries_(std::move(entries));
+    std::this_thread::sleep_for(kCoalesce);
   }
 }
 
