@@ -5,6 +5,7 @@
 #include "actors/incident_actor.hpp"
 
 #include <optional>
+#include <utility>
 
 #include "actors/incident_batch.hpp"
 #include "actors/messages.hpp"
@@ -73,7 +74,7 @@ void load(IncidentActor* self) {
              caf::actor_cast<caf::actor>(self));
 }
 
-void loaded(IncidentActor* self, const LoadResult& result) {
+void loaded(IncidentActor* self, LoadResult& result) {
   auto& state = self->state;
   state.busy = false;
   if (!result) {
@@ -82,7 +83,8 @@ void loaded(IncidentActor* self, const LoadResult& result) {
     answer_all(state, not_found());
   } else {
     for (auto& pending : state.queue) pending.checked_against_store = true;
-    cache(state, **result);
+    // Moved out of the message: it has one receiver, so CAF hands it over unshared.
+    cache(state, std::move(**result));
   }
   drain(self);
 }
@@ -211,7 +213,7 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) 
         self->state.next.push_back(NextIncident{next_id, {}, std::nullopt});
         drain(self);
       },
-      [=](loaded_atom, const LoadResult& result) { loaded(self, result); },
+      [=](loaded_atom, LoadResult& result) { loaded(self, result); },
       // The commit in flight is always this incident's: the actor is only
       // handed another one once it is idle.
       [=](committed_atom, Id, const CommitResult& result) { committed(self, result); },
