@@ -135,8 +135,8 @@ struct Subscription {
   Audience audience = Audience::anonymous;
 };
 
-/// A committed change, for the notifier to publish.
-/// Change-feed messages to publish, in order, each on every channel.
+/// The change-feed messages of a commit, for the notifier to publish in order,
+/// each on every channel.
 struct ChangeNotice {
   std::vector<std::string> channels;
   std::vector<std::string> payloads;

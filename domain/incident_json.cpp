@@ -33,8 +33,6 @@ void write_date(JsonText& out, const char* name, const std::optional<Minute>& va
   }
 }
 
-}  // namespace
-
 void write_event(JsonText& out, const Event& event) {
   out.begin_object()
       .key("content")
@@ -47,6 +45,8 @@ void write_event(JsonText& out, const Event& event) {
       .string(event.type)
       .end_object();
 }
+
+}  // namespace
 
 std::string event_json(const Event& event) {
   JsonText out;

@@ -27,8 +27,7 @@ std::string incident_json_text(const Incident& incident, const std::string& base
 void write_incident(JsonText& out, const Incident& incident, const EventLog& events,
                     const std::string& base_url, Audience audience);
 
-void write_event(JsonText& out, const Event& event);
-/// The event's JSON text, as write_event writes it.
+/// The event's JSON text, as the API shows it.
 std::string event_json(const Event& event);
 
 /// A scope or service: kind is "scope" or "service".

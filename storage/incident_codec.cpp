@@ -152,11 +152,24 @@ class EventFields : public TopLevelReader {
   }
 };
 
+/// Adds a stored event as the newest of `log`; its text stands as its JSON
+/// when it is in the written form. False when the text is unreadable.
+bool push_stored_event(EventLog& log, std::string text) {
+  if (auto event = read_canonical_event(text)) {
+    log.push_front(std::move(*event), std::move(text));
+    return true;
+  }
+  auto event = read_event_members(text);
+  if (event) log.push_front(std::move(*event));
+  return event.has_value();
+}
+
 }  // namespace
 
 std::optional<Event> decode_event(const std::string& text) {
-  if (auto event = read_canonical_event(text)) return event;
-  return read_event_members(text);
+  EventLog log;
+  if (!push_stored_event(log, text)) return std::nullopt;
+  return log.front();
 }
 
 std::optional<Event> read_event_members(const std::string& text) {
@@ -195,17 +208,8 @@ std::optional<Incident> decode_incident(const FlatHash& flat, std::vector<std::s
       !read_date(fields, "stable_date", incident.stable_date) ||
       !read_date(fields, "resolve_date", incident.resolve_date))
     return std::nullopt;
-  // Oldest first onto the log; a text in the written form is kept as the
-  // event's JSON rather than written again.
-  for (auto text = events.rbegin(); text != events.rend(); ++text) {
-    if (auto event = read_canonical_event(*text)) {
-      incident.events.push_front(std::move(*event), std::move(*text));
-    } else if (auto other = read_event_members(*text)) {
-      incident.events.push_front(std::move(*other));
-    } else {
-      return std::nullopt;
-    }
-  }
+  for (auto text = events.rbegin(); text != events.rend(); ++text)  // oldest first
+    if (!push_stored_event(incident.events, std::move(*text))) return std::nullopt;
   return incident;
 }
 

@@ -40,13 +40,11 @@ std::function<void(std::function<void()>)> in_actor(StorageActor* self) {
   };
 }
 
-/// Commits chained changes of one incident. Once Redis answered, on the I/O
+/// Commits chained changes of incident `id`. Once Redis answered, on the I/O
 /// thread (so in commit order), a committed change is handed to the notifier
 /// for its channels, then `settled` gets the outcome.
-void commit_chain(StorageActor* self, const std::vector<CommitRequest>& chain,
+void commit_chain(StorageActor* self, Id id, const std::vector<CommitRequest>& chain,
                   std::function<void(CommitResult)> settled) {
-  const CommitRequest& last = chain.back();
-  Id id = last.after ? last.after->id : last.before->id;
   Keys keys(self->state.settings.key_prefix);
   std::vector<std::string> channels{keys.channel_incidents(), keys.channel_incident(id)};
   caf::actor notifier = self->state.notifier;
@@ -117,7 +115,7 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
       [=](commit_atom, const std::vector<CommitRequest>& chain, const caf::actor& reply_to) {
         const CommitRequest& last = chain.back();
         Id id = last.after ? last.after->id : last.before->id;
-        commit_chain(self, chain, [reply_to, id](CommitResult result) {
+        commit_chain(self, id, chain, [reply_to, id](CommitResult result) {
           caf::anon_send(reply_to, committed_atom::value, id, std::move(result));
         });
       },
