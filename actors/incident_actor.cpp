@@ -161,6 +161,20 @@ void drain(IncidentActor* self) {
   drain(self);  // only reads and refusals were answered: the queue is empty
 }
 
+/// A refused update says so, in the reference's words.
+UpdateCommand with_update_message(const UpdateCommand& command) {
+  Reply<Incident> reply = [inner = command.reply](Result<Incident> result) {
+    inner(result ? std::move(result) : with_message(result.error(), "Incident update failed"));
+  };
+  return UpdateCommand{command.request, command.if_match, std::move(reply)};
+}
+
+PendingCommand pending_of(IncidentCommand command) {
+  if (auto* update = std::get_if<UpdateCommand>(&command))
+    return PendingCommand{with_update_message(*update)};
+  return PendingCommand{std::move(command)};
+}
+
 /// Every request arriving after a rebind is for the incident handed over last.
 void enqueue(IncidentActor* self, PendingCommand pending) {
   auto& state = self->state;
@@ -179,11 +193,7 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) 
         enqueue(self, PendingCommand{command});
       },
       [=](update_atom, const UpdateCommand& command) {
-        Reply<Incident> reply = [inner = command.reply](Result<Incident> result) {
-          inner(result ? std::move(result)
-                       : with_message(result.error(), "Incident update failed"));
-        };
-        enqueue(self, PendingCommand{UpdateCommand{command.request, command.if_match, reply}});
+        enqueue(self, PendingCommand{with_update_message(command)});
       },
       [=](comment_atom, const CommentCommand& command) { enqueue(self, PendingCommand{command}); },
       [=](delete_atom, const DeleteCommand& command) { enqueue(self, PendingCommand{command}); },
@@ -212,6 +222,10 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) 
         // (cheaper than ending this actor and spawning a new one).
         self->state.next.push_back(NextIncident{next_id, {}, std::nullopt});
         drain(self);
+      },
+      [=](rebind_atom, Id next_id, IncidentCommand& first) {
+        self->state.next.push_back(NextIncident{next_id, {}, std::nullopt});
+        enqueue(self, pending_of(std::move(first)));
       },
       [=](loaded_atom, LoadResult& result) { loaded(self, result); },
       // The commit in flight is always this incident's: the actor is only

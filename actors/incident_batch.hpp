@@ -18,7 +18,7 @@ namespace incident {
 
 /// One queued request for the incident.
 struct PendingCommand {
-  using Command = std::variant<GetCommand, UpdateCommand, CommentCommand, DeleteCommand>;
+  using Command = IncidentCommand;
   Command command;
   int retries_left = 5;  // commits lost to another process's write, before 409
   /// An If-Match that failed against the cache is checked once more against

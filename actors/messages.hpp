@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "domain/feed_view.hpp"
@@ -89,6 +90,11 @@ struct GetCommand {
   Reply<Incident> reply;
 };
 
+/// Any request for one existing incident, as the registry hands it to an actor
+/// together with the incident itself (rebind_atom) when that actor served
+/// another incident until now: one message instead of two.
+using IncidentCommand = std::variant<GetCommand, UpdateCommand, CommentCommand, DeleteCommand>;
+
 struct ListCommand {
   PageRequest page;
   IncidentFilter filter;
@@ -149,6 +155,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::UpdateCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::CommentCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::DeleteCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::GetCommand)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::IncidentCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::ListCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::RateCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::CatalogCommand)

@@ -57,25 +57,46 @@ void retire(RegistryActor* self, Id id) {
   self->state.recency.erase(id);
 }
 
-caf::actor actor_for(RegistryActor* self, Id id) {
+/// The actor serving an incident; `handed_over` when it served another one
+/// until now and must be told (rebind_atom) before anything else.
+struct Route {
+  caf::actor actor;
+  bool handed_over = false;
+};
+
+Route route(RegistryActor* self, Id id) {
   auto& state = self->state;
   auto evicted = state.recency.touch(id, std::chrono::steady_clock::now());
   auto it = state.incidents.find(id);
-  if (it != state.incidents.end()) return it->second;
+  if (it != state.incidents.end()) return {it->second};
   auto victim = evicted ? state.incidents.find(*evicted) : state.incidents.end();
   if (victim != state.incidents.end()) {
     // The least recently used incident's actor serves this one from now on,
     // once it has answered what it was sent: no actor ends or starts.
     caf::actor reused = std::move(victim->second);
     state.incidents.erase(victim);
-    self->send(reused, rebind_atom::value, id);
     state.incidents.emplace(id, reused);
-    return reused;
+    return {std::move(reused), true};
   }
   auto spawned = spawn_incident_actor(self, id, state.storage);
   self->monitor(spawned);  // a monitor costs the registry nothing per actor, unlike a link
   state.incidents.emplace(id, spawned);
-  return spawned;
+  return {std::move(spawned)};
+}
+
+caf::actor actor_for(RegistryActor* self, Id id) {
+  Route to = route(self, id);
+  if (to.handed_over) self->send(to.actor, rebind_atom::value, id);
+  return to.actor;
+}
+
+/// Sends a request to the incident's actor; to an actor handed over, in the
+/// rebind message itself.
+template <class Atom, class Command>
+void forward(RegistryActor* self, Id id, Atom atom, const Command& command) {
+  Route to = route(self, id);
+  if (to.handed_over) return self->send(to.actor, rebind_atom::value, id, IncidentCommand{command});
+  self->send(to.actor, atom, command);
 }
 
 Reply<Incident> with_create_message(Reply<Incident> reply) {
@@ -106,7 +127,7 @@ void created(RegistryActor* self, Id id, const CommitResult& result) {
   const Reply<Incident>& reply = pending.command.reply;
   if (!result) return reply(result.error());
   if (result->status == CommitOutcome::Status::duplicate)
-    return self->send(actor_for(self, result->existing_id), get_atom::value, GetCommand{reply});
+    return forward(self, result->existing_id, get_atom::value, GetCommand{reply});
   if (result->status != CommitOutcome::Status::committed) return reply(storage_unavailable());
   self->send(actor_for(self, id), refresh_atom::value, pending.incident);
   reply(pending.incident);
@@ -178,16 +199,16 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
       [=](create_atom, const CreateCommand& command) { create(self, command); },
       [=](committed_atom, Id id, const CommitResult& result) { created(self, id, result); },
       [=](get_atom, Id id, const GetCommand& command) {
-        self->send(actor_for(self, id), get_atom::value, command);
+        forward(self, id, get_atom::value, command);
       },
       [=](update_atom, Id id, const UpdateCommand& command) {
-        self->send(actor_for(self, id), update_atom::value, command);
+        forward(self, id, update_atom::value, command);
       },
       [=](comment_atom, Id id, const CommentCommand& command) {
-        self->send(actor_for(self, id), comment_atom::value, command);
+        forward(self, id, comment_atom::value, command);
       },
       [=](delete_atom, Id id, const DeleteCommand& command) {
-        self->send(actor_for(self, id), delete_atom::value, command);
+        forward(self, id, delete_atom::value, command);
       },
       [=](idle_atom) {
         auto cutoff = std::chrono::steady_clock::now() - self->state.limits.idle;

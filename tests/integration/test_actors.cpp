@@ -207,6 +207,27 @@ TEST_F(ActorsTest, AnActorHandedAnotherIncidentFinishesItsOwnFirstAndMixesNothin
   EXPECT_LE(wait_for_running(system_, baseline + 2), baseline + 2);
 }
 
+TEST_F(ActorsTest, AnUpdateHandedOverWithItsIncidentIsRefusedAsAnUpdate) {
+  // One actor for two incidents: the update of the evicted one travels with
+  // the rebind, and is still refused in the update's own words.
+  Process process(system_, server_->endpoint(), ActorLimits{1, std::chrono::seconds(300)});
+  auto first = create_via(process, "Evicted");
+  auto second = create_via(process, "Cached");
+  ASSERT_TRUE(first.ok() && second.ok());
+  UpdateRequest to_unknown_scope = rename_to(*first, "Moved", Severity::low);
+  to_unknown_scope.scope = 999;
+  auto refused = update_via(process, first->id, to_unknown_scope);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::invalid);
+  EXPECT_EQ(refused.error().message, "Incident update failed");
+  EXPECT_EQ(refused.error().reasons.at("scope"), std::vector<std::string>{"Scope not found."});
+  auto renamed = update_via(process, second->id, rename_to(*second, "Renamed", Severity::low));
+  ASSERT_TRUE(renamed.ok());
+  EXPECT_EQ(renamed->id, second->id);
+  EXPECT_EQ(renamed->name, "Renamed");
+  EXPECT_EQ(load(first->id)->name, "Evicted");
+}
+
 TEST_F(ActorsTest, IdleIncidentActorsAreRetiredAndComeBackOnDemand) {
   Process process(system_, server_->endpoint(), ActorLimits{100, std::chrono::seconds(1)});
   std::size_t baseline = system_.registry().running();
