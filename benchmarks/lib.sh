@@ -30,12 +30,14 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# start_redis: a redis-server without persistence on $WORK/redis.sock ($SOCKET).
+# start_redis: a redis-server without persistence on $WORK/redis.sock ($SOCKET);
+# sets REDIS_PID.
 start_redis() {
   SOCKET="$WORK/redis.sock"
   redis-server --port 0 --unixsocket "$SOCKET" --unixsocketperm 700 --save "" --appendonly no \
     --dir "$WORK" --logfile "$WORK/redis.log" --daemonize no &
-  PIDS+=($!)
+  REDIS_PID=$!
+  PIDS+=($REDIS_PID)
   until redis-cli -s "$SOCKET" ping >/dev/null 2>&1; do sleep 0.1; done
 }
 
@@ -52,3 +54,6 @@ start_api() {
   tail -5 "$WORK/api.log" >&2
   return 1
 }
+
+# cpu_ticks PID: the user + system CPU time a process has used so far, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }

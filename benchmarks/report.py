@@ -44,22 +44,37 @@ def hot_invariant(results):
                 f"stopped) -> {'PASS' if ok else 'FAIL'}: no acknowledged update lost")
 
 
+def cpu_us(r, which):
+    """CPU time `which` ("server" or "redis") used per request, in us."""
+    ticks_per_s = int(os.environ["TICKS_PER_S"])
+    return r[f"{which}_ticks"] * 1e6 / ticks_per_s / max(r["requests"], 1)
+
+
+def redis_bound(r, base):
+    """The ratio to the baseline redis-server alone would allow at its measured
+    CPU per request, given a whole core and incident-api costing nothing."""
+    redis_us = cpu_us(r, "redis")
+    return f"{1e6 / redis_us / base:.2f}" if redis_us >= 1 else "-"
+
+
 def table(results):
-    base = results["baseline"]["rps"]
+    base_run = results["baseline"]
+    base = base_run["rps"]
     rows = ["| scenario | requests/s | p50 ms | p99 ms | errors | unexpected statuses | "
-            "ratio to baseline | target |", "|---|---|---|---|---|---|---|---|"]
+            "ratio to baseline | target | server CPU us/req | redis CPU us/req | "
+            "Redis alone allows |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     rows.append(f"| baseline (Pistache, fixed body) | {base:,.0f} | "
-                f"{results['baseline']['p50_us'] / 1000:.2f} | "
-                f"{results['baseline']['p99_us'] / 1000:.2f} | "
-                f"{results['baseline']['socket_errors']} | {results['baseline']['unexpected']} "
-                f"| 1.00 | |")
+                f"{base_run['p50_us'] / 1000:.2f} | {base_run['p99_us'] / 1000:.2f} | "
+                f"{base_run['socket_errors']} | {base_run['unexpected']} | 1.00 | | "
+                f"{cpu_us(base_run, 'server'):.1f} | | |")
     for name, what, target in SCENARIOS:
         r = results[name]
         ratio = r["rps"] / base
         verdict = "" if target is None else f">= {target} {'met' if ratio >= target else 'NOT met'}"
         rows.append(f"| {what} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.2f} | "
                     f"{r['p99_us'] / 1000:.2f} | {r['socket_errors']} | {r['unexpected']} | "
-                    f"{ratio:.2f} | {verdict} |")
+                    f"{ratio:.2f} | {verdict} | {cpu_us(r, 'server'):.1f} | "
+                    f"{cpu_us(r, 'redis'):.1f} | {redis_bound(r, base)} |")
     return "\n".join(rows)
 
 
@@ -76,6 +91,11 @@ def main():
         "",
         table(results),
         "",
+        "- Server CPU us/req: CPU time (user + system) the server under test (the baseline "
+        "or incident-api) used during the run, per request; redis CPU us/req: the same for "
+        "redis-server. Redis alone allows: 1e6 / redis CPU us/req, as a ratio to the "
+        "baseline: the ceiling a scenario could reach if redis-server had a whole core "
+        "and incident-api cost nothing (wrk, incident-api and redis-server share 2 cores).",
         f"- {invariant}",
         f"- Redis commands/s during the distinct-update scenario: {int(env['REDIS_CPS']):,}; "
         f"`redis-benchmark -c {env['CONNECTIONS']}` of a comparable EVAL (HSET + XADD): "

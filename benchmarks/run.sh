@@ -20,7 +20,9 @@ API_PORT=$(free_port); BASE_PORT=$(free_port)
 start_redis
 echo "seeding: $("$BUILD/benchmarks/seed_incidents" "unix://$SOCKET" "$INCIDENTS")"
 start_api "$API_PORT"
-"$BUILD/benchmarks/baseline-server" --port "$BASE_PORT" 2>"$WORK/baseline.log" & PIDS+=($!)
+"$BUILD/benchmarks/baseline-server" --port "$BASE_PORT" 2>"$WORK/baseline.log" &
+BASE_PID=$!
+PIDS+=($BASE_PID)
 until curl -sf "127.0.0.1:$BASE_PORT/" >/dev/null; do sleep 0.1; done
 
 API="http://127.0.0.1:$API_PORT"
@@ -33,31 +35,39 @@ create_hot() {
 }
 export HOT_ID=$(create_hot)
 
-# run NAME SCRIPT URL: one wrk run; prints its RESULT JSON.
+# run NAME SCRIPT URL SERVER_PID: one wrk run; prints its RESULT JSON with the
+# CPU time the server and redis-server used meanwhile (clock ticks) added.
 run() {
-  wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WRK_DIR/$2" "$3" | sed -n 's/^RESULT //p'
+  local server_before redis_before result
+  server_before=$(cpu_ticks "$4")
+  redis_before=$(cpu_ticks "$REDIS_PID")
+  result=$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WRK_DIR/$2" "$3" |
+    sed -n 's/^RESULT //p')
+  printf '%s, "server_ticks": %d, "redis_ticks": %d}\n' "${result%\}}" \
+    $(($(cpu_ticks "$4") - server_before)) $(($(cpu_ticks "$REDIS_PID") - redis_before))
 }
 commands_processed() { redis-cli -s "$SOCKET" info stats | sed -n 's/^total_commands_processed:\([0-9]*\).*/\1/p'; }
 
 declare -A RESULTS
-RESULTS[baseline]=$(run baseline baseline.lua "http://127.0.0.1:$BASE_PORT")
-RESULTS[get_hot]=$(run get_hot get_hot.lua "$API")
-RESULTS[get_random]=$(run get_random get_random.lua "$API")
+RESULTS[baseline]=$(run baseline baseline.lua "http://127.0.0.1:$BASE_PORT" "$BASE_PID")
+RESULTS[get_hot]=$(run get_hot get_hot.lua "$API" "$API_PID")
+RESULTS[get_random]=$(run get_random get_random.lua "$API" "$API_PID")
 RSS_KIB=$(sed -n 's/^VmRSS:\s*\([0-9]*\).*/\1/p' "/proc/$API_PID/status")
-RESULTS[list_page]=$(run list_page list_page.lua "$API")
-RESULTS[create]=$(run create create.lua "$API")
+RESULTS[list_page]=$(run list_page list_page.lua "$API" "$API_PID")
+RESULTS[create]=$(run create create.lua "$API" "$API_PID")
 BEFORE=$(commands_processed); START=$(date +%s.%N)
-RESULTS[update_distinct]=$(run update_distinct update_distinct.lua "$API")
+RESULTS[update_distinct]=$(run update_distinct update_distinct.lua "$API" "$API_PID")
 REDIS_CPS=$(python3 -c "print(round(($(commands_processed)-$BEFORE)/($(date +%s.%N)-$START)))")
 export HOT_ID=$(create_hot)
-RESULTS[update_hot]=$(run update_hot update_hot.lua "$API")
+RESULTS[update_hot]=$(run update_hot update_hot.lua "$API" "$API_PID")
 curl -s "$API/api/incident/$HOT_ID" -H "Authorization: Bearer $TOKEN" >"$WORK/hot.json"
-RESULTS[comment]=$(run comment comment.lua "$API")
-RESULTS[mix]=$(run mix mix.lua "$API")
+RESULTS[comment]=$(run comment comment.lua "$API" "$API_PID")
+RESULTS[mix]=$(run mix mix.lua "$API" "$API_PID")
 EVAL_CPS=$(redis-benchmark -s "$SOCKET" -c "$CONNECTIONS" -n 200000 -r 100000 -q \
   EVAL "redis.call('HSET', KEYS[1], 'v', ARGV[1]) return redis.call('XADD', KEYS[2], 'MAXLEN', '~', 1000, '*', 'd', ARGV[1])" \
   2 "bench:__rand_int__" bench:stream value | sed -n 's/.*: \([0-9.]*\) requests per second.*/\1/p' | head -1)
 
 export RESULTS_JSON=$(for k in "${!RESULTS[@]}"; do echo "$k ${RESULTS[$k]}"; done)
+export TICKS_PER_S=$(getconf CLK_TCK)
 export HOT_STATE_FILE="$WORK/hot.json" RSS_KIB REDIS_CPS EVAL_CPS DURATION CONNECTIONS INCIDENTS
 python3 "$ROOT/benchmarks/report.py" "$ROOT/benchmarks/RESULTS.md"
