@@ -10,9 +10,10 @@ Phases (run one after the other on one Redis): "fill" puts N incidents in 11 sor
 sets (the index keys one incident is in), in a random order of start dates; "move"
 moves M random incidents to 11 other keys with a new status (a ZREM and a ZADD per key,
 as the benchmark's update of distinct incidents does); "create" adds M new incidents at
-the front of 11 new keys (as creates do).
+the front of 11 new keys (as creates do); "create12" does the same with 12 incidents
+per ZADD (as a batch of creates sharing their index keys would).
 
-    index_entry_cost.py lex|score fill|move|create N M
+    index_entry_cost.py lex|score fill|move|create|create12 N M
 """
 import random
 import sys
@@ -59,12 +60,16 @@ def main():
                 out.write(command("ZREM", f"idx:{k + KEYS * group[i]}", old_member))
                 out.write(command("ZADD", f"idx:{k + KEYS * (1 - group[i])}", score, member))
             group[i] = 1 - group[i]
-    elif phase == "create":
-        for i in range(incidents + 1, incidents + moves + 1):
-            start[i] = 28_600_001  # newer than every other: the front of each index
-            score, member = entry(i, 0, 0)
+    elif phase in ("create", "create12"):
+        per_call = 12 if phase == "create12" else 1
+        for first in range(incidents + 1, incidents + moves + 1, per_call):
+            batch = range(first, min(first + per_call, incidents + moves + 1))
+            entries = []
+            for i in batch:
+                start[i] = 28_600_001  # newer than every other: the front of each index
+                entries.extend(entry(i, 0, 0))
             for k in range(KEYS):
-                out.write(command("ZADD", f"new:{k}", score, member))
+                out.write(command("ZADD", f"{phase}:{k}", *entries))
 
 if __name__ == "__main__":
     main()
