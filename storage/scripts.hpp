@@ -1,6 +1,6 @@
 // The Lua scripts through which every write and every page read runs, so each
-// is one atomic step in Redis (an incident's load is a MULTI/EXEC instead). Their argument layouts
-// are documented beside their sources in scripts.cpp.
+// is one atomic step in Redis (an incident's load is a MULTI/EXEC instead).
+// Their argument layouts are documented beside their sources in scripts.cpp.
 #pragma once
 
 #include "storage/redis_pipeline.hpp"

@@ -92,12 +92,10 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
                                std::shared_ptr<RedisPipeline> connection, caf::actor notifier) {
   auto& state = self->state;
   state.pipeline = std::move(connection);
-  state.incidents = std::make_unique<IncidentStore>(
-      *state.pipeline, Keys(settings.key_prefix),
-      FeedOptions{settings.base_url, settings.stream_max_length, settings.origin});
-  state.catalog = std::make_unique<CatalogStore>(
-      *state.pipeline, Keys(settings.key_prefix),
-      FeedOptions{settings.base_url, settings.stream_max_length, settings.origin});
+  const FeedOptions feed{settings.base_url, settings.stream_max_length, settings.origin};
+  state.incidents =
+      std::make_unique<IncidentStore>(*state.pipeline, Keys(settings.key_prefix), feed);
+  state.catalog = std::make_unique<CatalogStore>(*state.pipeline, Keys(settings.key_prefix), feed);
   state.feed = std::make_unique<FeedStore>(*state.pipeline, Keys(settings.key_prefix));
   state.rates = std::make_unique<RateStore>(*state.pipeline, Keys(settings.key_prefix));
   state.notifier = std::move(notifier);

@@ -8,7 +8,6 @@
 #pragma once
 
 #include <caf/all.hpp>
-#include <chrono>
 #include <memory>
 #include <string>
 
