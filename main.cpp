@@ -2,7 +2,10 @@
 // actors, serves HTTP, and on SIGTERM/SIGINT drains and stops in order.
 #include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <caf/all.hpp>
 #include <cstdio>
 #include <functional>
@@ -16,6 +19,7 @@
 #include "actors/messages.hpp"
 #include "actors/notifier_actor.hpp"
 #include "actors/registry_actor.hpp"
+#include "actors/supervisor_actor.hpp"
 #include "config/embedded_redis.hpp"
 #include "config/log.hpp"
 #include "config/settings.hpp"
@@ -26,6 +30,9 @@
 namespace {
 
 using namespace incident;
+
+/// The exit status after a singleton actor ended unexpectedly (EX_SOFTWARE).
+constexpr int kComponentFailed = 70;
 
 int fail(const Error& error) {
   std::string text = error.message;
@@ -112,20 +119,50 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   config.set("work-stealing.moderate-poll-attempts", std::size_t{0});
   caf::actor_system system{config};
   const std::string origin = new_origin();
-  StorageSettings storage_settings{settings.key_prefix, settings.default_base_url(),
-                                   settings.stream_max_length, origin};
+  StorageSettings storage_settings{
+      settings.key_prefix, settings.default_base_url(), settings.stream_max_length, origin, nullptr,
+      settings.list_budget};
+  auto dataset = std::make_shared<DatasetGuard>(Keys(settings.key_prefix));
+  storage_settings.guard = dataset;
   auto connection = std::make_shared<RedisPipeline>(
-      endpoint, std::chrono::milliseconds(settings.redis_timeout_ms));
+      endpoint, std::chrono::milliseconds(settings.redis_timeout_ms),
+      [dataset](redisContext* context) { return dataset->check(context); });
+  auto reads = std::make_shared<RedisPipeline>(
+      endpoint, std::chrono::milliseconds(settings.redis_timeout_ms),
+      [dataset](redisContext* context) { return dataset->check(context); });
   auto notifier = spawn_notifier(system, connection);
-  auto storage = spawn_storage(system, storage_settings, connection, notifier);
+  auto storage = spawn_storage(system, storage_settings, connection, notifier, std::move(reads));
   connection.reset();  // the actors own it now
+  // Storage answers every command within the Redis timeout; twice that, and
+  // never under 5 s, is a bound no healthy round trip reaches.
+  auto redis_bound = std::chrono::milliseconds(settings.redis_timeout_ms);
+  ActorLimits limits{static_cast<std::size_t>(settings.actor_cache),
+                     std::chrono::seconds(settings.actor_idle_seconds),
+                     std::max<std::chrono::milliseconds>(std::chrono::seconds(5), 2 * redis_bound)};
   auto app = std::make_shared<App>(
       App{settings, TokenService(settings.secret_key, settings.jwt_issuer),
-          spawn_registry(system, storage,
-                         ActorLimits{static_cast<std::size_t>(settings.actor_cache),
-                                     std::chrono::seconds(settings.actor_idle_seconds)}),
-          spawn_catalog(system, storage), storage,
-          spawn_feed_hub(system, storage, std::chrono::seconds(settings.sse_heartbeat_seconds))});
+          spawn_registry(system, storage, limits), spawn_catalog(system, storage), storage,
+          spawn_feed_hub(system, storage, std::chrono::seconds(settings.sse_heartbeat_seconds)),
+          caf::actor{}});
+  // A singleton that ends unexpectedly stops the process with a failure
+  // status (its service manager restarts it) rather than leave it answering
+  // 503 forever, or not at all.
+  std::atomic<bool> failed{false};
+  app->supervisor = spawn_supervisor(
+      system,
+      {{"storage", storage},
+       {"notifier", notifier},
+       {"registry", app->registry},
+       {"catalog", app->catalog},
+       {"feed hub", app->feed_hub}},
+      [&failed](const std::string& name, const std::string& reason) {
+        log_error("the " + name + " actor ended unexpectedly (" + reason + "); stopping");
+        failed = true;
+        ::kill(::getpid(), SIGTERM);
+      },
+      redis_bound + std::chrono::milliseconds(500));
+  dataset->on_replaced(
+      [registry = app->registry] { caf::anon_send(registry, forget_all_atom::value); });
   // Learn of changes other processes commit, so cached incidents never go stale.
   auto follower = std::make_unique<FeedFollower>(
       endpoint, Keys(settings.key_prefix), origin,
@@ -135,7 +172,9 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
       });
   auto stop_actors = [&] {
     follower.reset();
-    for (const auto& actor : {app->feed_hub, app->registry, app->catalog, storage, notifier})
+    caf::anon_send(app->supervisor, stop_atom::value);
+    for (const auto& actor :
+         {app->feed_hub, app->registry, app->catalog, storage, notifier, app->supervisor})
       caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
   };
   HttpServer server(app);
@@ -150,7 +189,9 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   log_info("listening on http://" + settings.bind + ":" + std::to_string(settings.port));
   int received = 0;
   sigwait(&signals, &received);
-  log_info(std::string("received ") + (received == SIGTERM ? "SIGTERM" : "SIGINT") + ", stopping");
+  if (!failed)
+    log_info(std::string("received ") + (received == SIGTERM ? "SIGTERM" : "SIGINT") +
+             ", stopping");
   // Drain, actors and Redis together stay within the 5 s a stop is promised.
   server.drain(std::chrono::seconds(2));
   server.stop();  // every connection is closed: no actor can write to one now
@@ -165,9 +206,9 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
     stop_redis();
     log_info("stopped");
     std::fflush(nullptr);
-    std::_Exit(0);
+    std::_Exit(failed ? kComponentFailed : 0);
   }
-  return 0;
+  return failed ? kComponentFailed : 0;
 }
 
 }  // namespace

@@ -12,6 +12,7 @@ caf::behavior catalog_behavior(caf::event_based_actor* self, caf::actor storage)
       [=](catalog_atom, const CatalogCommand& command) {
         self->send(storage, catalog_atom::value, command);
       },
+      [=](ping_atom, const Reply<bool>& reply) { reply(true); },
   };
 }
 

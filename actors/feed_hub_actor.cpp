@@ -25,8 +25,12 @@ caf::behavior hub_behavior(HubActor* self, caf::actor storage, std::chrono::seco
     for (auto it = self->state.sessions.begin(); it != self->state.sessions.end(); ++it)
       if (it->address() == down.source) return void(self->state.sessions.erase(it));
   });
-  // A session that quits because its client left ends normally; the hub lives on.
+  // A session ends normally when its client leaves, or abnormally when it
+  // fails; either way it is that session's end, not the hub's.
   self->set_exit_handler([=](const caf::exit_msg& exit) {
+    auto& sessions = self->state.sessions;
+    for (auto it = sessions.begin(); it != sessions.end(); ++it)
+      if (it->address() == exit.source) return void(sessions.erase(it));
     if (exit.reason != caf::exit_reason::normal) self->quit(exit.reason);
   });
   return {
@@ -39,6 +43,7 @@ caf::behavior hub_behavior(HubActor* self, caf::actor storage, std::chrono::seco
       [=](feed_atom) {  // the stream grew
         for (const auto& session : self->state.sessions) self->send(session, wake_atom::value);
       },
+      [=](ping_atom, const Reply<bool>& reply) { reply(true); },
   };
 }
 

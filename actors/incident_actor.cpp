@@ -32,11 +32,14 @@ struct IncidentState {
   caf::actor storage;
   std::optional<Incident> cached;  // only ever a stored state; never a miss
   PendingQueue queue;
-  std::vector<ChainedWrite> in_flight;  // the writes of the commit in flight
-  bool busy = false;                    // a load or a commit is in flight
-  bool retiring = false;                // quit once the queue is done
-  std::int64_t newest_known = 0;        // the highest version the change feed reported
-  std::vector<NextIncident> next;       // incidents to serve after this one, in order
+  std::vector<ChainedWrite> in_flight;           // the writes of the commit in flight
+  bool busy = false;                             // a load or a commit is in flight
+  bool retiring = false;                         // quit once the queue is done
+  std::int64_t newest_known = 0;                 // the highest version the change feed reported
+  std::vector<NextIncident> next;                // incidents to serve after this one, in order
+  std::chrono::milliseconds flight_bound{5000};  // most a load or commit may take
+  std::uint64_t flights = 0;                     // loads and commits sent so far
+  bool flight_watched = false;                   // a check of the one in flight is due
 };
 
 using IncidentActor = caf::stateful_actor<IncidentState>;
@@ -68,8 +71,51 @@ void cache(IncidentState& state, Incident stored) {
 
 void drain(IncidentActor* self);
 
+/// Marks a load or commit in flight. At most one check is pending at a time,
+/// whatever the rate of commits, so a busy actor costs the clock one entry
+/// per bound, not one per commit.
+void take_off(IncidentActor* self) {
+  auto& state = self->state;
+  state.busy = true;
+  ++state.flights;
+  if (state.flight_watched) return;
+  state.flight_watched = true;
+  self->delayed_send(self, state.flight_bound, inflight_check_atom::value, state.flights);
+}
+
+Error outcome_unknown() {
+  return Error{ErrorKind::unavailable,
+               "Storage did not confirm this write in time: it may or may not have been kept. "
+               "Read the incident before retrying, or retry with If-Match.",
+               {}};
+}
+
+/// Storage never answered the load or commit in flight. Every request this
+/// actor holds is answered, and the actor ends (the registry forgets it):
+/// its cached state may be stale, and a late answer must reach no one.
+void give_up(IncidentActor* self) {
+  auto& state = self->state;
+  for (const auto& write : state.in_flight) write.pending.reply()(outcome_unknown());
+  state.in_flight.clear();
+  answer_all(state, storage_unavailable());
+  for (auto& next : state.next)
+    for (const auto& pending : next.queue) pending.reply()(storage_unavailable());
+  state.next.clear();
+  self->quit(caf::sec::request_timeout);
+}
+
+void check_flight(IncidentActor* self, std::uint64_t flight) {
+  auto& state = self->state;
+  state.flight_watched = false;
+  if (!state.busy) return;
+  if (state.flights == flight) return give_up(self);
+  // Another round trip took off since: watch that one.
+  state.flight_watched = true;
+  self->delayed_send(self, state.flight_bound, inflight_check_atom::value, state.flights);
+}
+
 void load(IncidentActor* self) {
-  self->state.busy = true;
+  take_off(self);
   self->send(self->state.storage, load_atom::value, self->state.id,
              caf::actor_cast<caf::actor>(self));
 }
@@ -102,7 +148,7 @@ void requeue(IncidentState& state, std::vector<ChainedWrite>& writes) {
 }
 
 void commit(IncidentActor* self, Batch batch) {
-  self->state.busy = true;
+  take_off(self);
   self->state.in_flight = std::move(batch.writes);
   self->send(self->state.storage, commit_atom::value, std::move(batch.chain),
              caf::actor_cast<caf::actor>(self));
@@ -182,9 +228,11 @@ void enqueue(IncidentActor* self, PendingCommand pending) {
   drain(self);
 }
 
-caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) {
+caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage,
+                                std::chrono::milliseconds flight_bound) {
   self->state.id = id;
   self->state.storage = std::move(storage);
+  self->state.flight_bound = flight_bound;
   return {
       [=](get_atom, const GetCommand& command) {
         auto& state = self->state;
@@ -235,14 +283,16 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage) 
         self->state.retiring = true;
         drain(self);
       },
+      [=](inflight_check_atom, std::uint64_t flight) { check_flight(self, flight); },
   };
 }
 
 }  // namespace
 
-caf::actor spawn_incident_actor(caf::event_based_actor* parent, Id id, caf::actor storage) {
+caf::actor spawn_incident_actor(caf::event_based_actor* parent, Id id, caf::actor storage,
+                                std::chrono::milliseconds flight_bound) {
   // Lazily: the actor is first scheduled with its first message, not once more to start.
-  return parent->spawn<caf::lazy_init>(incident_behavior, id, std::move(storage));
+  return parent->spawn<caf::lazy_init>(incident_behavior, id, std::move(storage), flight_bound);
 }
 
 }  // namespace incident

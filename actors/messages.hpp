@@ -51,6 +51,11 @@ using subscribe_atom = caf::atom_constant<caf::atom("e_sub")>;
 using wake_atom = caf::atom_constant<caf::atom("e_wake")>;
 using feed_page_atom = caf::atom_constant<caf::atom("e_page")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("e_beat")>;
+using health_part_atom = caf::atom_constant<caf::atom("h_part")>;
+using health_timeout_atom = caf::atom_constant<caf::atom("h_timeout")>;
+using stop_atom = caf::atom_constant<caf::atom("h_stop")>;
+using inflight_check_atom = caf::atom_constant<caf::atom("i_inflight")>;
+using forget_all_atom = caf::atom_constant<caf::atom("i_forget")>;
 
 /// Requests to the storage actor carry no CAF timeout: storage answers every
 /// one, because its Redis pipeline fails each command after the Redis timeout.

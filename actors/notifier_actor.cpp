@@ -29,6 +29,7 @@ caf::behavior notifier_behavior(NotifierActor* self, std::shared_ptr<RedisPipeli
                     log_warning("publish on " + channel + " failed: " + reply.str);
                 });
       },
+      [=](ping_atom, const Reply<bool>& reply) { reply(true); },
   };
 }
 

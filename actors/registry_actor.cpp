@@ -78,7 +78,7 @@ Route route(RegistryActor* self, Id id) {
     state.incidents.emplace(id, reused);
     return {std::move(reused), true};
   }
-  auto spawned = spawn_incident_actor(self, id, state.storage);
+  auto spawned = spawn_incident_actor(self, id, state.storage, state.limits.flight_bound);
   self->monitor(spawned);  // a monitor costs the registry nothing per actor, unlike a link
   state.incidents.emplace(id, spawned);
   return {std::move(spawned)};
@@ -214,6 +214,18 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
         auto cutoff = std::chrono::steady_clock::now() - self->state.limits.idle;
         while (auto unused = self->state.recency.take_unused_since(cutoff)) retire(self, *unused);
         self->delayed_send(self, idle_sweep_period(self->state.limits.idle), idle_atom::value);
+      },
+      [=](ping_atom, const Reply<bool>& reply) { reply(true); },
+      [=](forget_all_atom) {
+        // Redis holds another data set: no cached incident may be served
+        // again. Ending the actors answers what they hold with a 503 (retry).
+        auto& state = self->state;
+        for (const auto& [id, actor] : state.incidents) {
+          self->demonitor(actor);
+          self->send_exit(actor, caf::exit_reason::user_shutdown);
+        }
+        state.incidents.clear();
+        state.recency = LruOrder<Id>(state.limits.capacity);
       },
       [=](feed_atom, const std::vector<FeedEntry>& entries) {
         // Only incidents cached here can be stale; others load when first used.

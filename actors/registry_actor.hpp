@@ -13,6 +13,7 @@ namespace incident {
 struct ActorLimits {
   std::size_t capacity = 100000;
   std::chrono::seconds idle{300};
+  std::chrono::milliseconds flight_bound{5000};  // most a load or commit may stay unanswered
 };
 
 caf::actor spawn_registry(caf::actor_system& system, caf::actor storage, ActorLimits limits);

@@ -57,3 +57,19 @@ start_api() {
 
 # cpu_ticks PID: the user + system CPU time a process has used so far, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# wait_caught_up: the server follows the change stream, so every seeded
+# incident is an entry it reads. Returns once its follower is blocked in XREAD
+# (caught up) and the process has gone idle (< 5% of a core over a second).
+wait_caught_up() {
+  local deadline=$((SECONDS + 300)) before after
+  until redis-cli -s "$SOCKET" client list | grep 'cmd=xread' | grep -q 'flags=b'; do
+    [ $SECONDS -lt $deadline ] || { echo "change-feed follower never caught up" >&2; exit 1; }
+    sleep 0.5
+  done
+  while :; do
+    before=$(cpu_ticks "$API_PID"); sleep 1; after=$(cpu_ticks "$API_PID")
+    [ $((after - before)) -le 5 ] && break
+    [ $SECONDS -lt $deadline ] || { echo "server never went idle" >&2; exit 1; }
+  done
+}

@@ -42,29 +42,12 @@ OUT="$WORK/results.txt"
 : >"$OUT"
 note() { echo "$1 $2" >>"$OUT"; }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$API_PID/stat"; }
-# The server follows the change stream: every seeded incident is an entry it
-# reads. Measure only once its follower is blocked in XREAD (caught up) and the
-# process has gone idle (< 5% of a core over a second).
-wait_quiet() {
-  local deadline=$((SECONDS + 300)) before after
-  until rcli client list | grep 'cmd=xread' | grep -q 'flags=b'; do
-    [ $SECONDS -lt $deadline ] || { echo "change-feed follower never caught up" >&2; exit 1; }
-    sleep 0.5
-  done
-  while :; do
-    before=$(cpu_ticks); sleep 1; after=$(cpu_ticks)
-    [ $((after - before)) -le 5 ] && break
-    [ $SECONDS -lt $deadline ] || { echo "server never went idle" >&2; exit 1; }
-  done
-}
-
 seed() {  # seed COUNT SCALE
   local started=$SECONDS line
   line=$("$BUILD/benchmarks/seed_incidents" "unix://$SOCKET" "$1")
   echo "$line"
   note "$2" "seed $(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$line")"
-  wait_quiet
+  wait_caught_up
   note "$2" "caught_up_s $((SECONDS - started))"
 }
 
@@ -106,7 +89,7 @@ measure() {  # measure SCALE
     total=$(curl -s -o /dev/null -D - "$API$path" | tr -d '\r' | sed -n 's/^x-total: //Ip')
     LIST_PATH="$path" wrk -t1 -c"$CONNECTIONS" -d"${WARMUP}s" -s "$WRK_DIR/list_query.lua" "$API" >/dev/null
     rcli config resetstat >/dev/null
-    api_t0=$(cpu_ticks); redis_t0=$(redis_cpu); t0=$(date +%s.%N)
+    api_t0=$(cpu_ticks "$API_PID"); redis_t0=$(redis_cpu); t0=$(date +%s.%N)
     LIST_PATH="$path" wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 10s --latency \
       -s "$WRK_DIR/list_query.lua" "$API" >"$WORK/wrk.txt"
     result=$(python3 -c '
@@ -115,7 +98,7 @@ lines = {l.split(" ", 1)[0]: l.split(" ", 1)[1] for l in open(sys.argv[1]) if l[
 r = json.loads(lines["RESULT"]); r["statuses"] = json.loads(lines["STATUSES"]); print(json.dumps(r))' "$WORK/wrk.txt")
     cpu=$(python3 -c 'import sys; hz, a0, a1, r0, r1, t0, t1 = map(float, sys.argv[1:]); w = t1 - t0
 print(round(100 * (a1 - a0) / hz / w), round(100 * (r1 - r0) / w))' \
-      "$(getconf CLK_TCK)" "$api_t0" "$(cpu_ticks)" "$redis_t0" "$(redis_cpu)" "$t0" "$(date +%s.%N)")
+      "$(getconf CLK_TCK)" "$api_t0" "$(cpu_ticks "$API_PID")" "$redis_t0" "$(redis_cpu)" "$t0" "$(date +%s.%N)")
     stat=$(evalsha_stat)
     alone=$(redis_alone_p50 "$path")
     note "$scale" "query $name $total ${stat:-0 0} $alone $cpu $result"

@@ -92,6 +92,10 @@ const std::vector<Option>& options() {
       {"--stream-maxlen", "PM_STREAM_MAXLEN",
        "approximate cap of the change stream <prefix>:incidents:stream (default 1000000)",
        integer(&Settings::stream_max_length, 1000, 100000000000LL)},
+      {"--list-budget", "PM_LIST_BUDGET",
+       "most index entries one list may examine; a costlier list is a 400 saying why "
+       "(default 20000)",
+       integer(&Settings::list_budget, 100, 100000000)},
       {"--actor-cache", "PM_ACTOR_CACHE",
        "most incident actors (cached incidents) kept in memory (default 50000)",
        integer(&Settings::actor_cache, 1, 100000000)},

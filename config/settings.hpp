@@ -28,6 +28,7 @@ struct Settings {
   std::size_t max_body_bytes = 1024 * 1024;
   int redis_timeout_ms = 1000;
   long long stream_max_length = 1000000;
+  long long list_budget = 20000;  // index entries one list may examine
   int sse_heartbeat_seconds = 15;
   bool ratelimit_enabled = false;
   long long ratelimit_default = 1000;  // requests per period, anonymous clients (by address)

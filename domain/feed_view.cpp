@@ -1,6 +1,6 @@
 // Filtering change-feed messages for anonymous readers: internal events are
-// removed from the incident, and a change that only added an internal event
-// (an internal comment) is withheld entirely.
+// removed from the incident, `changes` (previous values) are emptied, and a
+// change that only added an internal event (an internal comment) is withheld.
 #include "domain/feed_view.hpp"
 
 #include <nlohmann/json.hpp>
@@ -21,6 +21,10 @@ std::optional<std::string> feed_message_for(const std::string& message, Audience
   if (!json.is_object()) return std::nullopt;
   auto incident = json.find("incident");
   if (incident == json.end() || !incident->is_object()) return message;
+  // Previous values live only in internal events (create and update), which
+  // an anonymous GET never shows: an anonymous reader gets the incident as it
+  // now is, and no `changes`.
+  json["changes"] = nlohmann::json::object();
   auto events = incident->find("events");
   if (events == incident->end() || !events->is_array()) return json.dump();
   bool internal_comment = json.value("type", "") == "incident.commented" && !events->empty() &&

@@ -1,5 +1,6 @@
 // What a change-feed consumer may see of a message: token holders see it
-// whole; anonymous readers never see internal events or internal comments.
+// whole; anonymous readers see nothing an anonymous GET would not show (no
+// internal event, no internal comment, no previous values).
 #pragma once
 
 #include <functional>

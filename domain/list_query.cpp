@@ -4,22 +4,12 @@
 #include <cstdio>
 
 #include "domain/dates.hpp"
+#include "domain/integers.hpp"
 #include "domain/utf8.hpp"
 #include "domain/validation.hpp"
 
 namespace incident {
 namespace {
-
-/// Ids are JSON numbers: at most 2^53 - 1, like the ids of routes.
-std::optional<Id> positive_id(const std::string& text) {
-  constexpr Id kMaxId = 9007199254740991;
-  if (text.empty() || text.size() > 16 ||
-      !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return std::nullopt;
-  Id id = std::stoll(text);
-  if (id <= 0 || id > kMaxId) return std::nullopt;
-  return id;
-}
 
 /// Reads every value of `name` with `parse`, keeping distinct ones; notes a
 /// reason when one is invalid or there are too many.
@@ -77,8 +67,8 @@ Result<IncidentFilter> parse_incident_filter(const FieldMap& query) {
   read_filter(
       query, "severity", "one of critical, high, moderate, low, minor.",
       [](const std::string& t) { return parse_severity(t); }, filter.severities, reasons);
-  read_filter(query, "scope", "a scope id.", positive_id, filter.scopes, reasons);
-  read_filter(query, "service", "a service id.", positive_id, filter.services, reasons);
+  read_filter(query, "scope", "a scope id.", parse_id, filter.scopes, reasons);
+  read_filter(query, "service", "a service id.", parse_id, filter.services, reasons);
   read_filter(query, "external_reference", "1 to 255 characters.", parse_reference,
               filter.external_references, reasons);
   std::vector<Minute> after, before;

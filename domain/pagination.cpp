@@ -5,26 +5,13 @@
 #include <algorithm>
 #include <string_view>
 
+#include "domain/integers.hpp"
 #include "domain/utf8.hpp"
 
 namespace incident {
 namespace {
 
 constexpr const char* kNotInteger = "Not a valid integer value.";
-
-// An optionally negative decimal integer; values beyond 18 digits saturate,
-// which is enough to report them as out of range.
-std::optional<std::int64_t> parse_integer(std::string_view text) {
-  const bool negative = !text.empty() && text.front() == '-';
-  if (negative) text.remove_prefix(1);
-  if (text.empty()) return std::nullopt;
-  std::int64_t value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    if (value < 100'000'000'000'000'000) value = value * 10 + (c - '0');
-  }
-  return negative ? -value : value;
-}
 
 // Reads one parameter into `out`; a reason under its name when it is bad.
 void read_parameter(const FieldMap& query, const std::string& name, std::int64_t min,
@@ -34,7 +21,7 @@ void read_parameter(const FieldMap& query, const std::string& name, std::int64_t
   const FieldValue& value = it->second.front();
   const auto number = value.kind == FieldValue::Kind::structured || !is_valid_utf8(value.text)
                           ? std::nullopt
-                          : parse_integer(value.text);
+                          : parse_integer(value.text, true);
   if (!number) {
     reasons[name].push_back(kNotInteger);
   } else if (*number < min || *number > max) {

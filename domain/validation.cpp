@@ -7,8 +7,6 @@
 namespace incident {
 namespace {
 
-constexpr Id kMaxId = Id{1} << 53;  // the largest integer a JSON double holds exactly
-
 bool starts_with_nocase(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
   for (std::size_t i = 0; i < prefix.size(); ++i) {
@@ -70,18 +68,6 @@ Common read_common(FieldChecker& check) {
 }
 
 }  // namespace
-
-std::optional<Id> parse_id(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  Id value = 0;
-  for (const char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-    if (value > kMaxId) return std::nullopt;  // checked per digit, so it never overflows
-  }
-  if (value == 0) return std::nullopt;
-  return value;
-}
 
 bool is_http_url(std::string_view text) {
   for (const char c : text) {

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "domain/fields.hpp"
+#include "domain/integers.hpp"
 #include "domain/requests.hpp"
 #include "domain/result.hpp"
 
@@ -36,9 +37,6 @@ Result<UpdateRequest> validate_update(const FieldMap& fields);
 Result<CommentRequest> validate_comment(const FieldMap& fields);
 Result<CatalogCreateRequest> validate_catalog_create(const FieldMap& fields, std::string_view what);
 Result<CatalogUpdateRequest> validate_catalog_update(const FieldMap& fields, std::string_view what);
-
-/// Parses a positive decimal id (1..2^53) with no sign, spaces or leading '+'.
-std::optional<Id> parse_id(std::string_view text);
 
 /// True for an absolute http:// or https:// URL with a host.
 bool is_http_url(std::string_view text);

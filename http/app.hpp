@@ -15,6 +15,7 @@ struct App {
   caf::actor catalog;
   caf::actor storage;
   caf::actor feed_hub;
+  caf::actor supervisor;  // answers the health check by asking every singleton
 };
 
 }  // namespace incident

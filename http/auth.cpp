@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <strings.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -70,7 +71,11 @@ std::optional<Error> check_claims(const nlohmann::json& claims, const std::strin
   if (integer("version") != std::optional<std::int64_t>(1))
     return invalid_token("Unsupported token version.");
   auto exp = integer("exp"), nbf = integer("nbf");
-  if (!exp || *exp <= now) return invalid_token("Token expired.");
+  // A time claim of another type is refused, never read as absent: an nbf of
+  // 1.9e9 or "2030-01-01" must not make a future token valid now.
+  if (!exp) return invalid_token("Token has no integer exp.");
+  if (!nbf && claims.contains("nbf")) return invalid_token("Token nbf is not an integer.");
+  if (*exp <= now) return invalid_token("Token expired.");
   if (nbf && *nbf > now) return invalid_token("Token not yet valid.");
   auto permissions = claims.find("permissions");
   if (permissions == claims.end() || !permissions->is_array())
@@ -127,11 +132,15 @@ TokenService::TokenService(std::string secret, std::string issuer)
 Result<Principal> TokenService::authenticate(const std::optional<std::string>& authorization,
                                              std::int64_t now) const {
   if (!authorization) return Principal{};
-  const std::string prefix = "Bearer ";
-  if (authorization->size() <= prefix.size() ||
-      authorization->compare(0, prefix.size(), prefix) != 0)
-    return invalid_token("Expected 'Authorization: Bearer <token>'.");
-  return verify(authorization->substr(prefix.size()), now);
+  // The scheme is case-insensitive, then one or more spaces (RFC 9110, 11.4).
+  const std::string& value = *authorization;
+  constexpr std::size_t kScheme = 6;  // "Bearer"
+  bool bearer = value.size() > kScheme + 1 && value[kScheme] == ' ' &&
+                ::strncasecmp(value.c_str(), "Bearer", kScheme) == 0;
+  if (!bearer) return invalid_token("Expected 'Authorization: Bearer <token>'.");
+  std::size_t token = value.find_first_not_of(' ', kScheme);
+  if (token == std::string::npos) return invalid_token("Expected 'Authorization: Bearer <token>'.");
+  return verify(value.substr(token), now);
 }
 
 Result<Principal> TokenService::verify(const std::string& token, std::int64_t now) const {

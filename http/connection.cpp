@@ -179,10 +179,9 @@ void Connection::flush_locked() {
     }
     if (sent < 0 && errno == EINTR) continue;
     if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      if (!waiting_writable_) {
-        waiting_writable_ = true;
-        monitor_.watch_writable(fd_, weak_from_this());
-      }
+      if (waiting_writable_) return;
+      if (!monitor_.watch_writable(fd_, weak_from_this())) return shutdown_locked(SHUT_RDWR);
+      waiting_writable_ = true;
       return;
     }
     return shutdown_locked(SHUT_RDWR);  // the peer is gone; the reactor sees it too

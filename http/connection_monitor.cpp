@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <stdexcept>
 
 namespace incident {
@@ -43,15 +44,18 @@ void ConnectionMonitor::track(const std::shared_ptr<Connection>& connection) {
   tracked_.push_back(connection);
 }
 
-void ConnectionMonitor::watch_writable(int fd, std::weak_ptr<Connection> connection) {
+bool ConnectionMonitor::watch_writable(int fd, std::weak_ptr<Connection> connection) {
   std::lock_guard<std::mutex> lock(mutex_);
   epoll_event event{};
   event.events = EPOLLOUT | EPOLLONESHOT;
   event.data.fd = fd;
-  // A one-shot registration stays (disarmed) after it fires: re-arm it.
-  bool known = watched_.count(fd) > 0;
-  watched_[fd] = std::move(connection);
-  ::epoll_ctl(epoll_fd_, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &event);
+  // Every entry of watched_ is armed: a fired one is removed (see run), and a
+  // closed descriptor is forgotten first, so a reused number starts afresh.
+  // The kernel is still asked, not trusted to agree: ADD, else MOD.
+  bool armed = ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) == 0 ||
+               (errno == EEXIST && ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event) == 0);
+  if (armed) watched_[fd] = std::move(connection);
+  return armed;
 }
 
 void ConnectionMonitor::forget(int fd) {
@@ -82,7 +86,11 @@ void ConnectionMonitor::run() {
       for (int i = 0; i < count; ++i) {
         auto it = watched_.find(events[i].data.fd);
         if (it == watched_.end()) continue;
+        // Fired, hence disarmed: drop the registration now, while the
+        // descriptor is surely open, so no entry outlives its connection.
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->first, nullptr);
         if (auto connection = it->second.lock()) writable.push_back(std::move(connection));
+        watched_.erase(it);
       }
     }
     // Connections are called without our lock: they call back into it.

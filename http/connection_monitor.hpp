@@ -22,8 +22,9 @@ class ConnectionMonitor {
   ConnectionMonitor& operator=(const ConnectionMonitor&) = delete;
 
   void track(const std::shared_ptr<Connection>& connection);
-  /// Wakes `connection` (once) when `fd` can take more output.
-  void watch_writable(int fd, std::weak_ptr<Connection> connection);
+  /// Wakes `connection` (once) when `fd` can take more output; false when
+  /// the descriptor cannot be watched (the connection must then be closed).
+  bool watch_writable(int fd, std::weak_ptr<Connection> connection);
   /// Must be called before `fd` is closed.
   void forget(int fd);
   /// At shutdown, before the listener closes every descriptor: no connection
@@ -38,7 +39,7 @@ class ConnectionMonitor {
   int epoll_fd_ = -1;
   int wake_fd_ = -1;
   std::mutex mutex_;
-  std::map<int, std::weak_ptr<Connection>> watched_;  // registered with epoll
+  std::map<int, std::weak_ptr<Connection>> watched_;  // armed with epoll, not fired yet
   std::vector<std::weak_ptr<Connection>> tracked_;
   bool stopping_ = false;
   std::thread thread_;

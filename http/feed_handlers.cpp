@@ -9,9 +9,12 @@ namespace incident::handlers {
 
 void stream_incidents(const App& app, const ApiRequest& request, const RouteParams&,
                       const Responder& responder) {
-  if (request.method == "HEAD")  // a stream has no end to measure: only GET opens one
-    return responder.send(
-        error_response(Error{ErrorKind::method_not_allowed, "Use GET to read the stream", {}}));
+  if (request.method == "HEAD") {  // a stream has no end to measure: only GET opens one
+    auto refusal =
+        error_response(Error{ErrorKind::method_not_allowed, "Use GET to read the stream", {}});
+    refusal.headers.emplace_back("Allow", "GET");
+    return responder.send(refusal);
+  }
   auto principal = authenticate(app, request, responder);
   if (!principal) return;
   std::string last_id = request.header("last-event-id").value_or("");

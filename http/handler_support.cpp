@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "domain/integers.hpp"
 #include "http/body_parser.hpp"
 
 namespace incident {
@@ -58,14 +59,13 @@ bool read_if_match(const ApiRequest& request, const Responder& responder,
   if (text.rfind("W/", 0) == 0) text = text.substr(2);
   if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
     text = text.substr(1, text.size() - 2);
-  bool digits = !text.empty() && text.size() < 18 &&
-                text.find_first_not_of("0123456789") == std::string::npos;
-  if (!digits) {
+  auto parsed = parse_integer_in(text, 0, kMaxId);
+  if (!parsed) {
     responder.send(error_response(field_error(ErrorKind::invalid, "Invalid If-Match header",
                                               "If-Match", "Expected a version like \"3\".")));
     return false;
   }
-  version = std::stoll(text);
+  version = *parsed;
   return true;
 }
 

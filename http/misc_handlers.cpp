@@ -1,5 +1,6 @@
-// Token and health endpoints. /health asks storage for a PING so that a load
-// balancer takes a process whose Redis is unreachable out of rotation.
+// Token and health endpoints. /health asks the supervisor, which asks every
+// singleton actor (and storage asks Redis for a PING), so that a load
+// balancer takes a process with a stuck component or no Redis out of rotation.
 #include "http/misc_handlers.hpp"
 
 #include <ctime>
@@ -29,10 +30,10 @@ void whoami(const App& app, const ApiRequest& request, const RouteParams&,
 }
 
 void health(const App& app, const ApiRequest&, const RouteParams&, const Responder& responder) {
-  caf::anon_send(app.storage, ping_atom::value, Reply<bool>{[responder](Result<bool> pong) {
+  caf::anon_send(app.supervisor, ping_atom::value, Reply<bool>{[responder](Result<bool> pong) {
                    if (!pong)
-                     return responder.send(
-                         json_response(503, {{"status", "unavailable"}, {"redis", "unreachable"}}));
+                     return responder.send(json_response(
+                         503, {{"status", "unavailable"}, {"reason", pong.error().message}}));
                    responder.send(json_response(200, {{"status", "ok"}}));
                  }});
 }

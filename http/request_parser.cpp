@@ -7,10 +7,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "domain/integers.hpp"
+
 namespace incident {
 namespace {
 
-constexpr std::size_t kMaxContentLengthDigits = 18;
+constexpr std::int64_t kMaxContentLength = 999'999'999'999'999'999;  // 18 digits
 constexpr std::size_t kMaxChunkSizeDigits = 15;
 
 bool is_token_char(unsigned char c) {
@@ -43,12 +45,9 @@ bool valid_target_byte(unsigned char c) { return c > 0x20 && c < 0x7f; }
 bool valid_value_byte(unsigned char c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
 
 bool parse_decimal(std::string_view text, std::size_t& value) {
-  if (text.empty() || text.size() > kMaxContentLengthDigits) return false;
-  value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    value = value * 10 + static_cast<std::size_t>(c - '0');
-  }
+  auto parsed = parse_integer_in(text, 0, kMaxContentLength);
+  if (!parsed) return false;
+  value = static_cast<std::size_t>(*parsed);
   return true;
 }
 
@@ -71,6 +70,42 @@ std::vector<std::string> list_elements(std::string_view value) {
     start = end + 1;
   }
   return out;
+}
+
+/// host[:port] as RFC 9112 (3.2) allows in Host: a registered name (letters,
+/// digits, "-._~" and sub-delimiters a browser never sends are refused), an
+/// IPv4 address, or an IPv6 literal in brackets; a port of at most 5 digits.
+bool valid_host(std::string_view value) {
+  std::string_view host = value;
+  std::string_view port;
+  if (!value.empty() && value.front() == '[') {
+    auto close = value.find(']');
+    if (close == std::string_view::npos || close < 3) return false;
+    host = value.substr(1, close - 1);
+    if (!std::all_of(host.begin(), host.end(), [](char c) {
+          return std::isxdigit(static_cast<unsigned char>(c)) || c == ':' || c == '.';
+        }))
+      return false;
+    std::string_view rest = value.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return false;
+    port = rest.empty() ? rest : rest.substr(1);
+    if (!rest.empty() && port.empty()) return false;
+  } else {
+    auto colon = value.find(':');
+    if (colon != std::string_view::npos) {
+      host = value.substr(0, colon);
+      port = value.substr(colon + 1);
+      if (port.empty()) return false;
+    }
+    if (host.empty() || host.size() > 253 || host.front() == '.' || host.front() == '-')
+      return false;
+    if (!std::all_of(host.begin(), host.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+                 c == '~';
+        }))
+      return false;
+  }
+  return port.empty() || parse_integer_in(port, 0, 65535).has_value();
 }
 
 }  // namespace
@@ -175,6 +210,7 @@ RequestParser::Step RequestParser::parse_request_line(std::string_view line) {
   if (!is_token(method)) return fail(400, "request line", "Malformed method.");
   if (version == "HTTP/1.0") {
     current_.keep_alive = false;
+    current_.http10 = true;
   } else if (version != "HTTP/1.1") {
     return fail(400, "request line", "Only HTTP/1.1 and HTTP/1.0 are supported.");
   }
@@ -218,6 +254,8 @@ RequestParser::Step RequestParser::start_body() {
   bool chunked = false;
   bool has_length = false;
   std::size_t length = 0;
+  std::size_t codings = 0;  // across every Transfer-Encoding line
+  std::size_t hosts = 0;
   for (const auto& [name, value] : current_.headers) {
     if (name == "content-length") {
       // "5, 5" or repeated headers are one length; differing ones are refused.
@@ -231,10 +269,17 @@ RequestParser::Step RequestParser::start_body() {
       if (!has_length)
         return fail(400, "content-length", "Content-Length must be one non-negative integer.");
     } else if (name == "transfer-encoding") {
-      auto codings = list_elements(value);
-      if (codings.size() != 1 || codings.front() != "chunked")
+      // An HTTP/1.0 message with Transfer-Encoding has faulty framing (RFC 9112, 6.1).
+      if (current_.http10)
+        return fail(400, "transfer-encoding", "Transfer-Encoding is not part of HTTP/1.0.");
+      auto elements = list_elements(value);
+      codings += elements.size();
+      if (codings != 1 || elements.front() != "chunked")
         return fail(400, "transfer-encoding", "Only the chunked transfer coding is supported.");
       chunked = true;
+    } else if (name == "host") {
+      if (++hosts > 1) return fail(400, "host", "Exactly one Host header is required.");
+      if (!valid_host(value)) return fail(400, "host", "Host must be host[:port].");
     } else if (name == "connection") {
       for (const auto& option : list_elements(value)) {
         if (option == "close") current_.keep_alive = false;
@@ -243,9 +288,12 @@ RequestParser::Step RequestParser::start_body() {
     } else if (name == "expect") {
       if (lowercase(value) != "100-continue")
         return fail(417, "expect", "Only \"Expect: 100-continue\" is supported.");
-      current_.expects_continue = true;
+      // HTTP/1.0 has no interim answers (RFC 9110, 15.2): such a client gets none.
+      current_.expects_continue = !current_.http10;
     }
   }
+  if (hosts == 0 && !current_.http10)
+    return fail(400, "host", "Exactly one Host header is required.");
   if (chunked && has_length)
     return fail(400, "content-length", "Content-Length and Transfer-Encoding together.");
   if (has_length && length > limits_.max_body)

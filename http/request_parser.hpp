@@ -27,6 +27,7 @@ struct ParsedRequest {
   std::string body;                                          // de-chunked
   bool keep_alive = true;                                    // what the client asked for
   bool expects_continue = false;
+  bool http10 = false;  // an HTTP/1.0 client: no chunked answers, no interim ones
 };
 
 /// Why the connection cannot go on: answered with `status`, then closed.

@@ -8,12 +8,13 @@
 namespace incident {
 
 struct Responder::Shared {
-  Shared(std::shared_ptr<Connection> c, std::uint64_t s, bool keep, bool omit,
+  Shared(std::shared_ptr<Connection> c, std::uint64_t s, Framing f,
          std::shared_ptr<std::atomic<long>> counter)
       : connection(std::move(c)),
         slot(s),
-        keep_alive(keep),
-        omit_body(omit),
+        keep_alive(f.keep_alive),
+        omit_body(f.omit_body),
+        http10(f.http10),
         in_flight(std::move(counter)) {
     ++*in_flight;
   }
@@ -39,15 +40,16 @@ struct Responder::Shared {
   std::uint64_t slot;
   bool keep_alive;
   bool omit_body;
+  bool http10;
   std::shared_ptr<std::atomic<long>> in_flight;
   std::atomic<bool> sent{false};
   std::vector<std::pair<std::string, std::string>> extra_headers;
 };
 
-Responder::Responder(std::shared_ptr<Connection> connection, std::uint64_t slot, bool keep_alive,
-                     bool omit_body, std::shared_ptr<std::atomic<long>> in_flight)
-    : shared_(std::make_shared<Shared>(std::move(connection), slot, keep_alive, omit_body,
-                                       std::move(in_flight))) {}
+Responder::Responder(std::shared_ptr<Connection> connection, std::uint64_t slot, Framing framing,
+                     std::shared_ptr<std::atomic<long>> in_flight)
+    : shared_(
+          std::make_shared<Shared>(std::move(connection), slot, framing, std::move(in_flight))) {}
 
 void Responder::add_headers(std::vector<std::pair<std::string, std::string>> headers) const {
   shared_->extra_headers.insert(shared_->extra_headers.end(), headers.begin(), headers.end());
@@ -63,10 +65,13 @@ EventSink Responder::open_event_stream() const {
   if (shared_->sent.exchange(true)) return {};
   --*shared_->in_flight;  // a stream never ends by itself: do not hold a stop for it
   std::weak_ptr<Connection> connection = shared_->connection;
-  shared_->connection->fill_stream(shared_->slot, event_stream_head());
-  EventSink sink = [connection](const FeedEvent& event) {
+  bool chunked = !shared_->http10;
+  shared_->connection->fill_stream(shared_->slot, event_stream_head(chunked, shared_->keep_alive));
+  EventSink sink = [connection, chunked](const FeedEvent& event) {
     auto alive = connection.lock();
-    return alive && alive->stream(chunk_bytes(format_server_sent_event(event)));
+    if (!alive) return false;
+    std::string text = format_server_sent_event(event);
+    return alive->stream(chunked ? chunk_bytes(text) : std::move(text));
   };
   sink(FeedEvent{});  // a first heartbeat: the client sees the stream open at once
   return sink;

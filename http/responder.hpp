@@ -15,11 +15,15 @@ class Connection;
 
 class Responder {
  public:
-  /// `in_flight` counts requests not answered yet (for a graceful stop);
-  /// `keep_alive` is false when the client asked to close after this answer;
-  /// `omit_body` is for HEAD requests.
-  Responder(std::shared_ptr<Connection> connection, std::uint64_t slot, bool keep_alive,
-            bool omit_body, std::shared_ptr<std::atomic<long>> in_flight);
+  /// How the answer must be framed for the request it answers.
+  struct Framing {
+    bool keep_alive = true;  // false when the client asked to close after this answer
+    bool omit_body = false;  // a HEAD request
+    bool http10 = false;     // an HTTP/1.0 client: nothing chunked
+  };
+  /// `in_flight` counts requests not answered yet (for a graceful stop).
+  Responder(std::shared_ptr<Connection> connection, std::uint64_t slot, Framing framing,
+            std::shared_ptr<std::atomic<long>> in_flight);
   /// Headers added to whatever answer is sent (call before handing the
   /// responder to another thread).
   void add_headers(std::vector<std::pair<std::string, std::string>> headers) const;

@@ -101,17 +101,23 @@ std::string response_bytes(const ApiResponse& response, bool keep_alive, bool om
   }
   out += "Date: ";
   out += http_date();
-  out += "\r\nContent-Length: ";
-  out += std::to_string(response.body.size());
+  // A 204 has no content and must not say how long it is (RFC 9110, 8.6).
+  if (response.status != 204) {
+    out += "\r\nContent-Length: ";
+    out += std::to_string(response.body.size());
+  }
   out += keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
   if (!omit_body) out += response.body;
   return out;
 }
 
-std::string event_stream_head() {
-  return "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-         "Date: " +
-         http_date() + "\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n";
+std::string event_stream_head(bool chunked, bool keep_alive) {
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nDate: " +
+      http_date();
+  head += keep_alive ? "\r\nConnection: keep-alive" : "\r\nConnection: close";
+  head += chunked ? "\r\nTransfer-Encoding: chunked\r\n\r\n" : "\r\n\r\n";
+  return head;
 }
 
 std::string chunk_bytes(std::string_view data) {

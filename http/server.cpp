@@ -17,6 +17,7 @@
 #include "http/connection_monitor.hpp"
 #include "http/error_mapping.hpp"
 #include "http/rate_limit.hpp"
+#include "http/reactor_guard.hpp"
 #include "http/request_parser.hpp"
 #include "http/responder.hpp"
 #include "http/response_bytes.hpp"
@@ -74,7 +75,42 @@ class ApiTcpHandler : public Tcp::Handler {
     return std::make_shared<ApiTcpHandler>(state_);
   }
 
+  // Pistache calls these three on its reactor threads, which catch nothing:
+  // each runs guarded, and a throw ends only the connection concerned.
   void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    run_guarded(
+        "accepting a connection", [&] { accept(peer); }, [&] { drop(*peer); });
+  }
+
+  void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    // Whatever failed, nothing of this descriptor may pass to the next
+    // connection that is given its number.
+    run_guarded(
+        "closing a connection", [&] { forget(*peer); },
+        [&] {
+          clients_.erase(peer->fd());
+          refused_.erase(peer->fd());
+        });
+  }
+
+  void onInput(const char* buffer, size_t length, const std::shared_ptr<Tcp::Peer>& peer) override {
+    run_guarded(
+        "serving input", [&] { read_input(std::string_view(buffer, length), *peer); },
+        [&] { drop(*peer); });
+  }
+
+ private:
+  struct Client {
+    RequestParser parser;
+    std::shared_ptr<Connection> connection;
+    std::string address;   // the peer's IP, for rate limiting by address
+    bool closing = false;  // a request without keep-alive was read: read nothing more
+  };
+
+  /// The reactor sees the shutdown and disconnects the peer, which forgets it.
+  static void drop(const Tcp::Peer& peer) { ::shutdown(peer.fd(), SHUT_RDWR); }
+
+  void accept(const std::shared_ptr<Tcp::Peer>& peer) {
     // Past the cap a connection is refused at once, well before the process
     // runs out of descriptors (where accepting would fail in a busy loop).
     if (++*state_->open_connections > state_->max_connections) {
@@ -93,23 +129,23 @@ class ApiTcpHandler : public Tcp::Handler {
     client(*peer);
   }
 
-  void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+  void forget(const Tcp::Peer& peer) {
     --*state_->open_connections;
-    refused_.erase(peer->fd());
-    auto it = clients_.find(peer->fd());
+    refused_.erase(peer.fd());
+    auto it = clients_.find(peer.fd());
     if (it == clients_.end()) return;
     it->second.connection->on_disconnected();
     clients_.erase(it);
   }
 
-  void onInput(const char* buffer, size_t length, const std::shared_ptr<Tcp::Peer>& peer) override {
-    if (refused_.count(peer->fd()) > 0) return;
-    Client& current = client(*peer);
+  void read_input(std::string_view input, const Tcp::Peer& peer) {
+    if (refused_.count(peer.fd()) > 0) return;
+    Client& current = client(peer);
     Connection& connection = *current.connection;
     // Closing (a refusal, or a request that asked to close and whose answer
     // may still be on its way): nothing after it is processed (RFC 9112, 9.6).
     if (current.closing || !connection.accepting()) return;
-    current.parser.feed(std::string_view(buffer, length));
+    current.parser.feed(input);
     bool completed = false;
     for (;;) {
       auto step = current.parser.next();
@@ -143,14 +179,6 @@ class ApiTcpHandler : public Tcp::Handler {
       connection.note_input(current.parser.mid_request());
   }
 
- private:
-  struct Client {
-    RequestParser parser;
-    std::shared_ptr<Connection> connection;
-    std::string address;   // the peer's IP, for rate limiting by address
-    bool closing = false;  // a request without keep-alive was read: read nothing more
-  };
-
   Client& client(const Tcp::Peer& peer) {
     int fd = peer.fd();
     auto it = clients_.find(fd);
@@ -163,8 +191,8 @@ class ApiTcpHandler : public Tcp::Handler {
 
   void serve(const std::shared_ptr<Connection>& connection, ParsedRequest parsed,
              const std::string& peer_address) {
-    Responder responder(connection, connection->open_slot(), parsed.keep_alive,
-                        parsed.method == "HEAD", state_->in_flight);
+    Responder::Framing framing{parsed.keep_alive, parsed.method == "HEAD", parsed.http10};
+    Responder responder(connection, connection->open_slot(), framing, state_->in_flight);
     if (*state_->draining)
       return responder.send(error_response(Error{ErrorKind::unavailable, "Shutting down", {}}));
     ApiRequest request;

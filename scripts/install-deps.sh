@@ -23,8 +23,9 @@ echo "installing: ${missing[*]}" >&2
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
-# Debian's redis-server package would start a system-wide server; we start our own.
-$SUDO sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d'
-trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+# shellcheck source=lib/service_start_guard.sh
+. "$(dirname "$0")/lib/service_start_guard.sh"
+hold_service_starts /usr/sbin/policy-rc.d
+trap 'release_service_starts /usr/sbin/policy-rc.d' EXIT
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

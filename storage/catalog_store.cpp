@@ -2,6 +2,7 @@
 #include "storage/catalog_store.hpp"
 
 #include "domain/dates.hpp"
+#include "domain/integers.hpp"
 #include "storage/incident_store.hpp"
 #include "storage/scripts.hpp"
 
@@ -30,7 +31,9 @@ std::optional<CatalogEntry> decode_entry(const RedisValue& hash) {
     const std::string& field = hash.elements[i].str;
     const std::string& value = hash.elements[i + 1].str;
     if (field == "id") {
-      entry.id = std::stoll(value);
+      auto id = parse_id(value);
+      if (!id) return std::nullopt;
+      entry.id = *id;
       has_id = true;
     } else if (field == "name") {
       entry.name = value;
@@ -86,6 +89,7 @@ void CatalogStore::create(const std::string& kind, const CatalogCreateRequest& r
                    [this, kind, request, done = std::move(done)](const RedisValue& reply) {
                      if (reply.type != RedisValue::Type::integer)
                        return done(storage_unavailable());
+                     if (guard_) guard_->note_reserved(keys_.catalog_next_id(kind), reply.integer);
                      CatalogEntry entry{reply.integer, request.name, request.description};
                      pipeline_.eval(scripts::catalog_create(),
                                     {keys_.catalog(kind, entry.id), keys_.catalog_names(kind),

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "domain/pagination.hpp"
+#include "storage/dataset_guard.hpp"
 #include "storage/keys.hpp"
 #include "storage/redis_pipeline.hpp"
 #include "storage/store_types.hpp"
@@ -17,8 +19,13 @@ class CatalogStore {
  public:
   using Done = std::function<void(Result<CatalogView>)>;
 
-  CatalogStore(RedisPipeline& pipeline, Keys keys, FeedOptions feed = {})
-      : pipeline_(pipeline), keys_(std::move(keys)), feed_(std::move(feed)) {}
+  /// `guard` (optional) learns every id reserved, to keep counters from going back.
+  CatalogStore(RedisPipeline& pipeline, Keys keys, FeedOptions feed = {},
+               std::shared_ptr<DatasetGuard> guard = nullptr)
+      : pipeline_(pipeline),
+        keys_(std::move(keys)),
+        feed_(std::move(feed)),
+        guard_(std::move(guard)) {}
 
   void get(const std::string& kind, Id id, Done done);
   void list(const std::string& kind, const PageRequest& page,
@@ -33,6 +40,7 @@ class CatalogStore {
   RedisPipeline& pipeline_;
   Keys keys_;
   FeedOptions feed_;
+  std::shared_ptr<DatasetGuard> guard_;
 };
 
 }  // namespace incident

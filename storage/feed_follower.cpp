@@ -106,6 +106,17 @@ FeedFollower::FeedFollower(RedisEndpoint endpoint, Keys keys, std::string own_or
       on_entries_(std::move(on_entries)),
       thread_([this] { run(); }) {}
 
+bool FeedFollower::wait_until_following(std::chrono::milliseconds limit) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  return started_.wait_for(lock, limit, [this] { return following_; });
+}
+
+void FeedFollower::mark_following() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  following_ = true;
+  started_.notify_all();
+}
+
 FeedFollower::~FeedFollower() {
   stopping_ = true;
   if (thread_.joinable()) thread_.join();
@@ -124,6 +135,7 @@ void FeedFollower::run() {
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
         continue;
       }
+      mark_following();
     }
     RedisValue reply = run_command(
         context.get(), {"XREAD", "COUNT", "512", "BLOCK", std::to_string(kBlockMilliseconds),

@@ -3,7 +3,10 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,14 +41,22 @@ class FeedFollower {
   FeedFollower(const FeedFollower&) = delete;
   FeedFollower& operator=(const FeedFollower&) = delete;
 
+  /// Waits, at most `limit`, until the follower knows where it starts: every
+  /// change committed after that is delivered. True once it does.
+  bool wait_until_following(std::chrono::milliseconds limit);
+
  private:
   void run();
+  void mark_following();
 
   RedisEndpoint endpoint_;
   Keys keys_;
   std::string own_origin_;
   OnEntries on_entries_;
   std::atomic<bool> stopping_{false};
+  std::mutex mutex_;
+  std::condition_variable started_;
+  bool following_ = false;
   std::thread thread_;
 };
 

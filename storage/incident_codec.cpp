@@ -8,6 +8,7 @@
 
 #include "domain/dates.hpp"
 #include "domain/incident_json.hpp"
+#include "domain/integers.hpp"
 #include "domain/json_text.hpp"
 #include "storage/canonical_event.hpp"
 #include "storage/top_level_reader.hpp"
@@ -16,7 +17,10 @@ namespace incident {
 namespace {
 
 constexpr long long kMaxMinute = 9'999'999'999LL;
-constexpr long long kMaxId = 9'999'999'999'999'999LL;
+// Index members hold (kIdComplement - id) on sixteen digits, so higher ids sort first.
+constexpr long long kIdComplement = 9'999'999'999'999'999LL;
+static_assert(kMaxId < kIdComplement, "every id fits the members' sixteen digits");
+constexpr long long kMaxStoredInteger = 999'999'999'999'999'999LL;  // 18 digits, as ever
 
 void put_optional(FlatHash& out, const char* name, const std::optional<std::string>& value) {
   if (value) out.emplace_back(name, *value);
@@ -27,13 +31,7 @@ void put_date(FlatHash& out, const char* name, const std::optional<Minute>& valu
 }
 
 std::optional<long long> to_integer(const std::string& text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
-  long long value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return value;
+  return parse_integer_in(text, 0, kMaxStoredInteger);
 }
 
 /// The hash's fields, looked up by name: a handful, so a scan beats a map.
@@ -218,7 +216,8 @@ std::string sort_member(const Incident& incident) {
   std::snprintf(buffer, sizeof buffer, "%010lld%d%d%016lld:%lld",
                 kMaxMinute - static_cast<long long>(incident.start_impact_date),
                 static_cast<int>(incident.status), static_cast<int>(incident.severity),
-                kMaxId - static_cast<long long>(incident.id), static_cast<long long>(incident.id));
+                kIdComplement - static_cast<long long>(incident.id),
+                static_cast<long long>(incident.id));
   return buffer;
 }
 

@@ -4,10 +4,13 @@
 
 #include <algorithm>
 
+#include "config/log.hpp"
 #include "domain/dates.hpp"
+#include "domain/integers.hpp"
 #include "storage/change_feed.hpp"
 #include "storage/incident_codec.hpp"
 #include "storage/list_plan.hpp"
+#include "storage/list_scan.hpp"
 #include "storage/scripts.hpp"
 
 namespace incident {
@@ -22,14 +25,11 @@ FlatHash to_flat_hash(const RedisValue& array) {
   return out;
 }
 
-Error corrupt_record(const std::string& what) {
-  return Error{ErrorKind::unavailable, "Stored data is unreadable: " + what, {}};
-}
-
 CommitResult decode_commit_reply(const RedisValue& reply, std::vector<std::string> messages) {
   if (reply.io_failure) return storage_unavailable();
+  if (reply.type == RedisValue::Type::error) return refused_by_redis(reply, "a commit");
   if (reply.type != RedisValue::Type::array || reply.elements.empty())
-    return corrupt_record("commit reply: " + reply.str);
+    return corrupt_record("commit reply");
   const std::string& status = reply.elements[0].str;
   CommitOutcome outcome;
   if (status == "ok") {
@@ -43,7 +43,7 @@ CommitResult decode_commit_reply(const RedisValue& reply, std::vector<std::strin
   }
   if (status == "duplicate") {
     outcome.status = CommitOutcome::Status::duplicate;
-    outcome.existing_id = std::stoll(reply.elements[1].str);
+    outcome.existing_id = parse_id(reply.elements[1].str).value_or(0);
     return outcome;
   }
   const std::string field = reply.elements.size() > 1 ? reply.elements[1].str : "scope";
@@ -52,10 +52,6 @@ CommitResult decode_commit_reply(const RedisValue& reply, std::vector<std::strin
 }
 
 }  // namespace
-
-Error storage_unavailable() {
-  return Error{ErrorKind::unavailable, "Storage unavailable, retry later", {}};
-}
 
 std::optional<Incident> decode_stored_incident(const RedisValue& pair) {
   if (pair.elements.size() != 2 || pair.elements[0].elements.empty()) return std::nullopt;
@@ -69,6 +65,8 @@ void IncidentStore::load(Id id, std::function<void(LoadResult)> done) {
   pipeline_.transaction({{"HGETALL", keys_.incident(id)}, {"LRANGE", keys_.events(id), "0", "-1"}},
                         [done = std::move(done)](const RedisValue& reply) {
                           if (reply.io_failure) return done(storage_unavailable());
+                          if (reply.type == RedisValue::Type::error)
+                            return done(refused_by_redis(reply, "a load"));
                           if (reply.type != RedisValue::Type::array || reply.elements.size() != 2)
                             return done(corrupt_record("load reply"));
                           if (reply.elements[0].elements.empty())
@@ -83,9 +81,10 @@ void IncidentStore::next_id(std::function<void(IdResult)> done) { reserve_ids(1,
 
 void IncidentStore::reserve_ids(Id count, std::function<void(IdResult)> done) {
   pipeline_.submit({"INCRBY", keys_.incident_next_id(), std::to_string(count)},
-                   [done = std::move(done)](const RedisValue& reply) {
+                   [this, done = std::move(done)](const RedisValue& reply) {
                      if (reply.type != RedisValue::Type::integer)
                        return done(storage_unavailable());
+                     if (guard_) guard_->note_reserved(keys_.incident_next_id(), reply.integer);
                      done(static_cast<Id>(reply.integer));
                    });
 }
@@ -214,26 +213,30 @@ void IncidentStore::list(const PageRequest& page, const IncidentFilter& filter,
                          std::function<void(Result<IncidentPage>)> done) {
   IndexPlan plan = plan_incident_query(keys_, filter);
   if (plan.nothing) return done(IncidentPage{});
-  std::vector<std::string> keys;
-  std::vector<std::string> args{plan.min, plan.max, std::to_string(page.offset()),
-                                std::to_string(page.per_page), keys_.incident_prefix()};
-  for (auto& group : plan.groups) {
-    args.push_back(std::to_string(group.size()));
-    for (auto& key : group) keys.push_back(std::move(key));
+  RedisPipeline& reads = list_pipeline_ ? *list_pipeline_ : pipeline_;
+  if (plan.groups.size() > 1 || plan.groups.front().size() > 1) {
+    if (*scans_running_ >= kMaxConcurrentScans) return done(lists_busy());
+    return run_list_scan(
+        reads, ListScanRequest{std::move(plan), page, list_budget_, keys_.incident_prefix()},
+        scans_running_, std::move(done));
   }
-  pipeline_.eval(scripts::incident_page(), std::move(keys), std::move(args),
-                 [done = std::move(done)](const RedisValue& reply) {
-                   if (reply.io_failure) return done(storage_unavailable());
-                   if (reply.type != RedisValue::Type::array || reply.elements.size() != 2)
-                     return done(corrupt_record("page reply"));
-                   IncidentPage result;
-                   result.total = reply.elements[0].integer;
-                   for (const auto& pair : reply.elements[1].elements) {
-                     auto incident = decode_stored_incident(pair);
-                     if (incident) result.items.push_back(std::move(*incident));
-                   }
-                   done(std::move(result));
-                 });
+  reads.eval(scripts::incident_page(), {plan.groups.front().front()},
+             {plan.min, plan.max, std::to_string(page.offset()), std::to_string(page.per_page),
+              keys_.incident_prefix()},
+             [done = std::move(done)](const RedisValue& reply) {
+               if (reply.io_failure) return done(storage_unavailable());
+               if (reply.type == RedisValue::Type::error)
+                 return done(refused_by_redis(reply, "a list page"));
+               if (reply.type != RedisValue::Type::array || reply.elements.size() != 2)
+                 return done(corrupt_record("page reply"));
+               IncidentPage result;
+               result.total = reply.elements[0].integer;
+               for (const auto& pair : reply.elements[1].elements) {
+                 auto incident = decode_stored_incident(pair);
+                 if (incident) result.items.push_back(std::move(*incident));
+               }
+               done(std::move(result));
+             });
 }
 
 }  // namespace incident

@@ -3,23 +3,36 @@
 // pipeline's I/O thread.
 #pragma once
 
+#include <atomic>
 #include <functional>
+#include <memory>
 
 #include "domain/list_query.hpp"
 #include "domain/pagination.hpp"
+#include "storage/dataset_guard.hpp"
 #include "storage/keys.hpp"
 #include "storage/redis_pipeline.hpp"
+#include "storage/store_errors.hpp"
 #include "storage/store_types.hpp"
 
 namespace incident {
 
-/// The error every operation reports when Redis cannot be reached in time.
-Error storage_unavailable();
+/// Index entries one list may examine by default (benchmarks/list_cost.sh
+/// finds the costliest list this accepts and what it costs Redis).
+constexpr std::int64_t kDefaultListBudget = 20000;
+/// Lists that read several index keys run this many at a time per process;
+/// more get a 503 to retry, rather than queue without bound.
+constexpr int kMaxConcurrentScans = 4;
 
 class IncidentStore {
  public:
-  IncidentStore(RedisPipeline& pipeline, Keys keys, FeedOptions feed = {})
-      : pipeline_(pipeline), keys_(std::move(keys)), feed_(std::move(feed)) {}
+  /// `guard` (optional) learns every id reserved, to keep counters from going back.
+  IncidentStore(RedisPipeline& pipeline, Keys keys, FeedOptions feed = {},
+                std::shared_ptr<DatasetGuard> guard = nullptr)
+      : pipeline_(pipeline),
+        keys_(std::move(keys)),
+        feed_(std::move(feed)),
+        guard_(std::move(guard)) {}
 
   /// The stored incident, or nullopt when there is none.
   void load(Id id, std::function<void(LoadResult)> done);
@@ -37,9 +50,17 @@ class IncidentStore {
   /// write checked against the first one's version.
   void commit_chain(const std::vector<CommitRequest>& chain,
                     std::function<void(CommitResult)> done);
-  /// One page of the incidents passing `filter`, in list order, and their total.
+  /// One page of the incidents passing `filter`, in list order, and their total;
+  /// a 400 naming "query", with nothing read, when the page would examine
+  /// more index entries than the list budget allows.
   void list(const PageRequest& page, const IncidentFilter& filter,
             std::function<void(Result<IncidentPage>)> done);
+
+  /// Most index entries one list page may examine (see the page script).
+  void set_list_budget(std::int64_t entries) { list_budget_ = entries; }
+  /// Lists go over `reads` (a connection of their own, which must outlive the
+  /// store): reading and answering a page never delays a commit's reply.
+  void set_list_pipeline(RedisPipeline* reads) { list_pipeline_ = reads; }
 
   const Keys& keys() const { return keys_; }
 
@@ -47,6 +68,10 @@ class IncidentStore {
   RedisPipeline& pipeline_;
   Keys keys_;
   FeedOptions feed_;
+  std::shared_ptr<DatasetGuard> guard_;
+  std::int64_t list_budget_ = kDefaultListBudget;
+  RedisPipeline* list_pipeline_ = nullptr;  // null: lists share pipeline_
+  std::shared_ptr<std::atomic<int>> scans_running_ = std::make_shared<std::atomic<int>>(0);
 };
 
 /// Decodes an {flat hash, events} pair as the load and page scripts return it.

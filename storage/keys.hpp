@@ -13,6 +13,7 @@
 //   <p>:ratelimit:<client>:<window> requests of a client in one window (expires)
 //   <p>:<kind>:next_id / <p>:<kind>:<id> / <p>:<kind>s / <p>:<kind>:names
 //                                   scopes and services (kind = scope|service)
+//   <p>:dataset                     random identity of the data set (see dataset_guard.hpp)
 #pragma once
 
 #include <string>
@@ -72,6 +73,7 @@ class Keys {
     return prefix_ + ":ratelimit:" + client + ":" + std::to_string(window_start);
   }
   std::string change_stream() const { return prefix_ + ":incidents:stream"; }
+  std::string dataset() const { return prefix_ + ":dataset"; }
   std::string channel_incidents() const { return prefix_ + ":incidents"; }
   std::string channel_incident(Id id) const { return prefix_ + ":incident:" + std::to_string(id); }
 

@@ -1,18 +1,15 @@
 // Parsing of Redis URIs (redis://, unix://) into an endpoint.
 #include "storage/redis_endpoint.hpp"
 
-#include <cstdlib>
+#include "domain/integers.hpp"
 
 namespace incident {
 namespace {
 
 std::optional<int> parse_small_int(const std::string& text, int max) {
-  if (text.empty() || text.size() > 6) return std::nullopt;
-  for (char c : text)
-    if (c < '0' || c > '9') return std::nullopt;
-  int value = std::atoi(text.c_str());
-  if (value > max) return std::nullopt;
-  return value;
+  auto value = parse_integer_in(text, 0, max);
+  if (!value) return std::nullopt;
+  return static_cast<int>(*value);
 }
 
 std::optional<RedisEndpoint> parse_tcp(const std::string& rest) {

@@ -29,8 +29,12 @@ std::string sha1_hex(const std::string& text) {
 
 Script::Script(std::string text) : source(std::move(text)), sha1(sha1_hex(source)) {}
 
-RedisPipeline::RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout)
-    : endpoint_(std::move(endpoint)), timeout_(timeout), thread_([this] { run(); }) {}
+RedisPipeline::RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout,
+                             ConnectCheck check)
+    : endpoint_(std::move(endpoint)),
+      timeout_(timeout),
+      check_(std::move(check)),
+      thread_([this] { run(); }) {}
 
 RedisPipeline::~RedisPipeline() { stop(); }
 
@@ -107,6 +111,7 @@ bool RedisPipeline::ensure_connected() {
   std::string error;
   context_ = connect_redis(endpoint_, timeout_, error);
   if (!context_) log_warning("redis: cannot connect to " + endpoint_.describe() + ": " + error);
+  if (context_ && check_ && !check_(context_)) disconnect();
   return context_ != nullptr;
 }
 

@@ -28,10 +28,14 @@ struct Script {
 
 using RedisCallback = std::function<void(const RedisValue&)>;
 
+/// Runs on each new connection, on the I/O thread, before any command is
+/// written to it; false drops the connection (tried again after the backoff).
+using ConnectCheck = std::function<bool(redisContext*)>;
+
 class RedisPipeline {
  public:
   /// Connects lazily; `timeout` bounds connecting and every reply.
-  RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout);
+  RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout, ConnectCheck check = {});
   ~RedisPipeline();
   RedisPipeline(const RedisPipeline&) = delete;
   RedisPipeline& operator=(const RedisPipeline&) = delete;
@@ -79,6 +83,7 @@ class RedisPipeline {
 
   RedisEndpoint endpoint_;
   std::chrono::milliseconds timeout_;
+  ConnectCheck check_;
   redisContext* context_ = nullptr;
   std::chrono::steady_clock::time_point next_connect_attempt_{};
   std::mutex mutex_;

@@ -60,90 +60,77 @@ return {'ok', entry}
   return script;
 }
 
-// One page of the incidents that pass a filter, and how many pass it.
-// KEYS: index zsets in groups (a group's keys are OR-ed, groups AND-ed; the
-// members of one group's keys are disjoint, as each is one value of a
-// single-valued field). ARGV: 1 lex min, 2 lex max (the start_impact_date
-// range), 3 offset, 4 count, 5 incident key prefix, 6.. group sizes.
-// Cost: O(log N + count) for one key; k keys merge their first
-// offset + count members; several groups scan the smallest one in range.
+// One page of the incidents of one index key (an unfiltered list, or filters
+// that one index answers: a single value, or a pair of values read from their
+// paired index), and how many there are. KEYS: 1 the index zset. ARGV: 1 lex
+// min, 2 lex max (the start_impact_date range), 3 offset, 4 count, 5 incident
+// key prefix. Cost: O(log N + count): the page is found by rank. Lists that
+// read several keys are scanned in steps instead (list_scan.hpp).
 const Script& incident_page() {
   static const Script script(R"lua(
 local min, max = ARGV[1], ARGV[2]
 local offset, count, prefix = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
-local groups, k = {}, 1
-for g = 6, #ARGV do
-  local group = {keys = {}, total = 0}
-  for i = 1, tonumber(ARGV[g]) do
-    group.keys[i] = KEYS[k]
-    group.total = group.total + redis.call('ZLEXCOUNT', KEYS[k], min, max)
-    k = k + 1
-  end
-  groups[#groups + 1] = group
+local key = KEYS[1]
+local total = redis.call('ZLEXCOUNT', key, min, max)
+local members = {}
+if count > 0 and offset < total then
+  local first = offset
+  if min ~= '-' then first = first + redis.call('ZLEXCOUNT', key, '-', '(' .. string.sub(min, 2)) end
+  members = redis.call('ZRANGE', key, first, first + math.min(count, total - offset) - 1)
 end
-table.sort(groups, function(a, b) return a.total < b.total end)
-local driver = groups[1]
-
--- The rank of the first member of `key` within the range.
-local function first_rank(key)
-  if min == '-' then return 0 end
-  return redis.call('ZLEXCOUNT', key, '-', '(' .. string.sub(min, 2))
-end
-
-local total, members = 0, {}
-if #groups == 1 and #driver.keys == 1 then
-  total = driver.total
-  if count > 0 and offset < total then
-    local first = first_rank(driver.keys[1]) + offset
-    local last = first + math.min(count, total - offset) - 1
-    members = redis.call('ZRANGE', driver.keys[1], first, last)
-  end
-elseif #groups == 1 then
-  total = driver.total
-  if count > 0 and offset < total then
-    local merged = {}
-    for _, key in ipairs(driver.keys) do
-      for _, m in ipairs(redis.call('ZRANGEBYLEX', key, min, max, 'LIMIT', 0, offset + count)) do
-        merged[#merged + 1] = m
-      end
-    end
-    table.sort(merged)
-    for i = offset + 1, math.min(offset + count, #merged) do members[#members + 1] = merged[i] end
-  end
-else
-  local matched = {}
-  for _, key in ipairs(driver.keys) do
-    local rank, last = first_rank(key), nil
-    last = rank + redis.call('ZLEXCOUNT', key, min, max) - 1
-    while rank <= last do
-      local batch = redis.call('ZRANGE', key, rank, math.min(rank + 999, last))
-      for _, m in ipairs(batch) do
-        local passes = true
-        for g = 2, #groups do
-          local found = false
-          for _, other in ipairs(groups[g].keys) do
-            if redis.call('ZSCORE', other, m) then found = true break end
-          end
-          if not found then passes = false break end
-        end
-        if passes then matched[#matched + 1] = m end
-      end
-      rank = rank + 1000
-    end
-  end
-  total = #matched
-  if count > 0 and offset < total then
-    table.sort(matched)
-    for i = offset + 1, math.min(offset + count, total) do members[#members + 1] = matched[i] end
-  end
-end
-
 local items = {}
 for _, member in ipairs(members) do
-  local key = prefix .. string.match(member, ':(%d+)$')
-  items[#items + 1] = {redis.call('HGETALL', key), redis.call('LRANGE', key .. ':events', 0, -1)}
+  local incident = prefix .. string.match(member, ':(%d+)$')
+  items[#items + 1] = {redis.call('HGETALL', incident), redis.call('LRANGE', incident .. ':events', 0, -1)}
 end
 return {total, items}
+)lua");
+  return script;
+}
+
+// How many members of each index key fall in a start-date range: the plan of a
+// list that reads more than one key is judged from these before anything is
+// read. KEYS: the index zsets. ARGV: 1 lex min, 2 lex max. O(log N) per key.
+const Script& index_counts() {
+  static const Script script(R"lua(
+local counts = {}
+for i, key in ipairs(KEYS) do counts[i] = redis.call('ZLEXCOUNT', key, ARGV[1], ARGV[2]) end
+return counts
+)lua");
+  return script;
+}
+
+// One bounded step of a list scan: the members of KEYS[1] after a lex bound,
+// up to a limit, that are also members of one key of each other group. KEYS:
+// 1 the key scanned, then the other groups' keys, group after group. ARGV:
+// 1 exclusive or inclusive lex start ("(m" or "[m" or "-"), 2 lex max, 3 the
+// most members to read, 4.. the sizes of the other groups. Returns
+// {matched members..., the last member read or ""}: the caller continues
+// after it, so members that stay are neither skipped nor read twice even as
+// others come and go. Cost: limit x (1 + keys looked up), each O(1).
+const Script& index_scan() {
+  static const Script script(R"lua(
+local batch = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local groups, k = {}, 2
+for g = 4, #ARGV do
+  local keys = {}
+  for i = 1, tonumber(ARGV[g]) do keys[i] = KEYS[k] k = k + 1 end
+  groups[#groups + 1] = keys
+end
+local matched = {}
+for _, m in ipairs(batch) do
+  local passes = true
+  for _, keys in ipairs(groups) do
+    local found = false
+    for _, key in ipairs(keys) do
+      if redis.call('ZSCORE', key, m) then found = true break end
+    end
+    if not found then passes = false break end
+  end
+  if passes then matched[#matched + 1] = m end
+end
+matched[#matched + 1] = batch[#batch] or ''
+return matched
 )lua");
   return script;
 }

@@ -9,6 +9,8 @@ namespace incident::scripts {
 
 const Script& incident_commit();
 const Script& incident_page();
+const Script& index_counts();
+const Script& index_scan();
 const Script& rate_count();
 const Script& catalog_create();
 const Script& catalog_update();

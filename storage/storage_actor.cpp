@@ -19,9 +19,11 @@ struct StorageState {
   // Stop the pipeline (running its last callbacks) while the stores it calls
   // back into still exist.
   ~StorageState() {
+    if (reads) reads->stop();
     if (pipeline) pipeline->stop();
   }
   std::shared_ptr<RedisPipeline> pipeline;  // shared with the notifier
+  std::shared_ptr<RedisPipeline> reads;     // lists only (may be null)
   std::unique_ptr<IncidentStore> incidents;
   std::unique_ptr<CatalogStore> catalog;
   std::unique_ptr<FeedStore> feed;
@@ -89,13 +91,18 @@ void run_catalog(StorageState& state, const CatalogCommand& command) {
 }
 
 caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
-                               std::shared_ptr<RedisPipeline> connection, caf::actor notifier) {
+                               std::shared_ptr<RedisPipeline> connection, caf::actor notifier,
+                               std::shared_ptr<RedisPipeline> reads) {
   auto& state = self->state;
   state.pipeline = std::move(connection);
+  state.reads = std::move(reads);
   const FeedOptions feed{settings.base_url, settings.stream_max_length, settings.origin};
-  state.incidents =
-      std::make_unique<IncidentStore>(*state.pipeline, Keys(settings.key_prefix), feed);
-  state.catalog = std::make_unique<CatalogStore>(*state.pipeline, Keys(settings.key_prefix), feed);
+  state.incidents = std::make_unique<IncidentStore>(*state.pipeline, Keys(settings.key_prefix),
+                                                    feed, settings.guard);
+  state.incidents->set_list_budget(settings.list_budget);
+  state.incidents->set_list_pipeline(state.reads.get());
+  state.catalog = std::make_unique<CatalogStore>(*state.pipeline, Keys(settings.key_prefix), feed,
+                                                 settings.guard);
   state.feed = std::make_unique<FeedStore>(*state.pipeline, Keys(settings.key_prefix));
   state.rates = std::make_unique<RateStore>(*state.pipeline, Keys(settings.key_prefix));
   state.notifier = std::move(notifier);
@@ -152,9 +159,10 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
 }  // namespace
 
 caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings,
-                         std::shared_ptr<RedisPipeline> connection, caf::actor notifier) {
+                         std::shared_ptr<RedisPipeline> connection, caf::actor notifier,
+                         std::shared_ptr<RedisPipeline> reads) {
   return system.spawn(storage_behavior, std::move(settings), std::move(connection),
-                      std::move(notifier));
+                      std::move(notifier), std::move(reads));
 }
 
 }  // namespace incident

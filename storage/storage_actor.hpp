@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "storage/dataset_guard.hpp"
+#include "storage/incident_store.hpp"
 #include "storage/redis_pipeline.hpp"
 
 namespace incident {
@@ -19,12 +21,16 @@ struct StorageSettings {
   std::string key_prefix = "pm";
   std::string base_url;  // for links inside change-feed messages
   long long stream_max_length = 1000000;
-  std::string origin;  // this process's id in the stream entries it adds
+  std::string origin;                             // this process's id in the stream entries it adds
+  std::shared_ptr<DatasetGuard> guard;            // optional: learns every id reserved
+  std::int64_t list_budget = kDefaultListBudget;  // index entries one list page may examine
 };
 
-/// Spawns the storage actor, which stops `connection` when it ends;
-/// `notifier` receives every committed change.
+/// Spawns the storage actor, which stops `connection` (and `reads`) when it
+/// ends; `notifier` receives every committed change; list pages go over
+/// `reads` when given, so they never queue in front of a commit's reply.
 caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings,
-                         std::shared_ptr<RedisPipeline> connection, caf::actor notifier);
+                         std::shared_ptr<RedisPipeline> connection, caf::actor notifier,
+                         std::shared_ptr<RedisPipeline> reads = nullptr);
 
 }  // namespace incident

@@ -154,6 +154,34 @@ TEST_F(AuthTest, ATokenNotValidYetIs401) {
   EXPECT_EQ(response.status, 401) << response.describe();
 }
 
+TEST_F(AuthTest, ATimeClaimOfTheWrongTypeIs401NotAbsent) {
+  const json future_nbfs = {4102444800.5, "4102444800", "2100-01-01T00:00", json::array({1}),
+                            nullptr};
+  for (const auto& nbf : future_nbfs) {
+    json claims = real_claims();
+    claims["nbf"] = nbf;
+    Response response = whoami(forge_jwt(claims, secret()));
+    EXPECT_EQ(response.status, 401) << nbf.dump() << ": " << response.describe();
+    EXPECT_TRUE(names_field(response.json(), "token")) << response.body;
+  }
+  json claims = real_claims();
+  claims["exp"] = 4102444800.0;
+  EXPECT_EQ(whoami(forge_jwt(claims, secret())).status, 401) << "a float exp";
+}
+
+TEST_F(AuthTest, TheBearerSchemeIsMatchedWhateverItsCase) {
+  std::string token = admin_token();
+  for (const char* scheme : {"Bearer ", "bearer ", "BEARER ", "bEaReR   "}) {
+    Response response = api().get("/api/token/whoami", "", {{"Authorization", scheme + token}});
+    EXPECT_EQ(response.status, 200) << scheme << ": " << response.describe();
+  }
+  for (const char* wrong : {"Bearer", "Basic ", "Bearer:", "Bearer\t", "Token "}) {
+    Response response =
+        api().get("/api/token/whoami", "", {{"Authorization", wrong + std::string(token)}});
+    EXPECT_EQ(response.status, 401) << wrong << ": " << response.describe();
+  }
+}
+
 TEST_F(AuthTest, ATokenFromAnotherIssuerIs401) {
   json claims = real_claims();
   claims["iss"] = "SomeoneElse";

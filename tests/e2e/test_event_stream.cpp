@@ -89,6 +89,46 @@ TEST_F(EventStreamTest, AnonymousReadersNeverSeeInternalEventsNorInternalComment
   EXPECT_TRUE(stream.read(1, 1500, false).empty()) << "the internal comment leaked";
 }
 
+/// The updated event an anonymous reader gets after a rename away from a
+/// secret code name: nothing of the previous values, live or replayed.
+void expect_no_previous_values(const ServerSentEvent& updated) {
+  EXPECT_EQ(updated.type, "incident.updated");
+  EXPECT_EQ(updated.data.find("BLUEBIRD"), std::string::npos) << updated.data;
+  EXPECT_EQ(updated.data.find("SECRET"), std::string::npos) << updated.data;
+  json message = json::parse(updated.data);
+  EXPECT_EQ(message["changes"], json::object());
+  EXPECT_EQ(message["incident"]["name"], "Public name");
+  EXPECT_EQ(message["incident"]["description"], "Public text");
+}
+
+TEST_F(EventStreamTest, AnonymousReadersNeverSeeTheValuesAnUpdateReplaced) {
+  EventStreamReader live(server_->port(), {});
+  ASSERT_EQ(live.status(), 200);
+  EventStreamReader trusted(server_->port(), bearer());
+  json created = create_incident(
+      *api_, token_,
+      merged(incident_fields(scope_, service_),
+             {{"name", "Codename BLUEBIRD"}, {"description", "SECRET root cause: vendor X"}}));
+  Response updated = api_->post_form(
+      incident_path(created["id"].get<long long>()) + "/update",
+      update_fields(created, {{"name", "Public name"}, {"description", "Public text"}}), token_);
+  ASSERT_EQ(updated.status, 302) << updated.describe();
+
+  auto events = live.read(2, 5000, false);
+  ASSERT_EQ(events.size(), 2u);
+  expect_no_previous_values(events[1]);
+  // Token holders keep the whole message, previous values included.
+  auto whole = trusted.read(2, 5000, false);
+  ASSERT_EQ(whole.size(), 2u);
+  EXPECT_NE(whole[1].data.find("Codename BLUEBIRD"), std::string::npos) << whole[1].data;
+
+  EventStreamReader replayed(server_->port(), {{"Last-Event-ID", events[0].id}});
+  auto again = replayed.read(1, 5000, false);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].id, events[1].id);
+  expect_no_previous_values(again[0]);
+}
+
 TEST_F(EventStreamTest, AReaderResumesAfterItsLastEventId) {
   EventStreamReader first(server_->port(), bearer());
   long long id = create();

@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "e2e_test.hpp"
+#include "server_process.hpp"
 
 namespace e2e {
 namespace {
@@ -165,6 +166,34 @@ INSTANTIATE_TEST_SUITE_P(
                       BadParameter{"per_page", "51"}, BadParameter{"per_page", "1.5"},
                       BadParameter{"page", "abc"}, BadParameter{"page", "0"},
                       BadParameter{"page", "-1"}, BadParameter{"page", "10000001"}));
+
+TEST(ListBudgetTest, AListCostlierThanTheBudgetIs400SayingWhyAndACheaperOneIsServed) {
+  ServerOptions options;
+  options.binary = incident_api_binary();
+  options.secret = "list-budget-secret";
+  options.extra_args = {"--list-budget", "100"};
+  ServerProcess server(options);
+  ASSERT_TRUE(server.start()) << server.failure();
+  ApiClient client(server.client());
+  std::string token = issue_token(client, TokenRequest("list-budget-secret"));
+  long long scope = id_of(create_catalog(client, token, "scope"));
+  long long service = id_of(create_catalog(client, token, "service"));
+  for (int i = 0; i < 60; ++i)
+    create_incident(
+        client, token,
+        merged(incident_fields(scope, service), {{"severity", i % 2 ? "high" : "low"}}));
+  // status and scope read one paired index; severity is a second group: 60 x 2 > 100.
+  std::string costly =
+      "/api/incident?status=active&scope=" + std::to_string(scope) + "&severity=high&severity=low";
+  Response refused = client.get(costly);
+  EXPECT_EQ(refused.status, 400) << refused.describe();
+  ASSERT_TRUE(names_field(refused.json(), "query")) << refused.body;
+  EXPECT_NE(reasons_for(refused.json(), "query")[0].find("impact_after"), std::string::npos);
+  Response cheap = client.get("/api/incident?status=active&scope=" + std::to_string(scope));
+  EXPECT_EQ(cheap.status, 200) << cheap.describe();
+  EXPECT_EQ(cheap.header_or_empty("x-total"), "60");
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
 
 }  // namespace
 }  // namespace e2e

@@ -1,6 +1,7 @@
 // End-to-end: when its Redis goes away the server answers 503 JSON quickly
 // (never hangs, never crashes) and recovers by itself when Redis returns.
 #include <gtest/gtest.h>
+#include <hiredis.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -57,6 +58,38 @@ class ExternalRedis {
 };
 
 using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+/// One command to the Redis at `socket`; its reply as text ("" when none).
+std::string redis_command(const std::string& socket, const std::vector<std::string>& args) {
+  redisContext* context = redisConnectUnix(socket.c_str());
+  if (context == nullptr || context->err) {
+    if (context) redisFree(context);
+    return "";
+  }
+  std::vector<const char*> argv;
+  std::vector<std::size_t> lengths;
+  for (const auto& arg : args) {
+    argv.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  auto* reply = static_cast<redisReply*>(
+      redisCommandArgv(context, static_cast<int>(argv.size()), argv.data(), lengths.data()));
+  std::string text;
+  if (reply && reply->str) text.assign(reply->str, reply->len);
+  if (reply && reply->type == REDIS_REPLY_INTEGER) text = std::to_string(reply->integer);
+  if (reply) freeReplyObject(reply);
+  redisFree(context);
+  return text;
+}
+
+ServerOptions options_on(const ExternalRedis& redis, const std::string& secret) {
+  ServerOptions options;
+  options.binary = incident_api_binary();
+  options.secret = secret;
+  options.env.emplace_back("PM_REDIS_URI", "unix://" + redis.socket());
+  return options;
+}
 
 TEST(RedisOutageTest, RequestsGet503QuicklyWhileRedisIsDownAndSucceedOnceItIsBack) {
   ExternalRedis redis;
@@ -92,6 +125,83 @@ TEST(RedisOutageTest, RequestsGet503QuicklyWhileRedisIsDownAndSucceedOnceItIsBac
   EXPECT_EQ(status, 200) << "the server did not recover within 10 s";
   Response created = api.post_form("/api/scope/create", {{"name", "after outage"}}, token);
   EXPECT_EQ(created.status, 302) << created.describe();
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+/// Polls /health until it answers 200 (at most 10 s).
+bool wait_healthy(const ApiClient& api) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    if (api.get("/health").status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
+}
+
+TEST(RedisOutageTest, ARedisThatComesBackEmptyNeitherReusesIdsNorServesOldIncidents) {
+  ExternalRedis redis;
+  redis.start();
+  ServerProcess server(options_on(redis, "reset-secret"));
+  ASSERT_TRUE(server.start()) << server.failure();
+  ApiClient api(server.client());
+  std::string token = issue_token(api, TokenRequest("reset-secret"));
+  long long old_scope = id_of(create_catalog(api, token, "scope"));
+  long long old_service = id_of(create_catalog(api, token, "service"));
+  json old = create_incident(
+      api, token, merged(incident_fields(old_scope, old_service), {{"name", "Old data set"}}));
+  long long old_id = id_of(old);
+  ASSERT_GT(old_id, 0);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(api.post_form(incident_path(old_id) + "/comment", {{"comment", "c"}}, token).status,
+              302);
+  ASSERT_EQ(fetch_incident(api, old_id, token)["version"], 4);  // cached now
+
+  redis.stop();
+  redis.start();  // no persistence: an empty data set at the same address
+  ASSERT_TRUE(wait_healthy(api)) << server.log();
+
+  Response gone = api.get(incident_path(old_id), token);
+  EXPECT_EQ(gone.status, 404) << "an incident of the lost data set is served: " << gone.describe();
+  long long new_scope = id_of(create_catalog(api, token, "scope"));
+  long long new_service = id_of(create_catalog(api, token, "service"));
+  EXPECT_GT(new_scope, old_scope) << "a scope id was handed out twice";
+  EXPECT_GT(new_service, old_service) << "a service id was handed out twice";
+  json fresh = create_incident(api, token, incident_fields(new_scope, new_service));
+  EXPECT_GT(id_of(fresh), old_id) << "an incident id was handed out twice";
+  EXPECT_EQ(fresh["version"], 1);
+  Response list = api.get("/api/incident", token);
+  ASSERT_EQ(list.status, 200) << list.describe();
+  ASSERT_EQ(list.json()["items"].size(), 1u) << list.body;
+  EXPECT_EQ(list.json()["items"][0]["id"], id_of(fresh));
+  EXPECT_NE(server.log().find("the data set is empty"), std::string::npos) << server.log();
+  EXPECT_EQ(server.stop(), 0) << server.log();
+}
+
+TEST(RedisOutageTest, AFullRedisIsSaidPlainlyWithoutScriptDetails) {
+  ExternalRedis redis;
+  redis.start();
+  ServerProcess server(options_on(redis, "full-secret"));
+  ASSERT_TRUE(server.start()) << server.failure();
+  ApiClient api(server.client());
+  std::string token = issue_token(api, TokenRequest("full-secret"));
+  long long scope = id_of(create_catalog(api, token, "scope"));
+  long long service = id_of(create_catalog(api, token, "service"));
+  long long id = id_of(create_incident(api, token, incident_fields(scope, service)));
+  ASSERT_GT(id, 0);
+
+  ASSERT_EQ(redis_command(redis.socket(), {"CONFIG", "SET", "maxmemory-policy", "noeviction"}),
+            "OK");
+  ASSERT_EQ(redis_command(redis.socket(), {"CONFIG", "SET", "maxmemory", "1"}), "OK");
+  Response refused = api.post_form(incident_path(id) + "/comment", {{"comment", "no room"}}, token);
+  EXPECT_EQ(refused.status, 503) << refused.describe();
+  EXPECT_EQ(refused.json()["message"], "Storage full, retry later") << refused.body;
+  for (const char* detail : {"OOM", "script", "f_", "unreadable", "@user"})
+    EXPECT_EQ(refused.body.find(detail), std::string::npos) << detail << " in " << refused.body;
+  EXPECT_NE(server.log().find("OOM"), std::string::npos) << "the detail belongs in the log";
+
+  ASSERT_EQ(redis_command(redis.socket(), {"CONFIG", "SET", "maxmemory", "0"}), "OK");
+  Response accepted = api.post_form(incident_path(id) + "/comment", {{"comment", "room"}}, token);
+  EXPECT_EQ(accepted.status, 302) << accepted.describe();
+  EXPECT_EQ(fetch_incident(api, id, token)["version"], 2) << "the refused comment left no trace";
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 

@@ -22,9 +22,11 @@ struct Process {
     auto connection = std::make_shared<RedisPipeline>(endpoint, std::chrono::milliseconds(2000));
     notifier = spawn_notifier(system, connection);
     static int processes = 0;  // each its own origin, as separate processes have
-    storage = spawn_storage(
-        system, StorageSettings{"pm", "", 1000000, "process-" + std::to_string(++processes)},
-        connection, notifier);
+    storage =
+        spawn_storage(system,
+                      StorageSettings{"pm", "", 1000000, "process-" + std::to_string(++processes),
+                                      nullptr, kDefaultListBudget},
+                      connection, notifier);
     registry = spawn_registry(system, storage, limits);
   }
   ~Process() {

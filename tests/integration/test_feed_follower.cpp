@@ -1,6 +1,6 @@
 // The feed follower against a real redis-server: it delivers the changes
 // committed after it started, in order, also in a database other than 0.
-#include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 
@@ -15,17 +15,26 @@ class FeedFollowerTest : public StoreTest {
   /// Collects what the follower delivers, thread-safely.
   struct Seen {
     std::mutex mutex;
+    std::condition_variable changed;
     std::vector<FeedEntry> entries;
+    int calls = 0;  // deliveries, empty ones included
+    void add(std::vector<FeedEntry> more) {
+      std::lock_guard<std::mutex> lock(mutex);
+      ++calls;
+      entries.insert(entries.end(), more.begin(), more.end());
+      changed.notify_all();
+    }
     std::size_t size() {
       std::lock_guard<std::mutex> lock(mutex);
       return entries.size();
     }
   };
 
+  /// Waits (at most 5 s) for `count` entries, woken by each delivery.
   static bool wait_for(Seen& seen, std::size_t count) {
-    for (int attempt = 0; attempt < 200 && seen.size() < count; ++attempt)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    return seen.size() >= count;
+    std::unique_lock<std::mutex> lock(seen.mutex);
+    return seen.changed.wait_for(lock, std::chrono::seconds(5),
+                                 [&] { return seen.entries.size() >= count; });
   }
 };
 
@@ -33,11 +42,8 @@ TEST_F(FeedFollowerTest, DeliversChangesCommittedAfterItStartedInOrder) {
   create_scope_and_service();  // before the follower: not delivered
   Seen seen;
   FeedFollower follower(server_->endpoint(), keys_, "follower",
-                        [&](std::vector<FeedEntry> entries) {
-                          std::lock_guard<std::mutex> lock(seen.mutex);
-                          seen.entries.insert(seen.entries.end(), entries.begin(), entries.end());
-                        });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                        [&](std::vector<FeedEntry> entries) { seen.add(std::move(entries)); });
+  ASSERT_TRUE(follower.wait_until_following(std::chrono::seconds(10)));
   Incident first = create("Followed one");
   Incident second = create("Followed two");
   ASSERT_TRUE(wait_for(seen, 2));
@@ -52,11 +58,9 @@ TEST_F(FeedFollowerTest, FollowsTheDatabaseOfItsEndpoint) {
   RedisEndpoint db3 = server_->endpoint();
   db3.db = 3;
   Seen seen;
-  FeedFollower follower(db3, keys_, "follower", [&](std::vector<FeedEntry> entries) {
-    std::lock_guard<std::mutex> lock(seen.mutex);
-    seen.entries.insert(seen.entries.end(), entries.begin(), entries.end());
-  });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  FeedFollower follower(db3, keys_, "follower",
+                        [&](std::vector<FeedEntry> entries) { seen.add(std::move(entries)); });
+  ASSERT_TRUE(follower.wait_until_following(std::chrono::seconds(10)));
   RedisPipeline pipeline(db3, std::chrono::milliseconds(2000));
   CatalogStore catalog(pipeline, keys_);
   auto created = await_result<Result<CatalogView>>([&](auto done) {
@@ -71,14 +75,9 @@ TEST_F(FeedFollowerTest, FollowsTheDatabaseOfItsEndpoint) {
 TEST_F(FeedFollowerTest, SkipsItsOwnProcesssChangesButStillReportsThatTheStreamMoved) {
   create_scope_and_service();
   Seen seen;
-  std::atomic<int> calls{0};
   FeedFollower follower(server_->endpoint(), keys_, "this-process",
-                        [&](std::vector<FeedEntry> entries) {
-                          ++calls;
-                          std::lock_guard<std::mutex> lock(seen.mutex);
-                          seen.entries.insert(seen.entries.end(), entries.begin(), entries.end());
-                        });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                        [&](std::vector<FeedEntry> entries) { seen.add(std::move(entries)); });
+  ASSERT_TRUE(follower.wait_until_following(std::chrono::seconds(10)));
   IncidentStore ours(*pipeline_, keys_, FeedOptions{"", 1000000, "this-process"});
   IncidentStore theirs(*pipeline_, keys_, FeedOptions{"", 1000000, "another-process"});
   auto commit_with = [&](IncidentStore& store, Id id) {
@@ -98,20 +97,20 @@ TEST_F(FeedFollowerTest, SkipsItsOwnProcesssChangesButStillReportsThatTheStreamM
   };
   commit_with(ours, 901);
   ASSERT_TRUE([&] {
-    for (int attempt = 0; attempt < 200 && calls == 0; ++attempt)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    return calls > 0;
+    std::unique_lock<std::mutex> lock(seen.mutex);
+    return seen.changed.wait_for(lock, std::chrono::seconds(5), [&] { return seen.calls > 0; });
   }()) << "an own change still tells that the stream moved";
   EXPECT_EQ(seen.size(), 0u) << "an own change is not delivered";
   commit_with(theirs, 902);
   commit_with(ours, 903);
   commit_with(theirs, 904);
-  ASSERT_TRUE(wait_for(seen, 2));
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  commit_with(theirs, 905);  // the last: once it is seen, every earlier one was read
+  ASSERT_TRUE(wait_for(seen, 3));
   std::lock_guard<std::mutex> lock(seen.mutex);
-  ASSERT_EQ(seen.entries.size(), 2u);
+  ASSERT_EQ(seen.entries.size(), 3u);
   EXPECT_EQ(seen.entries[0].id, 902);
   EXPECT_EQ(seen.entries[1].id, 904);
+  EXPECT_EQ(seen.entries[2].id, 905);
   // Every entry says which process committed it.
   RedisValue entries = redis({"XRANGE", keys_.change_stream(), "-", "+"});
   std::vector<std::string> origins;
@@ -120,7 +119,7 @@ TEST_F(FeedFollowerTest, SkipsItsOwnProcesssChangesButStillReportsThatTheStreamM
       if (entry.elements[1].elements[i].str == "origin")
         origins.push_back(entry.elements[1].elements[i + 1].str);
   EXPECT_EQ(origins, (std::vector<std::string>{"this-process", "another-process", "this-process",
-                                               "another-process"}));
+                                               "another-process", "another-process"}));
 }
 
 TEST(FeedEntryParsing, ReadsTypeIdAndVersionAndRejectsForeignMessages) {

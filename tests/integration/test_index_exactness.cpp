@@ -210,5 +210,40 @@ TEST_F(IndexExactnessTest, FilteredPagesEqualTheModelFilteredAndSorted) {
   }
 }
 
+TEST_F(IndexExactnessTest, APageOverTheListBudgetIsRefusedNamingTheQuery) {
+  for (int i = 0; i < 300; ++i) {
+    create_one();
+    if (HasFatalFailure()) return;
+  }
+  auto page_of = [&](const IncidentFilter& filter, std::int64_t page, std::int64_t budget) {
+    incidents_->set_list_budget(budget);
+    return await_result<Result<IncidentPage>>([&](auto done) {
+      incidents_->list(PageRequest{page, 20}, filter, done);
+    });
+  };
+  IncidentFilter scan;  // two groups: one is scanned, each member looked up in the other
+  scan.statuses = {Status::active};
+  scan.severities = {Severity::high, Severity::low};
+  scan.scopes = {1, 2};
+  auto refused = page_of(scan, 1, 10);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().kind, ErrorKind::invalid);
+  ASSERT_TRUE(refused.error().reasons.count("query")) << refused.error().message;
+  EXPECT_NE(refused.error().reasons.at("query")[0].find("at most 10."), std::string::npos)
+      << refused.error().reasons.at("query")[0];
+  auto accepted = page_of(scan, 1, 1000000);
+  ASSERT_TRUE(accepted.ok());
+  EXPECT_EQ(accepted->total, static_cast<std::int64_t>(model_page(scan).size()));
+
+  IncidentFilter merge;  // one group of two keys: a deep page merges offset + count of each
+  merge.severities = {Severity::high, Severity::low};
+  EXPECT_TRUE(page_of(merge, 1, 100).ok());
+  EXPECT_FALSE(page_of(merge, 5, 100).ok()) << "offset 80: about 2 x 100 entries merged";
+
+  IncidentFilter single;  // one key: any page is a rank lookup
+  single.severities = {Severity::high};
+  EXPECT_TRUE(page_of(single, 3, 1).ok());
+}
+
 }  // namespace
 }  // namespace incident::testing

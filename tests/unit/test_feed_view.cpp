@@ -15,7 +15,11 @@ std::string message(const std::string& type, bool newest_internal) {
   json events = json::array({{{"content", "newest"}, {"internal", newest_internal}},
                              {{"content", "older public"}, {"internal", false}},
                              {{"content", "{}"}, {"internal", true}}});
-  return json{{"type", type}, {"id", 7}, {"incident", {{"id", 7}, {"events", events}}}}.dump();
+  return json{{"type", type},
+              {"id", 7},
+              {"changes", {{"name", {"Codename BLUEBIRD", "Public name"}}}},
+              {"incident", {{"id", 7}, {"events", events}}}}
+      .dump();
 }
 
 TEST(FeedView, TokenHoldersSeeTheMessageUnchanged) {
@@ -29,6 +33,18 @@ TEST(FeedView, AnonymousReadersLoseEveryInternalEvent) {
   json events = json::parse(*visible)["incident"]["events"];
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0]["content"], "older public");
+}
+
+TEST(FeedView, AnonymousReadersNeverSeePreviousValues) {
+  for (const char* type : {"incident.created", "incident.updated", "incident.deleted"}) {
+    auto visible = feed_message_for(message(type, true), Audience::anonymous);
+    ASSERT_TRUE(visible) << type;
+    EXPECT_EQ(visible->find("BLUEBIRD"), std::string::npos) << *visible;
+    EXPECT_EQ(json::parse(*visible)["changes"], json::object()) << type;
+  }
+  EXPECT_NE(
+      feed_message_for(message("incident.updated", true), Audience::token_holder)->find("BLUEBIRD"),
+      std::string::npos);
 }
 
 TEST(FeedView, AnInternalCommentIsWithheldFromAnonymousReadersEntirely) {

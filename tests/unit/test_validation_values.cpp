@@ -20,11 +20,11 @@ const char* const kBadUtf8 = "Caf\xc3 \xed\xa0\x80";  // truncated sequence and 
 TEST(ParseId, ReadsPositiveDecimalIds) {
   EXPECT_EQ(parse_id("1"), Id{1});
   EXPECT_EQ(parse_id("42"), Id{42});
-  EXPECT_EQ(parse_id("9007199254740992"), Id{9007199254740992});  // 2^53
+  EXPECT_EQ(parse_id("9007199254740991"), Id{9007199254740991});  // 2^53 - 1
 }
 
-TEST(ParseId, RejectsIdsAbove2To53) {
-  EXPECT_EQ(parse_id("9007199254740993"), std::nullopt);
+TEST(ParseId, RejectsIdsFrom2To53) {
+  EXPECT_EQ(parse_id("9007199254740992"), std::nullopt);
   EXPECT_EQ(parse_id("99999999999999999999999999"), std::nullopt);
 }
 

@@ -1,0 +1,206 @@
+// The scan's state lives in one object that each reply hands on to the next
+// call, so no thread waits and only one call of a scan is in flight at a time.
+#include "storage/list_scan.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "storage/incident_store.hpp"
+#include "storage/scripts.hpp"
+
+namespace incident {
+namespace {
+
+std::int64_t sum(const std::vector<std::int64_t>& values) {
+  return std::accumulate(values.begin(), values.end(), std::int64_t{0});
+}
+
+/// The index of the group with the fewest members in range.
+std::size_t smallest_group(const std::vector<std::vector<std::int64_t>>& counts) {
+  std::size_t best = 0;
+  for (std::size_t g = 1; g < counts.size(); ++g)
+    if (sum(counts[g]) < sum(counts[best])) best = g;
+  return best;
+}
+
+class ListScan : public std::enable_shared_from_this<ListScan> {
+ public:
+  ListScan(RedisPipeline& reads, ListScanRequest request, std::shared_ptr<std::atomic<int>> running,
+           std::function<void(Result<IncidentPage>)> done)
+      : reads_(reads),
+        request_(std::move(request)),
+        running_(std::move(running)),
+        done_(std::move(done)) {}
+
+  ~ListScan() { --*running_; }
+
+  void start() {
+    std::vector<std::string> keys;
+    for (const auto& group : request_.plan.groups)
+      keys.insert(keys.end(), group.begin(), group.end());
+    auto self = shared_from_this();
+    reads_.eval(scripts::index_counts(), std::move(keys), {request_.plan.min, request_.plan.max},
+                [self](const RedisValue& reply) { self->planned(reply); });
+  }
+
+ private:
+  /// Finishes with the error a reply carries; false when it carries none.
+  bool failed(const RedisValue& reply, const char* what) {
+    if (reply.io_failure) {
+      finish(storage_unavailable());
+    } else if (reply.type == RedisValue::Type::error) {
+      finish(refused_by_redis(reply, what));
+    } else if (reply.type != RedisValue::Type::array) {
+      finish(corrupt_record(what));
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  void planned(const RedisValue& reply) {
+    if (failed(reply, "a list plan")) return;
+    const auto& groups = request_.plan.groups;
+    std::vector<std::vector<std::int64_t>> counts;
+    std::size_t at = 0;
+    for (const auto& group : groups) {
+      counts.emplace_back();
+      for (std::size_t i = 0; i < group.size() && at < reply.elements.size(); ++i)
+        counts.back().push_back(reply.elements[at++].integer);
+    }
+    if (at != reply.elements.size() || counts.back().size() != groups.back().size())
+      return finish(corrupt_record("list plan"));
+    std::int64_t cost = list_scan_cost(counts, request_.page);
+    if (cost > request_.budget) return finish(over_budget(cost, request_.budget));
+    std::size_t driver = smallest_group(counts);
+    merging_ = groups.size() == 1;
+    driver_keys_ = groups[driver];
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      if (g == driver) continue;
+      lookup_keys_.insert(lookup_keys_.end(), groups[g].begin(), groups[g].end());
+      lookup_sizes_.push_back(std::to_string(groups[g].size()));
+    }
+    total_ = merging_ ? sum(counts[0]) : 0;
+    wanted_per_key_ = request_.page.offset() + request_.page.per_page;
+    // A single group's total is its counts': members are read only for a page.
+    if (merging_ && (request_.page.per_page == 0 || request_.page.offset() >= total_))
+      return finish(IncidentPage{total_, {}});
+    cursor_ = request_.plan.min;
+    step();
+  }
+
+  void step() {
+    if (key_ == driver_keys_.size()) return read_page();
+    std::int64_t per_step =
+        std::max<std::int64_t>(1, kScanStepEntries / (1 + std::int64_t(lookup_keys_.size())));
+    if (merging_) per_step = std::min<std::int64_t>(per_step, wanted_per_key_ - taken_from_key_);
+    std::vector<std::string> keys{driver_keys_[key_]};
+    keys.insert(keys.end(), lookup_keys_.begin(), lookup_keys_.end());
+    std::vector<std::string> args{cursor_, request_.plan.max, std::to_string(per_step)};
+    args.insert(args.end(), lookup_sizes_.begin(), lookup_sizes_.end());
+    auto self = shared_from_this();
+    reads_.eval(scripts::index_scan(), std::move(keys), std::move(args),
+                [self](const RedisValue& reply) { self->stepped(reply); });
+  }
+
+  void stepped(const RedisValue& reply) {
+    if (failed(reply, "a list scan") || reply.elements.empty()) {
+      if (!finished_) finish(corrupt_record("list scan"));
+      return;
+    }
+    const std::string& last = reply.elements.back().str;
+    for (std::size_t i = 0; i + 1 < reply.elements.size(); ++i)
+      matched_.push_back(reply.elements[i].str);
+    taken_from_key_ += static_cast<std::int64_t>(reply.elements.size()) - 1;
+    bool key_done = last.empty() || (merging_ && taken_from_key_ >= wanted_per_key_);
+    if (key_done) {
+      ++key_;
+      taken_from_key_ = 0;
+      cursor_ = request_.plan.min;
+    } else {
+      cursor_ = "(" + last;
+    }
+    step();
+  }
+
+  /// Every key is read: the members in list order, then the page's items.
+  void read_page() {
+    std::sort(matched_.begin(), matched_.end());
+    if (!merging_) total_ = static_cast<std::int64_t>(matched_.size());
+    std::size_t from = static_cast<std::size_t>(
+        std::min<std::int64_t>(request_.page.offset(), static_cast<std::int64_t>(matched_.size())));
+    std::size_t to =
+        std::min(matched_.size(), from + static_cast<std::size_t>(request_.page.per_page));
+    if (from == to) return finish(IncidentPage{total_, {}});
+    std::vector<std::vector<std::string>> reads;
+    for (std::size_t i = from; i < to; ++i) {
+      std::string key = request_.incident_prefix + matched_[i].substr(matched_[i].rfind(':') + 1);
+      reads.push_back({"HGETALL", key});
+      reads.push_back({"LRANGE", key + ":events", "0", "-1"});
+    }
+    auto self = shared_from_this();
+    reads_.transaction(std::move(reads), [self](const RedisValue& reply) { self->items(reply); });
+  }
+
+  void items(const RedisValue& reply) {
+    if (failed(reply, "a list page")) return;
+    IncidentPage page{total_, {}};
+    for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+      if (reply.elements[i].elements.empty()) continue;  // deleted since it was matched
+      RedisValue pair;
+      pair.type = RedisValue::Type::array;
+      pair.elements = {reply.elements[i], reply.elements[i + 1]};
+      if (auto incident = decode_stored_incident(pair)) page.items.push_back(std::move(*incident));
+    }
+    finish(std::move(page));
+  }
+
+  void finish(Result<IncidentPage> result) {
+    if (finished_) return;
+    finished_ = true;
+    done_(std::move(result));
+  }
+
+  RedisPipeline& reads_;
+  ListScanRequest request_;
+  std::shared_ptr<std::atomic<int>> running_;
+  std::function<void(Result<IncidentPage>)> done_;
+  bool finished_ = false;
+  bool merging_ = false;  // one group: merge its keys; else scan one, look up in the others
+  std::vector<std::string> driver_keys_;
+  std::vector<std::string> lookup_keys_;
+  std::vector<std::string> lookup_sizes_;
+  std::size_t key_ = 0;  // the driver key being read
+  std::string cursor_;   // where its next step starts
+  std::int64_t taken_from_key_ = 0;
+  std::int64_t wanted_per_key_ = 0;
+  std::int64_t total_ = 0;
+  std::vector<std::string> matched_;
+};
+
+}  // namespace
+
+std::int64_t list_scan_cost(const std::vector<std::vector<std::int64_t>>& counts,
+                            const PageRequest& page) {
+  if (counts.size() == 1) {
+    if (page.per_page == 0) return 0;
+    std::int64_t cost = 0;
+    for (std::int64_t size : counts[0]) cost += std::min(size, page.offset() + page.per_page);
+    return cost;
+  }
+  std::size_t driver = smallest_group(counts);
+  std::int64_t lookups = 0;
+  for (std::size_t g = 0; g < counts.size(); ++g)
+    if (g != driver) lookups += static_cast<std::int64_t>(counts[g].size());
+  return sum(counts[driver]) * (1 + lookups);
+}
+
+void run_list_scan(RedisPipeline& reads, ListScanRequest request,
+                   std::shared_ptr<std::atomic<int>> running,
+                   std::function<void(Result<IncidentPage>)> done) {
+  ++*running;
+  std::make_shared<ListScan>(reads, std::move(request), std::move(running), std::move(done))
+      ->start();
+}
+
+}  // namespace incident

@@ -1,0 +1,30 @@
+// What storage tells its callers when Redis cannot do what was asked: the
+// errors every store shares, worded for clients (details go to the log).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "domain/result.hpp"
+#include "storage/redis_value.hpp"
+
+namespace incident {
+
+/// Redis could not be reached, or did not answer in time.
+Error storage_unavailable();
+
+/// A stored record that cannot be read back (`what` names it).
+Error corrupt_record(const std::string& what);
+
+/// Redis answered with an error (`what` names the operation): logged whole;
+/// the client learns only whether storage is full or refused.
+Error refused_by_redis(const RedisValue& reply, const char* what);
+
+/// A list page that would examine about `estimate` index entries, over the
+/// `budget` one list may: a 400 naming "query", with the ways to narrow it.
+Error over_budget(std::int64_t estimate, std::int64_t budget);
+
+/// More costly lists at once than a process runs: a 503 to retry.
+Error lists_busy();
+
+}  // namespace incident

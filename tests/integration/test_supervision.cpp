@@ -1,0 +1,145 @@
+// Supervision of the singleton actors against a real redis-server: killing any
+// one of them is reported (so the process stops with a failure status) and
+// fails the health check; a deliberate stop is not reported; an incident actor
+// whose storage never answers gives up within its bound instead of waiting forever.
+#include <caf/all.hpp>
+#include <future>
+#include <mutex>
+
+#include "actors/catalog_actor.hpp"
+#include "actors/feed_hub_actor.hpp"
+#include "actors/messages.hpp"
+#include "actors/notifier_actor.hpp"
+#include "actors/registry_actor.hpp"
+#include "actors/supervisor_actor.hpp"
+#include "storage/storage_actor.hpp"
+#include "store_fixture.hpp"
+
+namespace incident::testing {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds kHealthBound{500};
+
+/// What the supervisor reported, waited for from the test's thread.
+class EndReports {
+ public:
+  UnexpectedEnd callback() {
+    return [this](const std::string& name, const std::string&) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      names_.push_back(name);
+      changed_.notify_all();
+    };
+  }
+  /// The names reported once `count` arrived or `limit` passed.
+  std::vector<std::string> wait_for(std::size_t count, milliseconds limit) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait_for(lock, limit, [&] { return names_.size() >= count; });
+    return names_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> names_;
+};
+
+/// A whole process's singletons under one supervisor.
+struct Singletons {
+  Singletons(caf::actor_system& system, const RedisEndpoint& endpoint, EndReports& reports) {
+    auto connection = std::make_shared<RedisPipeline>(endpoint, milliseconds(1000));
+    named.push_back({"notifier", spawn_notifier(system, connection)});
+    named.push_back(
+        {"storage",
+         spawn_storage(system, StorageSettings{"pm", "", 1000, "test", nullptr, kDefaultListBudget},
+                       connection, named[0].actor)});
+    caf::actor storage = named[1].actor;
+    named.push_back({"registry", spawn_registry(system, storage, ActorLimits{})});
+    named.push_back({"catalog", spawn_catalog(system, storage)});
+    named.push_back({"feed hub", spawn_feed_hub(system, storage, std::chrono::seconds(15))});
+    supervisor = spawn_supervisor(system, named, reports.callback(), kHealthBound);
+  }
+  ~Singletons() {
+    caf::anon_send(supervisor, stop_atom::value);
+    for (const auto& each : named) caf::anon_send_exit(each.actor, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(supervisor, caf::exit_reason::user_shutdown);
+  }
+  Result<bool> health() {
+    return await_result<Result<bool>>(
+        [&](auto done) { caf::anon_send(supervisor, ping_atom::value, Reply<bool>(done)); });
+  }
+  std::vector<WatchedActor> named;
+  caf::actor supervisor;
+};
+
+class SupervisionTest : public StoreTest {
+ protected:
+  caf::actor_system_config config_;
+  caf::actor_system system_{config_};
+};
+
+TEST_F(SupervisionTest, EverySingletonThatDiesIsReportedAndFailsTheHealthCheck) {
+  for (const char* victim : {"storage", "notifier", "registry", "catalog", "feed hub"}) {
+    EndReports reports;
+    Singletons process(system_, server_->endpoint(), reports);
+    ASSERT_TRUE(process.health().ok()) << "before killing the " << victim;
+    for (const auto& each : process.named)
+      if (each.name == victim) caf::anon_send_exit(each.actor, caf::exit_reason::kill);
+    auto reported = reports.wait_for(1, milliseconds(5000));
+    ASSERT_EQ(reported.size(), 1u) << "the " << victim << " died unnoticed";
+    EXPECT_EQ(reported[0], victim);
+    auto started = std::chrono::steady_clock::now();
+    auto health = process.health();
+    EXPECT_FALSE(health.ok()) << "health still passes without the " << victim;
+    EXPECT_LT(std::chrono::steady_clock::now() - started, kHealthBound * 4);
+  }
+}
+
+TEST_F(SupervisionTest, ADeliberateStopIsNotReported) {
+  EndReports reports;
+  {
+    Singletons process(system_, server_->endpoint(), reports);
+    ASSERT_TRUE(process.health().ok());
+  }
+  EXPECT_TRUE(reports.wait_for(1, milliseconds(500)).empty());
+}
+
+/// A storage that loads `stored` but never answers a commit (a lost reply).
+caf::behavior silent_on_commit(caf::event_based_actor*, Incident stored) {
+  return {
+      [=](load_atom, Id, const caf::actor& reply_to) {
+        caf::anon_send(reply_to, loaded_atom::value, LoadResult{std::optional<Incident>{stored}});
+      },
+      [=](commit_atom, const std::vector<CommitRequest>&, const caf::actor&) {},
+  };
+}
+
+TEST_F(SupervisionTest, AnUnansweredCommitIsAnswered503WithinTheBoundAndNotTakenForSuccess) {
+  create_scope_and_service();
+  Incident stored = create("Commit never acknowledged");
+  auto storage = system_.spawn(silent_on_commit, stored);
+  ActorLimits limits;
+  limits.flight_bound = milliseconds(300);
+  auto registry = spawn_registry(system_, storage, limits);
+  auto started = std::chrono::steady_clock::now();
+  auto comment = await_result<Result<Incident>>([&](auto done) {
+    caf::anon_send(registry, comment_atom::value, stored.id,
+                   CommentCommand{CommentRequest{"lost on the way", false}, done});
+  });
+  ASSERT_FALSE(comment.ok());
+  EXPECT_EQ(comment.error().kind, ErrorKind::unavailable);
+  EXPECT_NE(comment.error().message.find("may or may not"), std::string::npos)
+      << comment.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(3000));
+  // The actor that gave up is gone; the next request is served afresh.
+  auto read = await_result<Result<Incident>>(
+      [&](auto done) { caf::anon_send(registry, get_atom::value, stored.id, GetCommand{done}); });
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(read->version, stored.version);
+  caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
+}
+
+}  // namespace
+}  // namespace incident::testing
