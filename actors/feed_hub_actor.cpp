@@ -1,5 +1,8 @@
-// Feed hub behavior: subscribe spawns a session (linked, so sessions end with
-// the hub); every read of new feed entries wakes every session; ended sessions are dropped.
+// Feed hub behavior. Every time the stream moves, the hub reads the new
+// entries once (one read, however many sessions), prepares each for both
+// audiences once (one parse), and hands the same batch to every session,
+// which only writes the bytes its audience may see. Sessions are linked, so
+// they end with the hub; ended sessions are dropped.
 #include "actors/feed_hub_actor.hpp"
 
 #include <unordered_set>
@@ -10,13 +13,56 @@
 namespace incident {
 namespace {
 
+constexpr int kPageSize = 100;
+
 struct HubState {
   caf::actor storage;
   std::chrono::seconds heartbeat{15};
   std::unordered_set<caf::actor> sessions;
+  std::string cursor;  // the last entry handed to the sessions; empty until known
+  bool reading = false;
+  bool wake_pending = false;  // the stream moved while a read was in flight
 };
 
 using HubActor = caf::stateful_actor<HubState>;
+
+/// Reads what the stream gained since the cursor (or, first, where it ends).
+void read_live(HubActor* self) {
+  auto& state = self->state;
+  if (state.sessions.empty()) {
+    state.cursor.clear();  // nobody to read for: learn the end afresh when someone comes
+    return;
+  }
+  if (state.reading) {
+    state.wake_pending = true;
+    return;
+  }
+  state.reading = true;
+  state.wake_pending = false;
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  self->send(state.storage, feed_read_atom::value,
+             FeedReadCommand{state.cursor, kPageSize, [me](Result<std::vector<FeedRecord>> page) {
+                               caf::anon_send(me, feed_page_atom::value, std::move(page));
+                             }});
+}
+
+void hand_out(HubActor* self, const Result<std::vector<FeedRecord>>& page) {
+  auto& state = self->state;
+  state.reading = false;
+  if (!page) return;  // storage trouble: the next move, or each session's beat, catches up
+  if (state.cursor.empty()) {
+    if (!page->empty()) state.cursor = page->front().id;  // the end, no entry
+  } else if (!page->empty()) {
+    auto batch = std::make_shared<FeedBatch>();
+    batch->after = state.cursor;
+    for (const auto& record : *page)
+      batch->events.push_back(prepare_feed_event(record.id, record.data));
+    state.cursor = page->back().id;
+    std::shared_ptr<const FeedBatch> shared = std::move(batch);
+    for (const auto& session : state.sessions) self->send(session, feed_batch_atom::value, shared);
+  }
+  if ((page->size() == static_cast<std::size_t>(kPageSize)) || state.wake_pending) read_live(self);
+}
 
 caf::behavior hub_behavior(HubActor* self, caf::actor storage, std::chrono::seconds heartbeat) {
   self->state.storage = std::move(storage);
@@ -39,10 +85,10 @@ caf::behavior hub_behavior(HubActor* self, caf::actor storage, std::chrono::seco
             spawn_feed_session(self, subscription, self->state.storage, self->state.heartbeat);
         self->monitor(session);
         self->state.sessions.insert(session);
+        if (self->state.cursor.empty()) read_live(self);
       },
-      [=](feed_atom) {  // the stream grew
-        for (const auto& session : self->state.sessions) self->send(session, wake_atom::value);
-      },
+      [=](feed_atom) { read_live(self); },  // the stream grew
+      [=](feed_page_atom, const Result<std::vector<FeedRecord>>& page) { hand_out(self, page); },
       [=](ping_atom, const Reply<bool>& reply) { reply(true); },
   };
 }

@@ -1,5 +1,9 @@
-// Feed session behavior. Reads never overlap (one in flight, later wake-ups
-// coalesce into one more read), so events go out once and in stream order.
+// Feed session behavior. A session that is caught up takes its events from
+// the hub's batches (read and prepared once for every session); one that is
+// behind (a Last-Event-ID to replay, a batch that starts past its cursor)
+// reads the stream itself until it has caught up. Its own reads never
+// overlap (one in flight, later wake-ups coalesce into one more read), and
+// nothing at or before its cursor is sent, so events go out once and in order.
 #include "actors/feed_session_actor.hpp"
 
 #include "domain/feed_view.hpp"
@@ -37,16 +41,58 @@ void read_next(SessionActor* self) {
                              }});
 }
 
-/// Sends a page's events; false when the client has gone.
+/// Sends a page this session read itself; false when the client has gone.
 bool deliver(SessionState& state, const std::vector<FeedRecord>& records) {
   for (const auto& record : records) {
     state.cursor = record.id;
     if (record.data.empty()) continue;  // the stream's end, no event
     auto visible = feed_message_for(record.data, state.subscription.audience);
     if (!visible) continue;
-    if (!state.sink(FeedEvent{record.id, feed_message_type(*visible), *visible})) return false;
+    if (!state.sink(
+            format_server_sent_event(FeedEvent{record.id, feed_message_type(*visible), *visible})))
+      return false;
   }
   return true;
+}
+
+/// Sends the hub's batch from the cursor on; false when the client has gone.
+bool deliver(SessionState& state, const FeedBatch& batch) {
+  for (const auto& event : batch.events) {
+    if (compare_stream_ids(event.id, state.cursor) <= 0) continue;  // sent already
+    state.cursor = event.id;
+    const std::string* text = event.text_for(state.subscription.audience);
+    if (text && !state.sink(*text)) return false;
+  }
+  return true;
+}
+
+void on_batch(SessionActor* self, const FeedBatch& batch) {
+  auto& state = self->state;
+  if (!state.sink) return;  // not open yet: its first read brings it up to date
+  if (state.reading) {      // reading itself: one more read covers the batch
+    state.wake_pending = true;
+    return;
+  }
+  if (compare_stream_ids(state.cursor, batch.after) < 0) return read_next(self);  // a gap
+  if (!deliver(state, batch)) self->quit();
+}
+
+void on_page(SessionActor* self, const Result<std::vector<FeedRecord>>& page) {
+  auto& state = self->state;
+  state.reading = false;
+  if (!page) {
+    // Storage trouble: a stream not open yet is refused; an open one keeps
+    // its cursor and tries again at the next beat.
+    if (state.sink) return;
+    state.subscription.refuse(page.error());
+    return self->quit();
+  }
+  if (!state.sink) {
+    state.sink = state.subscription.open();
+    if (!state.sink) return self->quit();
+  }
+  if (!deliver(state, *page)) return self->quit();
+  if (page->size() == static_cast<std::size_t>(kPageSize) || state.wake_pending) read_next(self);
 }
 
 caf::behavior session_behavior(SessionActor* self, Subscription subscription, caf::actor storage,
@@ -58,29 +104,15 @@ caf::behavior session_behavior(SessionActor* self, Subscription subscription, ca
   read_next(self);
   self->delayed_send(self, heartbeat, heartbeat_atom::value);
   return {
-      [=](wake_atom) { read_next(self); },
-      [=](feed_page_atom, const Result<std::vector<FeedRecord>>& page) {
-        auto& state = self->state;
-        state.reading = false;
-        if (!page) {
-          // Storage trouble: a stream not open yet is refused; an open one
-          // keeps its cursor and tries again at the next beat.
-          if (state.sink) return;
-          state.subscription.refuse(page.error());
-          return self->quit();
-        }
-        if (!state.sink) {
-          state.sink = state.subscription.open();
-          if (!state.sink) return self->quit();
-        }
-        if (!deliver(state, *page)) return self->quit();
-        if (page->size() == static_cast<std::size_t>(kPageSize) || state.wake_pending)
-          read_next(self);
+      [=](feed_batch_atom, const std::shared_ptr<const FeedBatch>& batch) {
+        on_batch(self, *batch);
       },
+      [=](feed_page_atom, const Result<std::vector<FeedRecord>>& page) { on_page(self, page); },
       [=](heartbeat_atom) {
-        if (self->state.sink && !self->state.sink(FeedEvent{})) return self->quit();
-        read_next(self);  // also catches up if a wake-up was ever missed
-        self->delayed_send(self, self->state.heartbeat, heartbeat_atom::value);
+        auto& state = self->state;
+        if (state.sink && !state.sink(format_server_sent_event(FeedEvent{}))) return self->quit();
+        read_next(self);  // also catches up if a batch was ever missed
+        self->delayed_send(self, state.heartbeat, heartbeat_atom::value);
       },
   };
 }

@@ -40,6 +40,7 @@ struct IncidentState {
   std::chrono::milliseconds flight_bound{5000};  // most a load or commit may take
   std::uint64_t flights = 0;                     // loads and commits sent so far
   bool flight_watched = false;                   // a check of the one in flight is due
+  int late_replies = 0;  // answers to round trips given up on, still to come (and be ignored)
 };
 
 using IncidentActor = caf::stateful_actor<IncidentState>;
@@ -91,17 +92,26 @@ Error outcome_unknown() {
 }
 
 /// Storage never answered the load or commit in flight. Every request this
-/// actor holds is answered, and the actor ends (the registry forgets it):
-/// its cached state may be stale, and a late answer must reach no one.
+/// actor holds is answered, its cached state (which may be stale now) is
+/// dropped, and the late answer, should it come, is ignored: storage answers
+/// an actor's round trips in the order they were sent, so it is the next one.
 void give_up(IncidentActor* self) {
   auto& state = self->state;
   for (const auto& write : state.in_flight) write.pending.reply()(outcome_unknown());
   state.in_flight.clear();
   answer_all(state, storage_unavailable());
-  for (auto& next : state.next)
+  // Incidents handed over meanwhile: the actor serves the last one, as the
+  // registry believes; what arrived for them is answered too.
+  for (auto& next : state.next) {
     for (const auto& pending : next.queue) pending.reply()(storage_unavailable());
+    state.id = next.id;
+  }
   state.next.clear();
-  self->quit(caf::sec::request_timeout);
+  state.cached.reset();
+  state.newest_known = 0;
+  state.busy = false;
+  ++state.late_replies;
+  drain(self);  // a retiring actor ends now
 }
 
 void check_flight(IncidentActor* self, std::uint64_t flight) {
@@ -275,10 +285,16 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage,
         self->state.next.push_back(NextIncident{next_id, {}, std::nullopt});
         enqueue(self, pending_of(std::move(first)));
       },
-      [=](loaded_atom, LoadResult& result) { loaded(self, result); },
+      [=](loaded_atom, LoadResult& result) {
+        if (self->state.late_replies > 0) return void(--self->state.late_replies);
+        loaded(self, result);
+      },
       // The commit in flight is always this incident's: the actor is only
       // handed another one once it is idle.
-      [=](committed_atom, Id, const CommitResult& result) { committed(self, result); },
+      [=](committed_atom, Id, const CommitResult& result) {
+        if (self->state.late_replies > 0) return void(--self->state.late_replies);
+        committed(self, result);
+      },
       [=](retire_atom) {
         self->state.retiring = true;
         drain(self);

@@ -14,8 +14,8 @@ namespace incident {
 /// not linked, since CAF removes a link in time linear in the number of links.
 /// Its only timer watches a load or commit in flight: one that storage has not
 /// answered within `flight_bound` is answered 503 (a commit's outcome is
-/// unknown) and the actor ends. Idle actors are retired by the registry, not
-/// by a timer, which would keep a retired actor's memory until it fired.
+/// unknown), the cached state is dropped and the late answer ignored. Idle actors are retired by
+/// the registry, not by a timer, which would keep a retired actor's memory until it fired.
 caf::actor spawn_incident_actor(caf::event_based_actor* parent, Id id, caf::actor storage,
                                 std::chrono::milliseconds flight_bound);
 

@@ -48,7 +48,6 @@ using publish_atom = caf::atom_constant<caf::atom("n_publish")>;
 using feed_read_atom = caf::atom_constant<caf::atom("s_feedread")>;
 using rate_atom = caf::atom_constant<caf::atom("s_rate")>;
 using subscribe_atom = caf::atom_constant<caf::atom("e_sub")>;
-using wake_atom = caf::atom_constant<caf::atom("e_wake")>;
 using feed_page_atom = caf::atom_constant<caf::atom("e_page")>;
 using heartbeat_atom = caf::atom_constant<caf::atom("e_beat")>;
 using health_part_atom = caf::atom_constant<caf::atom("h_part")>;
@@ -56,6 +55,7 @@ using health_timeout_atom = caf::atom_constant<caf::atom("h_timeout")>;
 using stop_atom = caf::atom_constant<caf::atom("h_stop")>;
 using inflight_check_atom = caf::atom_constant<caf::atom("i_inflight")>;
 using forget_all_atom = caf::atom_constant<caf::atom("i_forget")>;
+using feed_batch_atom = caf::atom_constant<caf::atom("e_batch")>;
 
 /// Requests to the storage actor carry no CAF timeout: storage answers every
 /// one, because its Redis pipeline fails each command after the Redis timeout.
@@ -146,6 +146,14 @@ struct Subscription {
   Audience audience = Audience::anonymous;
 };
 
+/// New stream entries, read once by the feed hub for every session: `after` is
+/// the entry before the first of them, so a session whose cursor is behind it
+/// knows it missed some and reads them itself.
+struct FeedBatch {
+  std::string after;
+  std::vector<PreparedEvent> events;
+};
+
 /// The change-feed messages of a commit, for the notifier to publish in order,
 /// each on every channel.
 struct ChangeNotice {
@@ -173,6 +181,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::ChangeNotice)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<incident::FeedEntry>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::FeedReadCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::Subscription)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<const incident::FeedBatch>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::Result<std::vector<incident::FeedRecord>>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::Reply<bool>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::function<void()>)

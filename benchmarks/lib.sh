@@ -42,9 +42,11 @@ start_redis() {
 }
 
 # start_api PORT: incident-api with default settings on that port, against
-# $SOCKET; sets API_PID and waits until /health answers.
+# $SOCKET; sets API_PID and waits until /health answers. API_BINARY runs
+# another build (an earlier version, to compare) instead of $BUILD's.
 start_api() {
-  PM_SECRET_KEY=bench-secret "$BUILD/incident-api" --port "$1" --redis-uri "unix://$SOCKET" \
+  PM_SECRET_KEY=bench-secret "${API_BINARY:-$BUILD/incident-api}" --port "$1" \
+    --redis-uri "unix://$SOCKET" \
     2>"$WORK/api.log" &
   API_PID=$!
   PIDS+=($API_PID)

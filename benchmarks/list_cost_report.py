@@ -28,15 +28,16 @@ lines = [
     "- The next four: " + "; ".join(
         f"{r['redis_us'] / 1000:.1f} ms" for r in search["costliest_accepted"][1:5]) + ".",
     f"- Longest single Redis call of any accepted list: "
-    f"{search['longest_single_call'][0]['longest_call_us'] / 1000:.2f} ms.",
+    f"{search['longest_single_call'][0]['longest_call_us'] / 1000:.2f} ms "
+    f"(`{search['longest_single_call'][0]['path']}`).",
     f"- Judging a refused list costs Redis at most {search['costliest_refused_check_us'] / 1000:.2f} ms.",
     f"- Comments ({os.environ['WRITE_CLIENTS']} connections, {os.environ['DURATION']} s): alone "
     f"p50 {alone['p50_us']} us, p99 {alone['p99_us']} us, {alone['rps']:.0f}/s; beside "
     f"{os.environ['LIST_CLIENTS']} clients sending the costliest list: p50 {beside['p50_us']} us, "
     f"p99 {beside['p99_us']} us, {beside['rps']:.0f}/s. p99 ratio {ratio:.2f} (target <= 2).",
     f"- Those list clients: {lists['rps']:.0f} lists/s, p99 {lists['p99_us']} us; statuses other "
-    f"than 200: 4xx {statuses['4xx']}, 5xx {statuses['5xx']} (503: more than the concurrent "
-    f"costly lists a process runs), unexpected comment statuses {alone['unexpected']} / "
+    f"than 200: 4xx {statuses['4xx']}, 5xx {statuses['5xx']} (503: more costly lists waiting "
+    f"than a process queues), unexpected comment statuses {alone['unexpected']} / "
     f"{beside['unexpected']}.",
 ]
 text = "\n".join(lines)

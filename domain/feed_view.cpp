@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "domain/integers.hpp"
+
 namespace incident {
 namespace {
 
@@ -41,6 +43,33 @@ std::string format_server_sent_event(const FeedEvent& event) {
   if (event.id.empty()) return ": heartbeat\n\n";
   // Messages are compact JSON: one line, so one "data:" field.
   return "id: " + event.id + "\nevent: " + event.type + "\ndata: " + event.data + "\n\n";
+}
+
+PreparedEvent prepare_feed_event(const std::string& id, const std::string& message) {
+  PreparedEvent prepared{id, {}, std::nullopt};
+  prepared.for_token_holders =
+      format_server_sent_event(FeedEvent{id, feed_message_type(message), message});
+  if (auto visible = feed_message_for(message, Audience::anonymous))
+    prepared.for_anonymous =
+        format_server_sent_event(FeedEvent{id, feed_message_type(*visible), *visible});
+  return prepared;
+}
+
+const std::string* PreparedEvent::text_for(Audience audience) const {
+  if (audience == Audience::token_holder) return &for_token_holders;
+  return for_anonymous ? &*for_anonymous : nullptr;
+}
+
+int compare_stream_ids(const std::string& a, const std::string& b) {
+  auto parts = [](const std::string& id) {
+    auto dash = id.find('-');
+    auto ms = parse_integer(std::string_view(id).substr(0, dash));
+    auto seq = dash == std::string::npos ? std::optional<std::int64_t>(0)
+                                         : parse_integer(std::string_view(id).substr(dash + 1));
+    return std::make_pair(ms.value_or(-1), seq.value_or(-1));
+  };
+  auto x = parts(a), y = parts(b);
+  return x < y ? -1 : (y < x ? 1 : 0);
 }
 
 std::string feed_message_type(const std::string& message) {

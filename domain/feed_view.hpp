@@ -18,9 +18,9 @@ struct FeedEvent {
   std::string data;  // the message JSON, as the audience may see it
 };
 
-/// Delivers one event to its client; false once the client has gone. Called
-/// from one thread at a time.
-using EventSink = std::function<bool(const FeedEvent&)>;
+/// Delivers one event's Server-Sent Events text (format_server_sent_event) to
+/// its client; false once the client has gone. Called from one thread at a time.
+using EventSink = std::function<bool(const std::string& text)>;
 
 /// The Server-Sent Events text of an event ("id:", "event:", "data:"), or a
 /// comment line for a heartbeat.
@@ -33,5 +33,22 @@ std::optional<std::string> feed_message_for(const std::string& message, Audience
 
 /// The "type" of a message, "" when absent.
 std::string feed_message_type(const std::string& message);
+
+/// One stream entry made ready for every reader at once: its Server-Sent
+/// Events text for token holders and for anonymous readers (none when they
+/// must not see it). Built once per entry, whatever the number of readers.
+struct PreparedEvent {
+  std::string id;
+  std::string for_token_holders;
+  std::optional<std::string> for_anonymous;
+  /// The text for `audience`, or nullptr when it sees nothing of the entry.
+  const std::string* text_for(Audience audience) const;
+};
+
+PreparedEvent prepare_feed_event(const std::string& id, const std::string& message);
+
+/// Orders stream ids ("<ms>-<seq>") as Redis does: <0, 0 or >0. An id that is
+/// not one sorts first.
+int compare_stream_ids(const std::string& a, const std::string& b);
 
 }  // namespace incident

@@ -17,6 +17,11 @@ namespace {
 // unsent output beyond the answer appended last (which may be larger alone,
 // e.g. an incident with a very long history).
 constexpr std::size_t kMaxUnsentBytes = 16 * 1024 * 1024;
+// An event stream whose reader falls further behind than this (beyond the
+// message appended last) is cut: the reader resumes with Last-Event-ID and
+// loses nothing, and ten thousand stalled readers cost megabytes each at most,
+// not sixteen.
+constexpr std::size_t kMaxStreamBacklog = 256 * 1024;
 constexpr std::size_t kShrinkAboveBytes = 256 * 1024;
 
 }  // namespace
@@ -65,13 +70,17 @@ bool Connection::stream(std::string bytes) {
   if (!streaming_) {
     // The stream's head still waits for earlier answers: queue behind it.
     for (auto& [slot, answer] : ready_) {
-      if (answer.stream) {
-        answer.bytes += bytes;
-        return true;
+      if (!answer.stream) continue;
+      if (answer.bytes.size() > kMaxStreamBacklog) {
+        shutdown_locked(SHUT_RDWR);
+        return false;
       }
+      answer.bytes += bytes;
+      return true;
     }
     return false;
   }
+  last_answer_bytes_ = bytes.size();
   out_ += bytes;
   flush_locked();
   return !closed_;
@@ -167,8 +176,8 @@ void Connection::flush_locked() {
   // Output that starts on a writable socket starts the clock; appends to
   // output stuck behind a full socket do not.
   if (out_offset_ == 0 && !waiting_writable_) output_progress_ms_ = steady_now_ms();
-  if (out_.size() - out_offset_ > kMaxUnsentBytes + last_answer_bytes_)
-    return shutdown_locked(SHUT_RDWR);
+  std::size_t backlog = streaming_ ? kMaxStreamBacklog : kMaxUnsentBytes;
+  if (out_.size() - out_offset_ > backlog + last_answer_bytes_) return shutdown_locked(SHUT_RDWR);
   while (out_offset_ < out_.size()) {
     ssize_t sent = ::send(fd_, out_.data() + out_offset_, out_.size() - out_offset_,
                           MSG_NOSIGNAL | MSG_DONTWAIT);

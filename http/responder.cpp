@@ -67,13 +67,12 @@ EventSink Responder::open_event_stream() const {
   std::weak_ptr<Connection> connection = shared_->connection;
   bool chunked = !shared_->http10;
   shared_->connection->fill_stream(shared_->slot, event_stream_head(chunked, shared_->keep_alive));
-  EventSink sink = [connection, chunked](const FeedEvent& event) {
+  EventSink sink = [connection, chunked](const std::string& text) {
     auto alive = connection.lock();
-    if (!alive) return false;
-    std::string text = format_server_sent_event(event);
-    return alive->stream(chunked ? chunk_bytes(text) : std::move(text));
+    return alive && alive->stream(chunked ? chunk_bytes(text) : text);
   };
-  sink(FeedEvent{});  // a first heartbeat: the client sees the stream open at once
+  // A first heartbeat: the client sees the stream open at once.
+  sink(format_server_sent_event(FeedEvent{}));
   return sink;
 }
 

@@ -88,8 +88,12 @@ class ApiTcpHandler : public Tcp::Handler {
     run_guarded(
         "closing a connection", [&] { forget(*peer); },
         [&] {
-          clients_.erase(peer->fd());
           refused_.erase(peer->fd());
+          auto it = clients_.find(peer->fd());
+          if (it == clients_.end()) return;
+          Client gone = std::move(it->second);
+          clients_.erase(it);
+          gone.connection->on_disconnected();  // never writes to the number again
         });
   }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds everything once with AddressSanitizer and
-# UBSan, and runs the whole suite (unit, integration, e2e, and a short run of
-# each libFuzzer harness, built apart with clang) with CTest. Tests
+# UBSan, and runs the whole suite (unit, integration, e2e, a short run of each
+# libFuzzer harness, built apart with clang, and the tests without CAF or
+# Pistache built apart with ThreadSanitizer) with CTest. Tests
 # start their own redis-server and incident-api on private loopback ports.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -9,7 +10,7 @@ BUILD="${INCIDENT_TEST_BUILD:-$ROOT/build/test}"
 
 "$ROOT/scripts/install-deps.sh" clang-14 libclang-rt-14-dev
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINCIDENT_SANITIZE=ON \
-  -DINCIDENT_FUZZ_TESTS=ON >/dev/null
+  -DINCIDENT_FUZZ_TESTS=ON -DINCIDENT_TSAN_TESTS=ON >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"
 
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:suppressions=$ROOT/tests/asan.supp"

@@ -11,6 +11,7 @@
 #include "domain/pagination.hpp"
 #include "storage/dataset_guard.hpp"
 #include "storage/keys.hpp"
+#include "storage/list_scan.hpp"
 #include "storage/redis_pipeline.hpp"
 #include "storage/store_errors.hpp"
 #include "storage/store_types.hpp"
@@ -20,9 +21,6 @@ namespace incident {
 /// Index entries one list may examine by default (benchmarks/list_cost.sh
 /// finds the costliest list this accepts and what it costs Redis).
 constexpr std::int64_t kDefaultListBudget = 20000;
-/// Lists that read several index keys run this many at a time per process;
-/// more get a 503 to retry, rather than queue without bound.
-constexpr int kMaxConcurrentScans = 4;
 
 class IncidentStore {
  public:
@@ -71,7 +69,7 @@ class IncidentStore {
   std::shared_ptr<DatasetGuard> guard_;
   std::int64_t list_budget_ = kDefaultListBudget;
   RedisPipeline* list_pipeline_ = nullptr;  // null: lists share pipeline_
-  std::shared_ptr<std::atomic<int>> scans_running_ = std::make_shared<std::atomic<int>>(0);
+  std::unique_ptr<ScanQueue> scans_ = std::make_unique<ScanQueue>();
 };
 
 /// Decodes an {flat hash, events} pair as the load and page scripts return it.

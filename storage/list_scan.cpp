@@ -25,14 +25,9 @@ std::size_t smallest_group(const std::vector<std::vector<std::int64_t>>& counts)
 
 class ListScan : public std::enable_shared_from_this<ListScan> {
  public:
-  ListScan(RedisPipeline& reads, ListScanRequest request, std::shared_ptr<std::atomic<int>> running,
+  ListScan(RedisPipeline& reads, ListScanRequest request,
            std::function<void(Result<IncidentPage>)> done)
-      : reads_(reads),
-        request_(std::move(request)),
-        running_(std::move(running)),
-        done_(std::move(done)) {}
-
-  ~ListScan() { --*running_; }
+      : reads_(reads), request_(std::move(request)), done_(std::move(done)) {}
 
   void start() {
     std::vector<std::string> keys;
@@ -163,7 +158,6 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
 
   RedisPipeline& reads_;
   ListScanRequest request_;
-  std::shared_ptr<std::atomic<int>> running_;
   std::function<void(Result<IncidentPage>)> done_;
   bool finished_ = false;
   bool merging_ = false;  // one group: merge its keys; else scan one, look up in the others
@@ -196,11 +190,42 @@ std::int64_t list_scan_cost(const std::vector<std::vector<std::int64_t>>& counts
 }
 
 void run_list_scan(RedisPipeline& reads, ListScanRequest request,
-                   std::shared_ptr<std::atomic<int>> running,
                    std::function<void(Result<IncidentPage>)> done) {
-  ++*running;
-  std::make_shared<ListScan>(reads, std::move(request), std::move(running), std::move(done))
-      ->start();
+  std::make_shared<ListScan>(reads, std::move(request), std::move(done))->start();
+}
+
+bool ScanQueue::submit(std::function<void(std::function<void()> finished)> scan) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (running_) {
+      if (waiting_.size() >= kMaxWaitingScans) return false;
+      waiting_.push_back(std::move(scan));
+      return true;
+    }
+    running_ = true;
+  }
+  start(std::move(scan));
+  return true;
+}
+
+void ScanQueue::start(std::function<void(std::function<void()> finished)> scan) {
+  // The queue outlives every scan: the store that owns it stops its
+  // connection, running the scans' last callbacks, before it ends.
+  scan([this] { next(); });
+}
+
+void ScanQueue::next() {
+  std::function<void(std::function<void()>)> scan;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (waiting_.empty()) {
+      running_ = false;
+      return;
+    }
+    scan = std::move(waiting_.front());
+    waiting_.pop_front();
+  }
+  start(std::move(scan));
 }
 
 }  // namespace incident

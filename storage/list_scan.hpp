@@ -6,10 +6,11 @@
 // everyone else, so a costly list delays a commit by one step at most.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 #include "domain/pagination.hpp"
 #include "storage/keys.hpp"
@@ -19,8 +20,10 @@
 
 namespace incident {
 
-/// Index entries one scan step may examine: about a millisecond of Redis.
-constexpr std::int64_t kScanStepEntries = 500;
+/// Index entries one scan step may examine: well under a millisecond of Redis.
+constexpr std::int64_t kScanStepEntries = 250;
+/// Scans waiting for their turn, beyond the one running; more get a 503.
+constexpr std::size_t kMaxWaitingScans = 64;
 
 struct ListScanRequest {
   IndexPlan plan;  // more than one key in all
@@ -30,10 +33,26 @@ struct ListScanRequest {
 };
 
 /// Runs the scan over `reads`; `done` is called once, on its I/O thread.
-/// `running` counts the scans in flight (shared by the store's callers).
 void run_list_scan(RedisPipeline& reads, ListScanRequest request,
-                   std::shared_ptr<std::atomic<int>> running,
                    std::function<void(Result<IncidentPage>)> done);
+
+/// Runs a process's scans one at a time, in arrival order: one scan's steps
+/// alternate with everyone else's commands in Redis, whereas several at once
+/// would queue their steps in front of commits. Thread-safe.
+class ScanQueue {
+ public:
+  /// Runs `scan` now or after those waiting; false (and nothing runs) when
+  /// kMaxWaitingScans already wait. `scan` must call `finished` once, when done.
+  bool submit(std::function<void(std::function<void()> finished)> scan);
+
+ private:
+  void start(std::function<void(std::function<void()> finished)> scan);
+  void next();
+
+  std::mutex mutex_;
+  bool running_ = false;
+  std::deque<std::function<void(std::function<void()>)>> waiting_;
+};
 
 /// Index entries a plan examines, from each group's per-key counts in range:
 /// one group of several keys merges up to offset + count members of each; more

@@ -103,7 +103,9 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
   state.incidents->set_list_pipeline(state.reads.get());
   state.catalog = std::make_unique<CatalogStore>(*state.pipeline, Keys(settings.key_prefix), feed,
                                                  settings.guard);
-  state.feed = std::make_unique<FeedStore>(*state.pipeline, Keys(settings.key_prefix));
+  // Event-stream reads share the lists' connection: never queued before a commit.
+  state.feed = std::make_unique<FeedStore>(state.reads ? *state.reads : *state.pipeline,
+                                           Keys(settings.key_prefix));
   state.rates = std::make_unique<RateStore>(*state.pipeline, Keys(settings.key_prefix));
   state.notifier = std::move(notifier);
   state.settings = std::move(settings);

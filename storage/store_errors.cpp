@@ -29,7 +29,8 @@ Error over_budget(std::int64_t estimate, std::int64_t budget) {
 
 Error lists_busy() {
   return field_error(ErrorKind::unavailable, "Too many costly lists at once", "query",
-                     "Lists that combine several filters are run a few at a time; retry.");
+                     "Lists that combine several index keys run one at a time, and too many "
+                     "wait already; retry.");
 }
 
 }  // namespace incident

@@ -63,6 +63,29 @@ TEST(FeedView, TheTypeIsReadFromTheMessage) {
   EXPECT_EQ(feed_message_type("[1]"), "");
 }
 
+TEST(FeedView, AnEntryIsPreparedOnceForBothAudiences) {
+  auto prepared = prepare_feed_event("9-1", message("incident.updated", true));
+  EXPECT_EQ(prepared.id, "9-1");
+  ASSERT_NE(prepared.text_for(Audience::token_holder), nullptr);
+  EXPECT_NE(prepared.text_for(Audience::token_holder)->find("BLUEBIRD"), std::string::npos);
+  ASSERT_NE(prepared.text_for(Audience::anonymous), nullptr);
+  EXPECT_EQ(prepared.text_for(Audience::anonymous)->find("BLUEBIRD"), std::string::npos);
+  EXPECT_EQ(prepared.text_for(Audience::anonymous)->rfind("id: 9-1\nevent: incident.updated\n", 0),
+            0u);
+  auto internal = prepare_feed_event("9-2", message("incident.commented", true));
+  EXPECT_EQ(internal.text_for(Audience::anonymous), nullptr);
+  EXPECT_NE(internal.text_for(Audience::token_holder), nullptr);
+}
+
+TEST(FeedView, StreamIdsAreOrderedAsNumbersNotText) {
+  EXPECT_LT(compare_stream_ids("9-0", "10-0"), 0);
+  EXPECT_LT(compare_stream_ids("10-2", "10-10"), 0);
+  EXPECT_EQ(compare_stream_ids("1764237600000-3", "1764237600000-3"), 0);
+  EXPECT_GT(compare_stream_ids("1764237600001-0", "1764237600000-99"), 0);
+  EXPECT_LT(compare_stream_ids("", "0-0"), 0);
+  EXPECT_EQ(compare_stream_ids("5", "5-0"), 0);
+}
+
 TEST(FeedView, EventsAreFramedAsServerSentEvents) {
   EXPECT_EQ(format_server_sent_event({"1-0", "incident.created", "{\"id\":1}"}),
             "id: 1-0\nevent: incident.created\ndata: {\"id\":1}\n\n");

@@ -93,3 +93,15 @@ std::vector<pid_t> processes_mentioning(const std::string& text, const std::stri
 bool stopped(pid_t pid) { return state_of(pid) == 'T'; }
 
 }  // namespace e2e
+
+namespace e2e {
+
+long resident_kib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  return -1;
+}
+
+}  // namespace e2e

@@ -17,6 +17,9 @@ bool alive_as(pid_t pid, const std::string& name_part);
 
 /// How many descriptors pid has open (sockets included); -1 if unreadable.
 int open_descriptors(pid_t pid);
+
+/// Resident memory of pid in KiB (VmRSS); -1 if unreadable.
+long resident_kib(pid_t pid);
 /// Live processes whose name contains name_part and whose command line
 /// mentions text (e.g. a private data dir: then only processes the test's
 /// own server started), wherever they were reparented.

@@ -32,8 +32,13 @@ using Clock = std::chrono::steady_clock;
 
 std::vector<std::string> child_environment(const ServerOptions& options) {
   std::vector<std::string> env;
+  auto overridden = [&](const char* entry) {
+    for (const auto& [name, value] : options.env)
+      if (std::strncmp(entry, (name + "=").c_str(), name.size() + 1) == 0) return true;
+    return false;
+  };
   for (char** entry = environ; *entry != nullptr; ++entry) {
-    if (std::strncmp(*entry, "PM_", 3) != 0) env.emplace_back(*entry);
+    if (std::strncmp(*entry, "PM_", 3) != 0 && !overridden(*entry)) env.emplace_back(*entry);
   }
   env.push_back("PM_SECRET_KEY=" + options.secret);
   for (const auto& [name, value] : options.env) env.push_back(name + "=" + value);
