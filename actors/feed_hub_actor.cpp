@@ -39,11 +39,7 @@ void read_live(HubActor* self) {
   }
   state.reading = true;
   state.wake_pending = false;
-  caf::actor me = caf::actor_cast<caf::actor>(self);
-  self->send(state.storage, feed_read_atom::value,
-             FeedReadCommand{state.cursor, kPageSize, [me](Result<std::vector<FeedRecord>> page) {
-                               caf::anon_send(me, feed_page_atom::value, std::move(page));
-                             }});
+  request_feed_page(self, state.storage, state.cursor, kPageSize);
 }
 
 void hand_out(HubActor* self, const Result<std::vector<FeedRecord>>& page) {

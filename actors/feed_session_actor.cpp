@@ -34,11 +34,7 @@ void read_next(SessionActor* self) {
   }
   state.reading = true;
   state.wake_pending = false;
-  caf::actor me = caf::actor_cast<caf::actor>(self);
-  self->send(state.storage, feed_read_atom::value,
-             FeedReadCommand{state.cursor, kPageSize, [me](Result<std::vector<FeedRecord>> page) {
-                               caf::anon_send(me, feed_page_atom::value, std::move(page));
-                             }});
+  request_feed_page(self, state.storage, state.cursor, kPageSize);
 }
 
 /// Sends a page this session read itself; false when the client has gone.
@@ -118,6 +114,15 @@ caf::behavior session_behavior(SessionActor* self, Subscription subscription, ca
 }
 
 }  // namespace
+
+void request_feed_page(caf::event_based_actor* self, const caf::actor& storage,
+                       const std::string& after, int count) {
+  caf::actor me = caf::actor_cast<caf::actor>(self);
+  self->send(storage, feed_read_atom::value,
+             FeedReadCommand{after, count, [me](Result<std::vector<FeedRecord>> page) {
+                               caf::anon_send(me, feed_page_atom::value, std::move(page));
+                             }});
+}
 
 caf::actor spawn_feed_session(caf::event_based_actor* hub, Subscription subscription,
                               caf::actor storage, std::chrono::seconds heartbeat) {

@@ -10,6 +10,12 @@
 
 namespace incident {
 
+/// Asks `storage` for up to `count` stream entries after `after` (or, when
+/// empty, for where the stream ends); the answer comes back to `self` as
+/// (feed_page_atom, Result<std::vector<FeedRecord>>).
+void request_feed_page(caf::event_based_actor* self, const caf::actor& storage,
+                       const std::string& after, int count);
+
 caf::actor spawn_feed_session(caf::event_based_actor* hub, Subscription subscription,
                               caf::actor storage, std::chrono::seconds heartbeat);
 

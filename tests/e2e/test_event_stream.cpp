@@ -212,20 +212,38 @@ void raise_open_file_limit() {
   }
 }
 
+/// A server of the test's own (its environment extended by `env`), with a
+/// token and one incident to comment on; `incident` is 0 when that failed.
+struct OwnServer {
+  OwnServer(const std::string& secret, std::vector<std::pair<std::string, std::string>> env = {}) {
+    ServerOptions options;
+    options.binary = incident_api_binary();
+    options.secret = secret;
+    options.env = std::move(env);
+    server = std::make_unique<ServerProcess>(options);
+    if (!server->start()) return;
+    api = std::make_unique<ApiClient>(server->client());
+    token = issue_token(*api, TokenRequest(secret));
+    incident =
+        id_of(create_incident(*api, token,
+                              incident_fields(id_of(create_catalog(*api, token, "scope")),
+                                              id_of(create_catalog(*api, token, "service")))));
+  }
+  Response comment(const std::string& text, bool internal = false) const {
+    return api->post_form(incident_path(incident) + "/comment",
+                          {{"comment", text}, {"internal", internal ? "1" : "0"}}, token);
+  }
+  std::unique_ptr<ServerProcess> server;
+  std::unique_ptr<ApiClient> api;
+  std::string token;
+  long long incident = 0;
+};
+
 TEST(EventStreamFanOutTest, AThousandAnonymousReadersEachGetEveryPublicChangeInOrder) {
   raise_open_file_limit();
-  ServerOptions options;
-  options.binary = incident_api_binary();
-  options.secret = "fan-out-secret";
-  ServerProcess server(options);
-  ASSERT_TRUE(server.start()) << server.failure();
-  ApiClient api(server.client());
-  std::string token = issue_token(api, TokenRequest("fan-out-secret"));
-  long long id =
-      id_of(create_incident(api, token,
-                            incident_fields(id_of(create_catalog(api, token, "scope")),
-                                            id_of(create_catalog(api, token, "service")))));
-  ASSERT_GT(id, 0);
+  OwnServer own("fan-out-secret");
+  ASSERT_GT(own.incident, 0) << own.server->failure();
+  ServerProcess& server = *own.server;
 
   constexpr int kReaders = 1000;
   constexpr int kPublic = 100;
@@ -235,16 +253,9 @@ TEST(EventStreamFanOutTest, AThousandAnonymousReadersEachGetEveryPublicChangeInO
     ASSERT_EQ(readers.back()->status(), 200) << "reader " << i;
   }
   for (int i = 0; i < kPublic; ++i) {
-    ASSERT_EQ(api.post_form(incident_path(id) + "/comment",
-                            {{"comment", "public " + std::to_string(i)}}, token)
-                  .status,
-              302);
+    ASSERT_EQ(own.comment("public " + std::to_string(i)).status, 302);
     if (i % 10 == 0) {
-      ASSERT_EQ(
-          api.post_form(incident_path(id) + "/comment",
-                        {{"comment", "internal " + std::to_string(i)}, {"internal", "1"}}, token)
-              .status,
-          302);
+      ASSERT_EQ(own.comment("internal " + std::to_string(i), true).status, 302);
     }
   }
   for (int r = 0; r < kReaders; ++r) {
@@ -268,19 +279,9 @@ std::string small_quarantine() {
 }
 
 TEST(EventStreamFloodTest, ReadersThatStopReadingCostABoundedBacklogEach) {
-  ServerOptions options;
-  options.binary = incident_api_binary();
-  options.secret = "flood-secret";
-  options.env = {{"ASAN_OPTIONS", small_quarantine()}};
-  ServerProcess server(options);
-  ASSERT_TRUE(server.start()) << server.failure();
-  ApiClient api(server.client());
-  std::string token = issue_token(api, TokenRequest("flood-secret"));
-  long long id =
-      id_of(create_incident(api, token,
-                            incident_fields(id_of(create_catalog(api, token, "scope")),
-                                            id_of(create_catalog(api, token, "service")))));
-  ASSERT_GT(id, 0);
+  OwnServer own("flood-secret", {{"ASAN_OPTIONS", small_quarantine()}});
+  ASSERT_GT(own.incident, 0) << own.server->failure();
+  ServerProcess& server = *own.server;
 
   constexpr int kReaders = 100;
   std::vector<int> stalled;
@@ -295,17 +296,15 @@ TEST(EventStreamFloodTest, ReadersThatStopReadingCostABoundedBacklogEach) {
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   long before = resident_kib(server.pid());
   const std::string text(60000, 'z');
-  for (int i = 0; i < 300; ++i)
-    ASSERT_EQ(api.post_form(incident_path(id) + "/comment", {{"comment", text}}, token).status, 302)
-        << "comment " << i;
+  for (int i = 0; i < 300; ++i) ASSERT_EQ(own.comment(text).status, 302) << "comment " << i;
   long after = resident_kib(server.pid());
   // Sixteen MiB of backlog per reader would be 1.6 GB; the bound is 256 KiB
   // each, 25 MiB in all, beside the incident's 18 MB history (held and shown,
   // with ASan's red zones).
   EXPECT_LT(after - before, 256 * 1024)
       << "resident memory grew from " << before << " to " << after << " KiB";
-  EXPECT_EQ(api.get("/health").status, 200);
-  EXPECT_EQ(fetch_incident(api, id, token)["version"], 301);
+  EXPECT_EQ(own.api->get("/health").status, 200);
+  EXPECT_EQ(fetch_incident(*own.api, own.incident, own.token)["version"], 301);
   for (int fd : stalled) ::close(fd);
   EXPECT_EQ(server.stop(), 0) << server.log();
 }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <thread>
 
 #include "fixtures.hpp"
@@ -128,6 +129,22 @@ TEST(RedisOutageTest, RequestsGet503QuicklyWhileRedisIsDownAndSucceedOnceItIsBac
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
+/// A server of the test's own on `redis`, with a token, a scope and a service.
+struct OnRedis {
+  OnRedis(const ExternalRedis& redis, const std::string& secret)
+      : server(std::make_unique<ServerProcess>(options_on(redis, secret))) {
+    if (!server->start()) return;
+    api = std::make_unique<ApiClient>(server->client());
+    token = issue_token(*api, TokenRequest(secret));
+    scope = id_of(create_catalog(*api, token, "scope"));
+    service = id_of(create_catalog(*api, token, "service"));
+  }
+  std::unique_ptr<ServerProcess> server;
+  std::unique_ptr<ApiClient> api;
+  std::string token;
+  long long scope = 0, service = 0;
+};
+
 /// Polls /health until it answers 200 (at most 10 s).
 bool wait_healthy(const ApiClient& api) {
   for (int attempt = 0; attempt < 100; ++attempt) {
@@ -140,12 +157,12 @@ bool wait_healthy(const ApiClient& api) {
 TEST(RedisOutageTest, ARedisThatComesBackEmptyNeitherReusesIdsNorServesOldIncidents) {
   ExternalRedis redis;
   redis.start();
-  ServerProcess server(options_on(redis, "reset-secret"));
-  ASSERT_TRUE(server.start()) << server.failure();
-  ApiClient api(server.client());
-  std::string token = issue_token(api, TokenRequest("reset-secret"));
-  long long old_scope = id_of(create_catalog(api, token, "scope"));
-  long long old_service = id_of(create_catalog(api, token, "service"));
+  OnRedis world(redis, "reset-secret");
+  ASSERT_GT(world.service, 0) << world.server->failure();
+  ServerProcess& server = *world.server;
+  ApiClient& api = *world.api;
+  const std::string& token = world.token;
+  long long old_scope = world.scope, old_service = world.service;
   json old = create_incident(
       api, token, merged(incident_fields(old_scope, old_service), {{"name", "Old data set"}}));
   long long old_id = id_of(old);
@@ -179,12 +196,12 @@ TEST(RedisOutageTest, ARedisThatComesBackEmptyNeitherReusesIdsNorServesOldIncide
 TEST(RedisOutageTest, AFullRedisIsSaidPlainlyWithoutScriptDetails) {
   ExternalRedis redis;
   redis.start();
-  ServerProcess server(options_on(redis, "full-secret"));
-  ASSERT_TRUE(server.start()) << server.failure();
-  ApiClient api(server.client());
-  std::string token = issue_token(api, TokenRequest("full-secret"));
-  long long scope = id_of(create_catalog(api, token, "scope"));
-  long long service = id_of(create_catalog(api, token, "service"));
+  OnRedis world(redis, "full-secret");
+  ASSERT_GT(world.service, 0) << world.server->failure();
+  ServerProcess& server = *world.server;
+  ApiClient& api = *world.api;
+  const std::string& token = world.token;
+  long long scope = world.scope, service = world.service;
   long long id = id_of(create_incident(api, token, incident_fields(scope, service)));
   ASSERT_GT(id, 0);
 
