@@ -29,7 +29,7 @@ using HubActor = caf::stateful_actor<HubState>;
 /// Reads what the stream gained since the cursor (or, first, where it ends).
 void read_live(HubActor* self) {
   auto& state = self->state;
-  if (state.sessions.empty()) {
+  if (state.sessions.empty() && !state.reading) {
     state.cursor.clear();  // nobody to read for: learn the end afresh when someone comes
     return;
   }
@@ -51,8 +51,8 @@ void hand_out(HubActor* self, const Result<std::vector<FeedRecord>>& page) {
   } else if (!page->empty()) {
     auto batch = std::make_shared<FeedBatch>();
     batch->after = state.cursor;
-    for (const auto& record : *page)
-      batch->events.push_back(prepare_feed_event(record.id, record.data));
+    for (const auto& record : *page)  // an entry without a message is not an event
+      if (!record.data.empty()) batch->events.push_back(prepare_feed_event(record.id, record.data));
     state.cursor = page->back().id;
     std::shared_ptr<const FeedBatch> shared = std::move(batch);
     for (const auto& session : state.sessions) self->send(session, feed_batch_atom::value, shared);

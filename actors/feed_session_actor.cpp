@@ -6,6 +6,8 @@
 // nothing at or before its cursor is sent, so events go out once and in order.
 #include "actors/feed_session_actor.hpp"
 
+#include <utility>
+
 #include "domain/feed_view.hpp"
 
 namespace incident {
@@ -21,6 +23,7 @@ struct SessionState {
   std::string cursor;  // the last entry handled; empty until known
   bool reading = false;
   bool wake_pending = false;
+  std::shared_ptr<const FeedBatch> held;  // the latest batch that came during a read
 };
 
 using SessionActor = caf::stateful_actor<SessionState>;
@@ -62,15 +65,15 @@ bool deliver(SessionState& state, const FeedBatch& batch) {
   return true;
 }
 
-void on_batch(SessionActor* self, const FeedBatch& batch) {
+void on_batch(SessionActor* self, const std::shared_ptr<const FeedBatch>& batch) {
   auto& state = self->state;
-  if (!state.sink) return;  // not open yet: its first read brings it up to date
-  if (state.reading) {      // reading itself: one more read covers the batch
-    state.wake_pending = true;
+  if (state.reading) {  // applied when the read is in, if it reached the batch
+    state.held = batch;
     return;
   }
-  if (compare_stream_ids(state.cursor, batch.after) < 0) return read_next(self);  // a gap
-  if (!deliver(state, batch)) self->quit();
+  if (!state.sink) return;  // not open yet: its first read brings it up to date
+  if (compare_stream_ids(state.cursor, batch->after) < 0) return read_next(self);  // a gap
+  if (!deliver(state, *batch)) self->quit();
 }
 
 void on_page(SessionActor* self, const Result<std::vector<FeedRecord>>& page) {
@@ -88,7 +91,18 @@ void on_page(SessionActor* self, const Result<std::vector<FeedRecord>>& page) {
     if (!state.sink) return self->quit();
   }
   if (!deliver(state, *page)) return self->quit();
-  if (page->size() == static_cast<std::size_t>(kPageSize) || state.wake_pending) read_next(self);
+  bool more = page->size() == static_cast<std::size_t>(kPageSize) || state.wake_pending;
+  // A batch that came meanwhile continues where the read ended, or needs one
+  // more read to get there; without this, lagging sessions would keep reading
+  // for themselves.
+  if (auto held = std::exchange(state.held, nullptr)) {
+    if (!more && compare_stream_ids(state.cursor, held->after) >= 0) {
+      if (!deliver(state, *held)) return self->quit();
+    } else {
+      more = true;
+    }
+  }
+  if (more) read_next(self);
 }
 
 caf::behavior session_behavior(SessionActor* self, Subscription subscription, caf::actor storage,
@@ -101,7 +115,7 @@ caf::behavior session_behavior(SessionActor* self, Subscription subscription, ca
   self->delayed_send(self, heartbeat, heartbeat_atom::value);
   return {
       [=](feed_batch_atom, const std::shared_ptr<const FeedBatch>& batch) {
-        on_batch(self, *batch);
+        on_batch(self, batch);
       },
       [=](feed_page_atom, const Result<std::vector<FeedRecord>>& page) { on_page(self, page); },
       [=](heartbeat_atom) {

@@ -21,12 +21,12 @@ std::optional<std::string> feed_message_for(const std::string& message, Audience
   if (audience == Audience::token_holder) return message;
   auto json = nlohmann::json::parse(message, nullptr, false);
   if (!json.is_object()) return std::nullopt;
+  // Previous values are never public: an update's live only in internal
+  // events, and an anonymous GET shows a scope, a service or an incident only
+  // as it now is. An anonymous reader gets no `changes`.
+  if (json.contains("changes")) json["changes"] = nlohmann::json::object();
   auto incident = json.find("incident");
-  if (incident == json.end() || !incident->is_object()) return message;
-  // Previous values live only in internal events (create and update), which
-  // an anonymous GET never shows: an anonymous reader gets the incident as it
-  // now is, and no `changes`.
-  json["changes"] = nlohmann::json::object();
+  if (incident == json.end() || !incident->is_object()) return json.dump();
   auto events = incident->find("events");
   if (events == incident->end() || !events->is_array()) return json.dump();
   bool internal_comment = json.value("type", "") == "incident.commented" && !events->empty() &&

@@ -89,13 +89,11 @@ bool valid_host(std::string_view value) {
     std::string_view rest = value.substr(close + 1);
     if (!rest.empty() && rest.front() != ':') return false;
     port = rest.empty() ? rest : rest.substr(1);
-    if (!rest.empty() && port.empty()) return false;
   } else {
     auto colon = value.find(':');
     if (colon != std::string_view::npos) {
       host = value.substr(0, colon);
-      port = value.substr(colon + 1);
-      if (port.empty()) return false;
+      port = value.substr(colon + 1);  // may be empty: port = *DIGIT (RFC 3986)
     }
     if (host.empty() || host.size() > 253 || host.front() == '.' || host.front() == '-')
       return false;
@@ -274,7 +272,7 @@ RequestParser::Step RequestParser::start_body() {
         return fail(400, "transfer-encoding", "Transfer-Encoding is not part of HTTP/1.0.");
       auto elements = list_elements(value);
       codings += elements.size();
-      if (codings != 1 || elements.front() != "chunked")
+      if (codings != 1 || elements.empty() || elements.front() != "chunked")
         return fail(400, "transfer-encoding", "Only the chunked transfer coding is supported.");
       chunked = true;
     } else if (name == "host") {

@@ -61,6 +61,12 @@ std::string DatasetGuard::identity() const {
 bool DatasetGuard::check(redisContext* context) {
   std::string candidate = new_identity();
   auto reply = command(context, {"SET", keys_.dataset(), candidate, "NX", "GET"});
+  if (reply && reply->type == REDIS_REPLY_ERROR) {
+    // Before Redis 7.0, SET cannot take NX and GET together: two steps, as
+    // safe here (whoever sets first wins; everyone reads what won).
+    command(context, {"SET", keys_.dataset(), candidate, "NX"});
+    reply = command(context, {"GET", keys_.dataset()});
+  }
   if (!reply || (reply->type != REDIS_REPLY_NIL && reply->type != REDIS_REPLY_STRING)) {
     log_warning("redis: cannot check the data set's identity: " +
                 std::string(reply && reply->str ? reply->str : "no reply"));

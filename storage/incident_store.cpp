@@ -215,16 +215,9 @@ void IncidentStore::list(const PageRequest& page, const IncidentFilter& filter,
   if (plan.nothing) return done(IncidentPage{});
   RedisPipeline& reads = list_pipeline_ ? *list_pipeline_ : pipeline_;
   if (plan.groups.size() > 1 || plan.groups.front().size() > 1) {
-    ListScanRequest request{std::move(plan), page, list_budget_, keys_.incident_prefix()};
-    auto answer = std::make_shared<std::function<void(Result<IncidentPage>)>>(std::move(done));
-    bool queued = scans_->submit([&reads, request, answer](std::function<void()> finished) {
-      run_list_scan(reads, request, [answer, finished](Result<IncidentPage> result) {
-        finished();  // the next scan starts while this page is being answered
-        (*answer)(std::move(result));
-      });
-    });
-    if (!queued) (*answer)(lists_busy());
-    return;
+    return run_list_scan(
+        reads, ListScanRequest{std::move(plan), page, list_budget_, keys_.incident_prefix()},
+        *scans_, std::move(done));
   }
   reads.eval(scripts::incident_page(), {plan.groups.front().front()},
              {plan.min, plan.max, std::to_string(page.offset()), std::to_string(page.per_page),

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <unordered_set>
 
 #include "storage/incident_store.hpp"
 #include "storage/scripts.hpp"
@@ -25,20 +26,36 @@ std::size_t smallest_group(const std::vector<std::vector<std::int64_t>>& counts)
 
 class ListScan : public std::enable_shared_from_this<ListScan> {
  public:
-  ListScan(RedisPipeline& reads, ListScanRequest request,
+  ListScan(RedisPipeline& reads, ListScanRequest request, ScanQueue& queue,
            std::function<void(Result<IncidentPage>)> done)
-      : reads_(reads), request_(std::move(request)), done_(std::move(done)) {}
+      : reads_(reads), request_(std::move(request)), queue_(queue), done_(std::move(done)) {}
 
   void start() {
     std::vector<std::string> keys;
     for (const auto& group : request_.plan.groups)
       keys.insert(keys.end(), group.begin(), group.end());
-    auto self = shared_from_this();
-    reads_.eval(scripts::index_counts(), std::move(keys), {request_.plan.min, request_.plan.max},
-                [self](const RedisValue& reply) { self->planned(reply); });
+    call(scripts::index_counts(), std::move(keys), {request_.plan.min, request_.plan.max},
+         &ListScan::planned);
   }
 
  private:
+  /// Runs a script whose reply goes to `next`. Whatever `next` throws ends
+  /// the scan with a 503, so the queue never waits for a scan that died.
+  void call(const Script& script, std::vector<std::string> keys, std::vector<std::string> args,
+            void (ListScan::*next)(const RedisValue&)) {
+    auto self = shared_from_this();
+    reads_.eval(script, std::move(keys), std::move(args),
+                [self, next](const RedisValue& reply) { self->guarded(next, reply); });
+  }
+
+  void guarded(void (ListScan::*next)(const RedisValue&), const RedisValue& reply) {
+    try {
+      (this->*next)(reply);
+    } catch (const std::exception&) {
+      finish(storage_unavailable());
+    }
+  }
+
   /// Finishes with the error a reply carries; false when it carries none.
   bool failed(const RedisValue& reply, const char* what) {
     if (reply.io_failure) {
@@ -81,7 +98,15 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
     if (merging_ && (request_.page.per_page == 0 || request_.page.offset() >= total_))
       return finish(IncidentPage{total_, {}});
     cursor_ = request_.plan.min;
-    step();
+    // A list that fits in a couple of steps runs at once; a longer one waits
+    // for its turn, so that costly lists' steps never pile up in Redis.
+    if (cost <= 2 * kScanStepEntries) return step();
+    auto self = shared_from_this();
+    bool queued = queue_.submit([self](std::function<void()> finished) {
+      self->release_ = std::move(finished);
+      self->step();
+    });
+    if (!queued) finish(lists_busy());
   }
 
   void step() {
@@ -93,9 +118,7 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
     keys.insert(keys.end(), lookup_keys_.begin(), lookup_keys_.end());
     std::vector<std::string> args{cursor_, request_.plan.max, std::to_string(per_step)};
     args.insert(args.end(), lookup_sizes_.begin(), lookup_sizes_.end());
-    auto self = shared_from_this();
-    reads_.eval(scripts::index_scan(), std::move(keys), std::move(args),
-                [self](const RedisValue& reply) { self->stepped(reply); });
+    call(scripts::index_scan(), std::move(keys), std::move(args), &ListScan::stepped);
   }
 
   void stepped(const RedisValue& reply) {
@@ -119,8 +142,16 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
   }
 
   /// Every key is read: the members in list order, then the page's items.
+  /// The steps are not one snapshot: an incident that moved between keys (or
+  /// within one, past the cursor) meanwhile may have been read twice, so it is
+  /// kept once, where it was first in list order.
   void read_page() {
     std::sort(matched_.begin(), matched_.end());
+    std::unordered_set<std::string> seen;  // ids, copied: the members move below
+    auto repeated = [&seen](const std::string& member) {
+      return !seen.insert(member.substr(member.rfind(':') + 1)).second;
+    };
+    matched_.erase(std::remove_if(matched_.begin(), matched_.end(), repeated), matched_.end());
     if (!merging_) total_ = static_cast<std::int64_t>(matched_.size());
     std::size_t from = static_cast<std::size_t>(
         std::min<std::int64_t>(request_.page.offset(), static_cast<std::int64_t>(matched_.size())));
@@ -134,7 +165,8 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
       reads.push_back({"LRANGE", key + ":events", "0", "-1"});
     }
     auto self = shared_from_this();
-    reads_.transaction(std::move(reads), [self](const RedisValue& reply) { self->items(reply); });
+    reads_.transaction(std::move(reads),
+                       [self](const RedisValue& reply) { self->guarded(&ListScan::items, reply); });
   }
 
   void items(const RedisValue& reply) {
@@ -153,11 +185,14 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
   void finish(Result<IncidentPage> result) {
     if (finished_) return;
     finished_ = true;
+    if (release_) release_();  // the next queued scan starts while this one answers
     done_(std::move(result));
   }
 
   RedisPipeline& reads_;
   ListScanRequest request_;
+  ScanQueue& queue_;
+  std::function<void()> release_;  // set while this scan holds the queue
   std::function<void(Result<IncidentPage>)> done_;
   bool finished_ = false;
   bool merging_ = false;  // one group: merge its keys; else scan one, look up in the others
@@ -189,9 +224,9 @@ std::int64_t list_scan_cost(const std::vector<std::vector<std::int64_t>>& counts
   return sum(counts[driver]) * (1 + lookups);
 }
 
-void run_list_scan(RedisPipeline& reads, ListScanRequest request,
+void run_list_scan(RedisPipeline& reads, ListScanRequest request, ScanQueue& queue,
                    std::function<void(Result<IncidentPage>)> done) {
-  std::make_shared<ListScan>(reads, std::move(request), std::move(done))->start();
+  std::make_shared<ListScan>(reads, std::move(request), queue, std::move(done))->start();
 }
 
 bool ScanQueue::submit(std::function<void(std::function<void()> finished)> scan) {

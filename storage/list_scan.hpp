@@ -32,10 +32,6 @@ struct ListScanRequest {
   std::string incident_prefix;
 };
 
-/// Runs the scan over `reads`; `done` is called once, on its I/O thread.
-void run_list_scan(RedisPipeline& reads, ListScanRequest request,
-                   std::function<void(Result<IncidentPage>)> done);
-
 /// Runs a process's scans one at a time, in arrival order: one scan's steps
 /// alternate with everyone else's commands in Redis, whereas several at once
 /// would queue their steps in front of commits. Thread-safe.
@@ -53,6 +49,12 @@ class ScanQueue {
   bool running_ = false;
   std::deque<std::function<void(std::function<void()>)>> waiting_;
 };
+
+/// Runs the list: counts its keys, refuses it over the budget, and runs its
+/// steps at once when they are few, else in its turn in `queue`. `done` is
+/// called once, on the I/O thread of `reads`.
+void run_list_scan(RedisPipeline& reads, ListScanRequest request, ScanQueue& queue,
+                   std::function<void(Result<IncidentPage>)> done);
 
 /// Index entries a plan examines, from each group's per-key counts in range:
 /// one group of several keys merges up to offset + count members of each; more

@@ -60,7 +60,7 @@ class HttpFramingTest : public E2eTest {
 
 TEST_F(HttpFramingTest, AHostThatIsNotHostAndPortIsRefusedNeverReflected) {
   for (const char* host :
-       {"evil.example/x?", "a\"b<script>", "user@evil.example", "h:", "h:123456", "[::1", ""}) {
+       {"evil.example/x?", "a\"b<script>", "user@evil.example", "h:123456", "[::1", ""}) {
     Response response = raw(create_request(std::string("Host: ") + host + "\r\n"));
     EXPECT_EQ(response.status, 400) << host << ": " << response.describe();
     EXPECT_TRUE(names_field(response.json(), "host")) << response.body;

@@ -52,9 +52,16 @@ TEST(FeedView, AnInternalCommentIsWithheldFromAnonymousReadersEntirely) {
   EXPECT_TRUE(feed_message_for(message("incident.commented", false), Audience::anonymous));
 }
 
-TEST(FeedView, MessagesWithoutAnIncidentPassAsTheyAre) {
-  std::string scope = json{{"type", "scope.created"}, {"id", 1}, {"scope", {{"id", 1}}}}.dump();
-  EXPECT_EQ(feed_message_for(scope, Audience::anonymous), scope);
+TEST(FeedView, ScopeAndServiceMessagesLoseOnlyTheirPreviousValues) {
+  json renamed = {{"type", "scope.updated"},
+                  {"id", 1},
+                  {"changes", {{"name", {"Secret DC", "France DC01"}}}},
+                  {"scope", {{"id", 1}, {"name", "France DC01"}}}};
+  auto visible = feed_message_for(renamed.dump(), Audience::anonymous);
+  ASSERT_TRUE(visible);
+  json expected = renamed;
+  expected["changes"] = json::object();
+  EXPECT_EQ(json::parse(*visible), expected);
   EXPECT_FALSE(feed_message_for("not json", Audience::anonymous));
 }
 
