@@ -10,6 +10,7 @@ delivered event.
 """
 import http.client
 import json
+import re
 import os
 import selectors
 import socket
@@ -69,7 +70,7 @@ class Readers:
 
     def events(self, sock, tag):
         text = self.received[sock].decode("utf-8", "replace")
-        return [int(part.split(" ", 1)[0]) for part in text.split(f'"content":"{tag} ')[1:]]
+        return [int(n) for n in re.findall(f'"content":"{tag} (\\d+)"', text)]
 
     def close(self):
         self.stop = True
