@@ -119,17 +119,16 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   config.set("work-stealing.moderate-poll-attempts", std::size_t{0});
   caf::actor_system system{config};
   const std::string origin = new_origin();
-  StorageSettings storage_settings{
-      settings.key_prefix, settings.default_base_url(), settings.stream_max_length, origin, nullptr,
-      settings.list_budget};
   auto dataset = std::make_shared<DatasetGuard>(Keys(settings.key_prefix));
-  storage_settings.guard = dataset;
+  StorageSettings storage_settings{
+      settings.key_prefix, settings.default_base_url(), settings.stream_max_length, origin, dataset,
+      settings.list_budget};
+  // Every connection checks which data set it reaches before it serves.
+  ConnectCheck check_dataset = [dataset](redisContext* context) { return dataset->check(context); };
   auto connection = std::make_shared<RedisPipeline>(
-      endpoint, std::chrono::milliseconds(settings.redis_timeout_ms),
-      [dataset](redisContext* context) { return dataset->check(context); });
+      endpoint, std::chrono::milliseconds(settings.redis_timeout_ms), check_dataset);
   auto reads = std::make_shared<RedisPipeline>(
-      endpoint, std::chrono::milliseconds(settings.redis_timeout_ms),
-      [dataset](redisContext* context) { return dataset->check(context); });
+      endpoint, std::chrono::milliseconds(settings.redis_timeout_ms), check_dataset);
   auto notifier = spawn_notifier(system, connection);
   auto storage = spawn_storage(system, storage_settings, connection, notifier, std::move(reads));
   connection.reset();  // the actors own it now

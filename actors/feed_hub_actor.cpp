@@ -20,8 +20,7 @@ struct HubState {
   std::chrono::seconds heartbeat{15};
   std::unordered_set<caf::actor> sessions;
   std::string cursor;  // the last entry handed to the sessions; empty until known
-  bool reading = false;
-  bool wake_pending = false;  // the stream moved while a read was in flight
+  FeedReadGate gate;
 };
 
 using HubActor = caf::stateful_actor<HubState>;
@@ -29,22 +28,16 @@ using HubActor = caf::stateful_actor<HubState>;
 /// Reads what the stream gained since the cursor (or, first, where it ends).
 void read_live(HubActor* self) {
   auto& state = self->state;
-  if (state.sessions.empty() && !state.reading) {
+  if (state.sessions.empty() && !state.gate.reading) {
     state.cursor.clear();  // nobody to read for: learn the end afresh when someone comes
     return;
   }
-  if (state.reading) {
-    state.wake_pending = true;
-    return;
-  }
-  state.reading = true;
-  state.wake_pending = false;
-  request_feed_page(self, state.storage, state.cursor, kPageSize);
+  if (state.gate.begin()) request_feed_page(self, state.storage, state.cursor, kPageSize);
 }
 
 void hand_out(HubActor* self, const Result<std::vector<FeedRecord>>& page) {
   auto& state = self->state;
-  state.reading = false;
+  state.gate.reading = false;
   if (!page) return;  // storage trouble: the next move, or each session's beat, catches up
   if (state.cursor.empty()) {
     if (!page->empty()) state.cursor = page->front().id;  // the end, no entry
@@ -57,7 +50,8 @@ void hand_out(HubActor* self, const Result<std::vector<FeedRecord>>& page) {
     std::shared_ptr<const FeedBatch> shared = std::move(batch);
     for (const auto& session : state.sessions) self->send(session, feed_batch_atom::value, shared);
   }
-  if ((page->size() == static_cast<std::size_t>(kPageSize)) || state.wake_pending) read_live(self);
+  if ((page->size() == static_cast<std::size_t>(kPageSize)) || state.gate.wake_pending)
+    read_live(self);
 }
 
 caf::behavior hub_behavior(HubActor* self, caf::actor storage, std::chrono::seconds heartbeat) {

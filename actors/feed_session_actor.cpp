@@ -21,8 +21,7 @@ struct SessionState {
   caf::actor storage;
   std::chrono::seconds heartbeat{15};
   std::string cursor;  // the last entry handled; empty until known
-  bool reading = false;
-  bool wake_pending = false;
+  FeedReadGate gate;
   std::shared_ptr<const FeedBatch> held;  // the latest batch that came during a read
 };
 
@@ -31,13 +30,7 @@ using SessionActor = caf::stateful_actor<SessionState>;
 /// Asks storage for the next page after the cursor (or for the stream's end).
 void read_next(SessionActor* self) {
   auto& state = self->state;
-  if (state.reading) {
-    state.wake_pending = true;
-    return;
-  }
-  state.reading = true;
-  state.wake_pending = false;
-  request_feed_page(self, state.storage, state.cursor, kPageSize);
+  if (state.gate.begin()) request_feed_page(self, state.storage, state.cursor, kPageSize);
 }
 
 /// Sends a page this session read itself; false when the client has gone.
@@ -67,7 +60,7 @@ bool deliver(SessionState& state, const FeedBatch& batch) {
 
 void on_batch(SessionActor* self, const std::shared_ptr<const FeedBatch>& batch) {
   auto& state = self->state;
-  if (state.reading) {  // applied when the read is in, if it reached the batch
+  if (state.gate.reading) {  // applied when the read is in, if it reached the batch
     state.held = batch;
     return;
   }
@@ -78,7 +71,7 @@ void on_batch(SessionActor* self, const std::shared_ptr<const FeedBatch>& batch)
 
 void on_page(SessionActor* self, const Result<std::vector<FeedRecord>>& page) {
   auto& state = self->state;
-  state.reading = false;
+  state.gate.reading = false;
   if (!page) {
     // Storage trouble: a stream not open yet is refused; an open one keeps
     // its cursor and tries again at the next beat.
@@ -91,7 +84,7 @@ void on_page(SessionActor* self, const Result<std::vector<FeedRecord>>& page) {
     if (!state.sink) return self->quit();
   }
   if (!deliver(state, *page)) return self->quit();
-  bool more = page->size() == static_cast<std::size_t>(kPageSize) || state.wake_pending;
+  bool more = page->size() == static_cast<std::size_t>(kPageSize) || state.gate.wake_pending;
   // A batch that came meanwhile continues where the read ended, or needs one
   // more read to get there; without this, lagging sessions would keep reading
   // for themselves.

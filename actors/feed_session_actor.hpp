@@ -10,6 +10,23 @@
 
 namespace incident {
 
+/// One read of the stream in flight at a time: asks made while one is in
+/// flight coalesce into one more, so entries go out once and in order.
+struct FeedReadGate {
+  bool reading = false;
+  bool wake_pending = false;  // asked again while a read was in flight
+  /// True when a read may start now (it is then in flight); else notes the ask.
+  bool begin() {
+    if (reading) {
+      wake_pending = true;
+      return false;
+    }
+    reading = true;
+    wake_pending = false;
+    return true;
+  }
+};
+
 /// Asks `storage` for up to `count` stream entries after `after` (or, when
 /// empty, for where the stream ends); the answer comes back to `self` as
 /// (feed_page_atom, Result<std::vector<FeedRecord>>).

@@ -10,12 +10,7 @@ namespace incident {
 struct Responder::Shared {
   Shared(std::shared_ptr<Connection> c, std::uint64_t s, Framing f,
          std::shared_ptr<std::atomic<long>> counter)
-      : connection(std::move(c)),
-        slot(s),
-        keep_alive(f.keep_alive),
-        omit_body(f.omit_body),
-        http10(f.http10),
-        in_flight(std::move(counter)) {
+      : connection(std::move(c)), slot(s), framing(f), in_flight(std::move(counter)) {
     ++*in_flight;
   }
   // A reply dropped on the way (an actor that ended, a shutdown) must still
@@ -27,20 +22,19 @@ struct Responder::Shared {
     connection->fill(slot,
                      bytes_of(error_response(Error{
                          ErrorKind::unavailable, "The request could not be completed, retry", {}})),
-                     !keep_alive);
+                     !framing.keep_alive);
   }
   /// The response as written, with the headers added to every answer.
   std::string bytes_of(const ApiResponse& response) const {
-    if (extra_headers.empty()) return response_bytes(response, keep_alive, omit_body);
+    if (extra_headers.empty())
+      return response_bytes(response, framing.keep_alive, framing.omit_body);
     ApiResponse extended = response;
     extended.headers.insert(extended.headers.end(), extra_headers.begin(), extra_headers.end());
-    return response_bytes(extended, keep_alive, omit_body);
+    return response_bytes(extended, framing.keep_alive, framing.omit_body);
   }
   std::shared_ptr<Connection> connection;
   std::uint64_t slot;
-  bool keep_alive;
-  bool omit_body;
-  bool http10;
+  Framing framing;
   std::shared_ptr<std::atomic<long>> in_flight;
   std::atomic<bool> sent{false};
   std::vector<std::pair<std::string, std::string>> extra_headers;
@@ -58,15 +52,17 @@ void Responder::add_headers(std::vector<std::pair<std::string, std::string>> hea
 void Responder::send(const ApiResponse& response) const {
   if (shared_->sent.exchange(true)) return;
   --*shared_->in_flight;
-  shared_->connection->fill(shared_->slot, shared_->bytes_of(response), !shared_->keep_alive);
+  shared_->connection->fill(shared_->slot, shared_->bytes_of(response),
+                            !shared_->framing.keep_alive);
 }
 
 EventSink Responder::open_event_stream() const {
   if (shared_->sent.exchange(true)) return {};
   --*shared_->in_flight;  // a stream never ends by itself: do not hold a stop for it
   std::weak_ptr<Connection> connection = shared_->connection;
-  bool chunked = !shared_->http10;
-  shared_->connection->fill_stream(shared_->slot, event_stream_head(chunked, shared_->keep_alive));
+  bool chunked = !shared_->framing.http10;
+  shared_->connection->fill_stream(shared_->slot,
+                                   event_stream_head(chunked, shared_->framing.keep_alive));
   EventSink sink = [connection, chunked](const std::string& text) {
     auto alive = connection.lock();
     return alive && alive->stream(chunked ? chunk_bytes(text) : text);

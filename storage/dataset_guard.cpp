@@ -3,29 +3,15 @@
 // both whether it was there and what it was).
 #include "storage/dataset_guard.hpp"
 
-#include <hiredis/hiredis.h>
-
-#include <memory>
+#include <cstdio>
 #include <random>
-#include <vector>
 
 #include "config/log.hpp"
+#include "storage/redis_value.hpp"
+#include "storage/scripts.hpp"
 
 namespace incident {
 namespace {
-
-using ReplyPtr = std::unique_ptr<redisReply, decltype(&freeReplyObject)>;
-
-ReplyPtr command(redisContext* context, const std::vector<std::string>& argv) {
-  std::vector<const char*> args;
-  std::vector<std::size_t> lengths;
-  for (const auto& arg : argv) {
-    args.push_back(arg.data());
-    lengths.push_back(arg.size());
-  }
-  void* raw = redisCommandArgv(context, static_cast<int>(args.size()), args.data(), lengths.data());
-  return ReplyPtr(static_cast<redisReply*>(raw), &freeReplyObject);
-}
 
 std::string new_identity() {
   std::random_device random;
@@ -33,12 +19,6 @@ std::string new_identity() {
   std::snprintf(text, sizeof text, "%08x%08x%08x%08x", random(), random(), random(), random());
   return text;
 }
-
-// Only ever raises: other processes may have moved the counter further.
-constexpr const char* kRaiseCounter =
-    "local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0\n"
-    "if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end\n"
-    "return 1";
 
 }  // namespace
 
@@ -53,27 +33,21 @@ void DatasetGuard::note_reserved(const std::string& counter_key, Id last) {
   if (last > highest) highest = last;
 }
 
-std::string DatasetGuard::identity() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return identity_;
-}
-
 bool DatasetGuard::check(redisContext* context) {
   std::string candidate = new_identity();
-  auto reply = command(context, {"SET", keys_.dataset(), candidate, "NX", "GET"});
-  if (reply && reply->type == REDIS_REPLY_ERROR) {
+  RedisValue reply = run_command(context, {"SET", keys_.dataset(), candidate, "NX", "GET"});
+  if (reply.is_error()) {
     // Before Redis 7.0, SET cannot take NX and GET together: two steps, as
     // safe here (whoever sets first wins; everyone reads what won).
-    command(context, {"SET", keys_.dataset(), candidate, "NX"});
-    reply = command(context, {"GET", keys_.dataset()});
+    run_command(context, {"SET", keys_.dataset(), candidate, "NX"});
+    reply = run_command(context, {"GET", keys_.dataset()});
   }
-  if (!reply || (reply->type != REDIS_REPLY_NIL && reply->type != REDIS_REPLY_STRING)) {
-    log_warning("redis: cannot check the data set's identity: " +
-                std::string(reply && reply->str ? reply->str : "no reply"));
+  bool absent = reply.type == RedisValue::Type::nil;
+  if (!absent && reply.type != RedisValue::Type::string) {
+    log_warning("redis: cannot check the data set's identity: " + reply.str);
     return false;
   }
-  std::string found =
-      reply->type == REDIS_REPLY_NIL ? candidate : std::string(reply->str, reply->len);
+  std::string found = absent ? candidate : reply.str;
   std::function<void()> listener;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -83,9 +57,8 @@ bool DatasetGuard::check(redisContext* context) {
   // Counters first: no id is handed out from the new data set below the old.
   if (!raise_counters(context)) return false;
   if (listener) {
-    log_warning(reply->type == REDIS_REPLY_NIL
-                    ? "redis: the data set is empty (Redis lost its data); dropping every cache"
-                    : "redis: another data set is behind this address; dropping every cache");
+    log_warning(absent ? "redis: the data set is empty (Redis lost its data); dropping every cache"
+                       : "redis: another data set is behind this address; dropping every cache");
     listener();
   }
   return true;
@@ -97,9 +70,11 @@ bool DatasetGuard::raise_counters(redisContext* context) {
     std::lock_guard<std::mutex> lock(mutex_);
     reserved = reserved_;
   }
+  const Script& raise = scripts::raise_counter();
   for (const auto& [key, highest] : reserved) {
-    auto reply = command(context, {"EVAL", kRaiseCounter, "1", key, std::to_string(highest)});
-    if (!reply || reply->type != REDIS_REPLY_INTEGER) {
+    RedisValue reply =
+        run_command(context, {"EVAL", raise.source, "1", key, std::to_string(highest)});
+    if (reply.type != RedisValue::Type::integer) {
       log_warning("redis: cannot restore the id counter " + key);
       return false;
     }

@@ -36,14 +36,11 @@ class DatasetGuard {
   /// Notes an id handed out by `counter_key` (an INCR/INCRBY result).
   void note_reserved(const std::string& counter_key, Id last);
 
-  /// The data set's identity as last seen ("" before the first connection).
-  std::string identity() const;
-
  private:
   bool raise_counters(redisContext* context);
 
   Keys keys_;
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::string identity_;
   std::map<std::string, Id> reserved_;  // counter key -> highest id reserved from it
   std::function<void()> listener_;

@@ -64,11 +64,9 @@ void IncidentStore::load(Id id, std::function<void(LoadResult)> done) {
   // One transaction, so the hash and the events are of the same version.
   pipeline_.transaction({{"HGETALL", keys_.incident(id)}, {"LRANGE", keys_.events(id), "0", "-1"}},
                         [done = std::move(done)](const RedisValue& reply) {
-                          if (reply.io_failure) return done(storage_unavailable());
-                          if (reply.type == RedisValue::Type::error)
-                            return done(refused_by_redis(reply, "a load"));
-                          if (reply.type != RedisValue::Type::array || reply.elements.size() != 2)
-                            return done(corrupt_record("load reply"));
+                          if (auto error = error_in_array_reply(reply, "a load"))
+                            return done(*error);
+                          if (reply.elements.size() != 2) return done(corrupt_record("load reply"));
                           if (reply.elements[0].elements.empty())
                             return done(std::optional<Incident>{});
                           auto incident = decode_stored_incident(reply);
@@ -223,11 +221,8 @@ void IncidentStore::list(const PageRequest& page, const IncidentFilter& filter,
              {plan.min, plan.max, std::to_string(page.offset()), std::to_string(page.per_page),
               keys_.incident_prefix()},
              [done = std::move(done)](const RedisValue& reply) {
-               if (reply.io_failure) return done(storage_unavailable());
-               if (reply.type == RedisValue::Type::error)
-                 return done(refused_by_redis(reply, "a list page"));
-               if (reply.type != RedisValue::Type::array || reply.elements.size() != 2)
-                 return done(corrupt_record("page reply"));
+               if (auto error = error_in_array_reply(reply, "a list page")) return done(*error);
+               if (reply.elements.size() != 2) return done(corrupt_record("page reply"));
                IncidentPage result;
                result.total = reply.elements[0].integer;
                for (const auto& pair : reply.elements[1].elements) {

@@ -12,6 +12,9 @@
 namespace incident {
 namespace {
 
+/// The id at the end of an index member ("<order>:<id>", see sort_member).
+std::string id_of_member(const std::string& member) { return member.substr(member.rfind(':') + 1); }
+
 std::int64_t sum(const std::vector<std::int64_t>& values) {
   return std::accumulate(values.begin(), values.end(), std::int64_t{0});
 }
@@ -58,16 +61,9 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
 
   /// Finishes with the error a reply carries; false when it carries none.
   bool failed(const RedisValue& reply, const char* what) {
-    if (reply.io_failure) {
-      finish(storage_unavailable());
-    } else if (reply.type == RedisValue::Type::error) {
-      finish(refused_by_redis(reply, what));
-    } else if (reply.type != RedisValue::Type::array) {
-      finish(corrupt_record(what));
-    } else {
-      return false;
-    }
-    return true;
+    auto error = error_in_array_reply(reply, what);
+    if (error) finish(std::move(*error));
+    return error.has_value();
   }
 
   void planned(const RedisValue& reply) {
@@ -149,7 +145,7 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
     std::sort(matched_.begin(), matched_.end());
     std::unordered_set<std::string> seen;  // ids, copied: the members move below
     auto repeated = [&seen](const std::string& member) {
-      return !seen.insert(member.substr(member.rfind(':') + 1)).second;
+      return !seen.insert(id_of_member(member)).second;
     };
     matched_.erase(std::remove_if(matched_.begin(), matched_.end(), repeated), matched_.end());
     if (!merging_) total_ = static_cast<std::int64_t>(matched_.size());
@@ -160,7 +156,7 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
     if (from == to) return finish(IncidentPage{total_, {}});
     std::vector<std::vector<std::string>> reads;
     for (std::size_t i = from; i < to; ++i) {
-      std::string key = request_.incident_prefix + matched_[i].substr(matched_[i].rfind(':') + 1);
+      std::string key = request_.incident_prefix + id_of_member(matched_[i]);
       reads.push_back({"HGETALL", key});
       reads.push_back({"LRANGE", key + ":events", "0", "-1"});
     }

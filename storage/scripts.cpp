@@ -135,6 +135,19 @@ return matched
   return script;
 }
 
+// Raises an id counter to at least a value, never lowers it: after Redis came
+// back without its data, no id this process handed out is given again (other
+// processes may have moved the counter further). KEYS: 1 the counter. ARGV: 1
+// the highest id reserved from it. Returns 1.
+const Script& raise_counter() {
+  static const Script script(R"lua(
+local current = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1
+)lua");
+  return script;
+}
+
 // Counts one request of a client in its window. KEYS: 1 the window's counter.
 // ARGV: 1 seconds until the window's end (the counter expires then).
 const Script& rate_count() {

@@ -19,6 +19,13 @@ Error refused_by_redis(const RedisValue& reply, const char* what) {
   return Error{ErrorKind::unavailable, "Storage refused the operation, retry later", {}};
 }
 
+std::optional<Error> error_in_array_reply(const RedisValue& reply, const char* what) {
+  if (reply.io_failure) return storage_unavailable();
+  if (reply.type == RedisValue::Type::error) return refused_by_redis(reply, what);
+  if (reply.type != RedisValue::Type::array) return corrupt_record(what);
+  return std::nullopt;
+}
+
 Error over_budget(std::int64_t estimate, std::int64_t budget) {
   return field_error(ErrorKind::invalid, "List query too costly", "query",
                      "This page would examine about " + std::to_string(estimate) +

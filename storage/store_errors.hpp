@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "domain/result.hpp"
@@ -19,6 +20,10 @@ Error corrupt_record(const std::string& what);
 /// Redis answered with an error (`what` names the operation): logged whole;
 /// the client learns only whether storage is full or refused.
 Error refused_by_redis(const RedisValue& reply, const char* what);
+
+/// The error an array reply carries, if any: unreachable, refused by Redis,
+/// or not an array (`what` names the operation).
+std::optional<Error> error_in_array_reply(const RedisValue& reply, const char* what);
 
 /// A list page that would examine about `estimate` index entries, over the
 /// `budget` one list may: a 400 naming "query", with the ways to narrow it.
