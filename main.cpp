@@ -19,6 +19,7 @@
 #include "actors/messages.hpp"
 #include "actors/notifier_actor.hpp"
 #include "actors/registry_actor.hpp"
+#include "actors/reply_runner_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "config/embedded_redis.hpp"
 #include "config/log.hpp"
@@ -127,17 +128,24 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
   ConnectCheck check_dataset = [dataset](redisContext* context) { return dataset->check(context); };
   auto connection = std::make_shared<RedisPipeline>(
       endpoint, std::chrono::milliseconds(settings.redis_timeout_ms), check_dataset);
-  auto reads = std::make_shared<RedisPipeline>(
-      endpoint, std::chrono::milliseconds(settings.redis_timeout_ms), check_dataset);
+  // Replies that lead to rendering (lists, scopes and services, with rate
+  // limiting whole handlers) are handed to the reply runner's thread.
+  auto replies = spawn_reply_runner(system);
+  auto answers = std::make_shared<RedisPipeline>(
+      endpoint, std::chrono::milliseconds(settings.redis_timeout_ms), check_dataset,
+      run_replies_in(replies));
   auto notifier = spawn_notifier(system, connection);
-  auto storage = spawn_storage(system, storage_settings, connection, notifier, std::move(reads));
+  auto storage = spawn_storage(system, storage_settings, connection, notifier, std::move(answers));
   connection.reset();  // the actors own it now
   // Storage answers every command within the Redis timeout; twice that, and
   // never under 5 s, is a bound no healthy round trip reaches.
   auto redis_bound = std::chrono::milliseconds(settings.redis_timeout_ms);
-  ActorLimits limits{static_cast<std::size_t>(settings.actor_cache),
-                     std::chrono::seconds(settings.actor_idle_seconds),
-                     std::max<std::chrono::milliseconds>(std::chrono::seconds(5), 2 * redis_bound)};
+  ActorLimits limits;
+  limits.capacity = static_cast<std::size_t>(settings.actor_cache);
+  limits.idle = std::chrono::seconds(settings.actor_idle_seconds);
+  limits.flight_bound =
+      std::max<std::chrono::milliseconds>(std::chrono::seconds(5), 2 * redis_bound);
+  limits.cache_bytes = settings.actor_cache_mb * 1024 * 1024;
   auto app = std::make_shared<App>(
       App{settings, TokenService(settings.secret_key, settings.jwt_issuer),
           spawn_registry(system, storage, limits), spawn_catalog(system, storage), storage,
@@ -153,7 +161,8 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
        {"notifier", notifier},
        {"registry", app->registry},
        {"catalog", app->catalog},
-       {"feed hub", app->feed_hub}},
+       {"feed hub", app->feed_hub},
+       {"reply runner", replies}},
       [&failed](const std::string& name, const std::string& reason) {
         log_error("the " + name + " actor ended unexpectedly (" + reason + "); stopping");
         failed = true;
@@ -173,7 +182,7 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
     follower.reset();
     caf::anon_send(app->supervisor, stop_atom::value);
     for (const auto& actor :
-         {app->feed_hub, app->registry, app->catalog, storage, notifier, app->supervisor})
+         {app->feed_hub, app->registry, app->catalog, storage, notifier, replies, app->supervisor})
       caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
   };
   HttpServer server(app);

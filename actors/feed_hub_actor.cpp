@@ -14,6 +14,9 @@ namespace incident {
 namespace {
 
 constexpr int kPageSize = 100;
+/// After a failed read, the hub reads again this much later, moved or not:
+/// sessions rely on its batches and do not poll.
+constexpr auto kRetryAfterFailure = std::chrono::seconds(1);
 
 struct HubState {
   caf::actor storage;
@@ -38,7 +41,10 @@ void read_live(HubActor* self) {
 void hand_out(HubActor* self, const Result<std::vector<FeedRecord>>& page) {
   auto& state = self->state;
   state.gate.reading = false;
-  if (!page) return;  // storage trouble: the next move, or each session's beat, catches up
+  if (!page) {  // storage trouble: try again soon, whether the stream moves or not
+    self->delayed_send(self, kRetryAfterFailure, feed_atom::value);
+    return;
+  }
   if (state.cursor.empty()) {
     if (!page->empty()) state.cursor = page->front().id;  // the end, no entry
   } else if (!page->empty()) {

@@ -23,6 +23,7 @@ struct SessionState {
   std::string cursor;  // the last entry handled; empty until known
   FeedReadGate gate;
   std::shared_ptr<const FeedBatch> held;  // the latest batch that came during a read
+  bool read_failed = false;               // its own read failed: try again at the next beat
 };
 
 using SessionActor = caf::stateful_actor<SessionState>;
@@ -75,7 +76,7 @@ void on_page(SessionActor* self, const Result<std::vector<FeedRecord>>& page) {
   if (!page) {
     // Storage trouble: a stream not open yet is refused; an open one keeps
     // its cursor and tries again at the next beat.
-    if (state.sink) return;
+    if (state.sink) return void(state.read_failed = true);
     state.subscription.refuse(page.error());
     return self->quit();
   }
@@ -114,7 +115,10 @@ caf::behavior session_behavior(SessionActor* self, Subscription subscription, ca
       [=](heartbeat_atom) {
         auto& state = self->state;
         if (state.sink && !state.sink(format_server_sent_event(FeedEvent{}))) return self->quit();
-        read_next(self);  // also catches up if a batch was ever missed
+        // Only a session whose own read failed reads at a beat: the hub
+        // retries its own failed reads, so batches are never missed, and ten
+        // thousand idle sessions cost Redis nothing.
+        if (std::exchange(state.read_failed, false)) read_next(self);
         self->delayed_send(self, state.heartbeat, heartbeat_atom::value);
       },
   };

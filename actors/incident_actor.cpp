@@ -7,6 +7,7 @@
 #include <optional>
 #include <utility>
 
+#include "actors/cached_incident.hpp"
 #include "actors/incident_batch.hpp"
 #include "actors/messages.hpp"
 #include "domain/dates.hpp"
@@ -24,22 +25,22 @@ constexpr std::size_t kMaxChain = 64;
 struct NextIncident {
   Id id = 0;
   PendingQueue queue;
-  std::optional<Incident> cached;
+  CachedIncident cached;
 };
 
 struct IncidentState {
   Id id = 0;
   caf::actor storage;
-  std::optional<Incident> cached;  // only ever a stored state; never a miss
+  CachedIncident cached;  // only ever a stored state; never a miss
   PendingQueue queue;
-  std::vector<ChainedWrite> in_flight;           // the writes of the commit in flight
-  bool busy = false;                             // a load or a commit is in flight
-  bool retiring = false;                         // quit once the queue is done
-  std::int64_t newest_known = 0;                 // the highest version the change feed reported
-  std::vector<NextIncident> next;                // incidents to serve after this one, in order
-  std::chrono::milliseconds flight_bound{5000};  // most a load or commit may take
-  std::uint64_t flights = 0;                     // loads and commits sent so far
-  bool flight_watched = false;                   // a check of the one in flight is due
+  std::vector<ChainedWrite> in_flight;  // the writes of the commit in flight
+  bool busy = false;                    // a load or a commit is in flight
+  bool retiring = false;                // quit once the queue is done
+  std::int64_t newest_known = 0;        // the highest version the change feed reported
+  std::vector<NextIncident> next;       // incidents to serve after this one, in order
+  IncidentActorLimits limits;
+  std::uint64_t flights = 0;    // loads and commits sent so far
+  bool flight_watched = false;  // a check of the one in flight is due
   int late_replies = 0;  // answers to round trips given up on, still to come (and be ignored)
 };
 
@@ -81,7 +82,7 @@ void take_off(IncidentActor* self) {
   ++state.flights;
   if (state.flight_watched) return;
   state.flight_watched = true;
-  self->delayed_send(self, state.flight_bound, inflight_check_atom::value, state.flights);
+  self->delayed_send(self, state.limits.flight_bound, inflight_check_atom::value, state.flights);
 }
 
 Error outcome_unknown() {
@@ -121,7 +122,7 @@ void check_flight(IncidentActor* self, std::uint64_t flight) {
   if (state.flights == flight) return give_up(self);
   // Another round trip took off since: watch that one.
   state.flight_watched = true;
-  self->delayed_send(self, state.flight_bound, inflight_check_atom::value, state.flights);
+  self->delayed_send(self, state.limits.flight_bound, inflight_check_atom::value, state.flights);
 }
 
 void load(IncidentActor* self) {
@@ -231,18 +232,40 @@ PendingCommand pending_of(IncidentCommand command) {
   return PendingCommand{std::move(command)};
 }
 
-/// Every request arriving after a rebind is for the incident handed over last.
+std::size_t waiting(const IncidentState& state) {
+  std::size_t count = state.queue.size() + state.in_flight.size();
+  for (const auto& next : state.next) count += next.queue.size();
+  return count;
+}
+
+Error busy() {
+  return field_error(ErrorKind::unavailable, "Server busy", "request",
+                     "Too many requests are waiting for this incident; retry shortly.");
+}
+
+/// Every request arriving after a rebind is for the incident handed over
+/// last. Past the bound, a request is refused at once rather than queued.
 void enqueue(IncidentActor* self, PendingCommand pending) {
   auto& state = self->state;
+  if (waiting(state) >= state.limits.max_waiting) return pending.reply()(busy());
   (state.next.empty() ? state.queue : state.next.back().queue).push_back(std::move(pending));
   drain(self);
 }
 
 caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage,
-                                std::chrono::milliseconds flight_bound) {
+                                IncidentActorLimits limits) {
   self->state.id = id;
   self->state.storage = std::move(storage);
-  self->state.flight_bound = flight_bound;
+  self->state.cached = CachedIncident(limits.cache_bytes);
+  self->state.limits = std::move(limits);
+  // Told to end (the data set changed, or the server stops): the writes of a
+  // commit in flight may or may not have been kept, and say so; the rest were
+  // not tried, and are answered when their replies are dropped.
+  self->set_exit_handler([=](const caf::exit_msg& exit) {
+    for (const auto& write : self->state.in_flight) write.pending.reply()(outcome_unknown());
+    self->state.in_flight.clear();
+    self->quit(exit.reason);
+  });
   return {
       [=](get_atom, const GetCommand& command) {
         auto& state = self->state;
@@ -278,11 +301,13 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage,
       [=](rebind_atom, Id next_id) {
         // The registry evicted this actor's incident and hands it another one
         // (cheaper than ending this actor and spawning a new one).
-        self->state.next.push_back(NextIncident{next_id, {}, std::nullopt});
+        self->state.next.push_back(
+            NextIncident{next_id, {}, CachedIncident(self->state.limits.cache_bytes)});
         drain(self);
       },
       [=](rebind_atom, Id next_id, IncidentCommand& first) {
-        self->state.next.push_back(NextIncident{next_id, {}, std::nullopt});
+        self->state.next.push_back(
+            NextIncident{next_id, {}, CachedIncident(self->state.limits.cache_bytes)});
         enqueue(self, pending_of(std::move(first)));
       },
       [=](loaded_atom, LoadResult& result) {
@@ -306,9 +331,9 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage,
 }  // namespace
 
 caf::actor spawn_incident_actor(caf::event_based_actor* parent, Id id, caf::actor storage,
-                                std::chrono::milliseconds flight_bound) {
+                                const IncidentActorLimits& limits) {
   // Lazily: the actor is first scheduled with its first message, not once more to start.
-  return parent->spawn<caf::lazy_init>(incident_behavior, id, std::move(storage), flight_bound);
+  return parent->spawn<caf::lazy_init>(incident_behavior, id, std::move(storage), limits);
 }
 
 }  // namespace incident

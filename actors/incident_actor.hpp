@@ -6,17 +6,24 @@
 #include <caf/all.hpp>
 #include <chrono>
 
+#include "actors/cached_incident.hpp"
 #include "domain/incident.hpp"
 
 namespace incident {
 
+struct IncidentActorLimits {
+  std::chrono::milliseconds flight_bound{5000};  // most a load or commit may stay unanswered
+  std::size_t max_waiting = 1024;                // requests queued or in flight, past which 503
+  CacheBytes cache_bytes;                        // where the cached state's size is counted
+};
+
 /// Spawns the actor for `parent` (the registry), which tells it when to end:
 /// not linked, since CAF removes a link in time linear in the number of links.
 /// Its only timer watches a load or commit in flight: one that storage has not
-/// answered within `flight_bound` is answered 503 (a commit's outcome is
+/// answered within `limits.flight_bound` is answered 503 (a commit's outcome is
 /// unknown), the cached state is dropped and the late answer ignored. Idle actors are retired by
 /// the registry, not by a timer, which would keep a retired actor's memory until it fired.
 caf::actor spawn_incident_actor(caf::event_based_actor* parent, Id id, caf::actor storage,
-                                std::chrono::milliseconds flight_bound);
+                                const IncidentActorLimits& limits);
 
 }  // namespace incident

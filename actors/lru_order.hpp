@@ -40,6 +40,12 @@ class LruOrder {
     return pop_oldest();
   }
 
+  /// The least recently used key, if any (it stays).
+  std::optional<Key> oldest() const {
+    if (order_.empty()) return std::nullopt;
+    return order_.back().key;
+  }
+
   void erase(const Key& key) {
     auto it = positions_.find(key);
     if (it == positions_.end()) return;

@@ -5,6 +5,7 @@
 #include "actors/registry_actor.hpp"
 
 #include <unordered_map>
+#include <unordered_set>
 
 #include "actors/incident_actor.hpp"
 #include "actors/lru_order.hpp"
@@ -36,12 +37,17 @@ struct RegistryState {
   caf::actor storage;
   ActorLimits limits;
   std::unordered_map<Id, caf::actor> incidents;
+  /// Retired actors still answering what they were sent: still watched, so
+  /// that a change of data set ends them too rather than let them answer
+  /// from a cache of the old one.
+  std::unordered_set<caf::actor_addr> retiring;
   LruOrder<Id> recency{1};
   Id next_free_id = 0;
   Id id_block_end = 0;  // one past the last reserved id
   bool reserving_ids = false;
   std::vector<CreateCommand> waiting_for_ids;
   std::unordered_map<Id, PendingCreate> creating;  // by the new incident's id
+  CacheBytes cached_bytes = std::make_shared<std::atomic<std::int64_t>>(0);  // every actor's cache
 };
 
 using RegistryActor = caf::stateful_actor<RegistryState>;
@@ -51,7 +57,7 @@ using RegistryActor = caf::stateful_actor<RegistryState>;
 void retire(RegistryActor* self, Id id) {
   auto it = self->state.incidents.find(id);
   if (it == self->state.incidents.end()) return;
-  self->demonitor(it->second);  // an expected end: no down message to scan for
+  self->state.retiring.insert(it->second.address());
   self->send(it->second, retire_atom::value);
   self->state.incidents.erase(it);
   self->state.recency.erase(id);
@@ -64,8 +70,19 @@ struct Route {
   bool handed_over = false;
 };
 
+/// Over the byte budget, the least recently used actor other than `keep`'s
+/// is retired: one per request routed, since a retired actor frees its cache
+/// only once it has ended, and the count does not drop before then.
+void keep_within_byte_budget(RegistryActor* self, Id keep) {
+  auto& state = self->state;
+  if (state.cached_bytes->load(std::memory_order_relaxed) <= state.limits.cache_bytes) return;
+  auto oldest = state.recency.oldest();
+  if (oldest && *oldest != keep) retire(self, *oldest);
+}
+
 Route route(RegistryActor* self, Id id) {
   auto& state = self->state;
+  keep_within_byte_budget(self, id);
   auto evicted = state.recency.touch(id, std::chrono::steady_clock::now());
   auto it = state.incidents.find(id);
   if (it != state.incidents.end()) return {it->second};
@@ -78,7 +95,9 @@ Route route(RegistryActor* self, Id id) {
     state.incidents.emplace(id, reused);
     return {std::move(reused), true};
   }
-  auto spawned = spawn_incident_actor(self, id, state.storage, state.limits.flight_bound);
+  auto spawned = spawn_incident_actor(
+      self, id, state.storage,
+      IncidentActorLimits{state.limits.flight_bound, state.limits.max_waiting, state.cached_bytes});
   self->monitor(spawned);  // a monitor costs the registry nothing per actor, unlike a link
   state.incidents.emplace(id, spawned);
   return {std::move(spawned)};
@@ -163,8 +182,11 @@ void reserve_id_block(RegistryActor* self) {
 }
 
 void create(RegistryActor* self, CreateCommand command) {
-  command.reply = with_create_message(std::move(command.reply));
   auto& state = self->state;
+  if (state.creating.size() + state.waiting_for_ids.size() >= state.limits.max_waiting)
+    return command.reply(field_error(ErrorKind::unavailable, "Server busy", "request",
+                                     "Too many creates are waiting; retry shortly."));
+  command.reply = with_create_message(std::move(command.reply));
   if (state.next_free_id < state.id_block_end)
     return commit_new(self, state.next_free_id++, std::move(command));
   state.waiting_for_ids.push_back(std::move(command));
@@ -178,10 +200,11 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
   self->delayed_send(self, idle_sweep_period(self->state.limits.idle), idle_atom::value);
   // Incident actors are not linked to the registry (see incident_actor.hpp):
   // it ends them itself when it is told to stop.
-  // An incident actor that ended unexpectedly (retired ones are demonitored
-  // first, so this linear scan is rare) is forgotten: the next request spawns
-  // a fresh one instead of being sent to a dead mailbox.
+  // A retired actor's end is expected. One that ended unexpectedly (rare,
+  // hence the linear scan) is forgotten: the next request spawns a fresh one
+  // instead of being sent to a dead mailbox.
   self->set_down_handler([=](const caf::down_msg& down) {
+    if (self->state.retiring.erase(down.source) > 0) return;
     auto& incidents = self->state.incidents;
     for (auto it = incidents.begin(); it != incidents.end(); ++it)
       if (it->second.address() == down.source) {
@@ -224,7 +247,12 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
           self->demonitor(actor);
           self->send_exit(actor, caf::exit_reason::user_shutdown);
         }
+        for (const auto& address : state.retiring) {
+          self->demonitor(address);
+          self->send_exit(address, caf::exit_reason::user_shutdown);
+        }
         state.incidents.clear();
+        state.retiring.clear();
         state.recency = LruOrder<Id>(state.limits.capacity);
       },
       [=](feed_atom, const std::vector<FeedEntry>& entries) {

@@ -99,6 +99,10 @@ const std::vector<Option>& options() {
       {"--actor-cache", "PM_ACTOR_CACHE",
        "most incident actors (cached incidents) kept in memory (default 50000)",
        integer(&Settings::actor_cache, 1, 100000000)},
+      {"--actor-cache-mb", "PM_ACTOR_CACHE_MB",
+       "most memory (MiB, estimated) cached incidents may hold; the least recently used "
+       "are dropped past it (default 512)",
+       integer(&Settings::actor_cache_mb, 1, 1048576)},
       {"--actor-idle-seconds", "PM_ACTOR_IDLE_SECONDS",
        "seconds after which an unused incident actor is retired (default 300)",
        integer(&Settings::actor_idle_seconds, 1, 86400)},
@@ -132,6 +136,15 @@ const std::vector<Option>& options() {
       {"--max-connections", "PM_MAX_CONNECTIONS",
        "most client connections at once; more are refused with 503 (default 10000)",
        integer(&Settings::max_connections, 1, 1000000)},
+      {"--max-pending-requests", "PM_MAX_PENDING_REQUESTS",
+       "most requests in progress at once; more are answered 503 with Retry-After "
+       "(default 4096)",
+       integer(&Settings::max_pending_requests, 1, 10000000)},
+      {"--max-pending-mb", "PM_MAX_PENDING_MB",
+       "most memory (MiB) the bodies of requests in progress and the answers waiting for slow "
+       "clients may hold; past it requests are answered 503, and so much event-stream backlog "
+       "cuts the streams that are behind (default 256)",
+       integer(&Settings::max_pending_mb, 1, 1048576)},
       {"--request-timeout-seconds", "PM_REQUEST_TIMEOUT_SECONDS",
        "seconds a client has to send a whole request once begun, else 408 (default 30)",
        integer(&Settings::request_timeout_seconds, 1, 3600)},

@@ -41,6 +41,10 @@ struct Settings {
   // fastest on 2 cores: more only add context switches (benchmarks/RESULTS.md).
   int actor_threads = 1;
   long long actor_cache = 50000;
+  long long actor_cache_mb = 512;  // cached incidents, estimated
+  // Admission: past either bound a request is answered 503 with Retry-After.
+  long max_pending_requests = 4096;  // admitted and not yet answered
+  long long max_pending_mb = 256;    // their bodies plus answers waiting for slow clients
   int actor_idle_seconds = 300;
 
   /// The base of absolute URLs when no request is at hand (change feed).

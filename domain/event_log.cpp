@@ -17,11 +17,14 @@ EventLog EventLog::from_newest_first(std::vector<Event> events) {
 }
 
 EventLog::EventLog(EventLog&& other) noexcept
-    : head_(std::move(other.head_)), size_(std::exchange(other.size_, 0)) {}
+    : head_(std::move(other.head_)),
+      size_(std::exchange(other.size_, 0)),
+      bytes_(std::exchange(other.bytes_, 0)) {}
 
 EventLog& EventLog::operator=(EventLog other) noexcept {
   std::swap(head_, other.head_);
   std::swap(size_, other.size_);
+  std::swap(bytes_, other.bytes_);
   return *this;
 }
 
@@ -41,6 +44,9 @@ void EventLog::push_front(Event event) {
 }
 
 void EventLog::push_front(Event event, std::string json) {
+  // The node and its control block, and each text's heap block (a short text
+  // lives inside its string, but an estimate need not know that).
+  bytes_ += sizeof(Node) + 32 + event.type.size() + event.content.size() + json.size();
   head_ = std::make_shared<Node>(Node{std::move(event), std::move(json), std::move(head_)});
   ++size_;
 }

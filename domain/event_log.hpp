@@ -82,6 +82,8 @@ class EventLog {
   const Event& operator[](std::size_t index) const;
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  /// About how much memory the events take (shared nodes counted in full).
+  std::size_t approximate_bytes() const { return bytes_; }
   const_iterator begin() const { return const_iterator(head_.get()); }
   const_iterator end() const { return const_iterator(); }
 
@@ -91,6 +93,7 @@ class EventLog {
  private:
   std::shared_ptr<const Node> head_;
   std::size_t size_ = 0;
+  std::size_t bytes_ = 0;
 };
 
 }  // namespace incident

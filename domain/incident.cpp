@@ -69,4 +69,11 @@ bool Incident::operator==(const Incident& other) const {
                   other.stable_date, other.resolve_date, other.events);
 }
 
+std::size_t approximate_bytes(const Incident& incident) {
+  auto text = [](const std::optional<std::string>& value) { return value ? value->size() : 0; };
+  return sizeof(Incident) + incident.name.size() + text(incident.description) +
+         text(incident.external_reference) + text(incident.external_link) +
+         incident.events.approximate_bytes();
+}
+
 }  // namespace incident

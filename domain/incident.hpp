@@ -46,4 +46,8 @@ struct Incident {
   bool operator==(const Incident& other) const;
 };
 
+/// About how much memory an incident takes, its history included: what a
+/// cache of incidents is budgeted by. O(1).
+std::size_t approximate_bytes(const Incident& incident);
+
 }  // namespace incident

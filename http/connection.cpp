@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <chrono>
 
+#include "http/admission.hpp"
 #include "http/connection_monitor.hpp"
 #include "http/error_mapping.hpp"
 #include "http/response_bytes.hpp"
@@ -32,8 +33,16 @@ std::int64_t steady_now_ms() {
       .count();
 }
 
-Connection::Connection(int fd, ConnectionMonitor& monitor)
-    : fd_(fd), monitor_(monitor), last_activity_ms_(steady_now_ms()) {}
+Connection::Connection(int fd, ConnectionMonitor& monitor, std::shared_ptr<Admission> admission)
+    : fd_(fd),
+      monitor_(monitor),
+      admission_(std::move(admission)),
+      last_activity_ms_(steady_now_ms()) {}
+
+Connection::~Connection() {
+  if (admission_)
+    admission_->add_backlog(accounted_stream_ ? Backlog::streams : Backlog::answers, -accounted_);
+}
 
 std::uint64_t Connection::open_slot() {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -50,18 +59,27 @@ bool Connection::accepting() {
   return !gone_ && !closed_ && !finishing_;
 }
 
+std::size_t Connection::backlog_bytes() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return backlog_locked();
+}
+
 void Connection::fill(std::uint64_t slot, std::string bytes, bool close_after) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (gone_ || closed_) return;
+  ready_bytes_ += bytes.size();
   ready_[slot] = Answer{std::move(bytes), close_after, false};
   release_ready_locked();
+  settle_locked();
 }
 
 void Connection::fill_stream(std::uint64_t slot, std::string head) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (gone_ || closed_) return;
+  ready_bytes_ += head.size();
   ready_[slot] = Answer{std::move(head), false, true};
   release_ready_locked();
+  settle_locked();
 }
 
 bool Connection::stream(std::string bytes) {
@@ -73,16 +91,27 @@ bool Connection::stream(std::string bytes) {
       if (!answer.stream) continue;
       if (answer.bytes.size() > kMaxStreamBacklog) {
         shutdown_locked(SHUT_RDWR);
+        settle_locked();
         return false;
       }
+      ready_bytes_ += bytes.size();
       answer.bytes += bytes;
+      settle_locked();
       return true;
     }
+    return false;
+  }
+  // When stalled readers together hold too much, one that is behind at all is
+  // cut: it resumes with Last-Event-ID, and its memory is freed for the rest.
+  if (out_offset_ < out_.size() && admission_ && admission_->streams_over_budget()) {
+    shutdown_locked(SHUT_RDWR);
+    settle_locked();
     return false;
   }
   last_answer_bytes_ = bytes.size();
   out_ += bytes;
   flush_locked();
+  settle_locked();
   return !closed_;
 }
 
@@ -92,11 +121,13 @@ void Connection::write_interim(const std::string& bytes) {
   if (next_slot_ != next_to_write_ || out_offset_ < out_.size()) return;
   out_ += bytes;
   flush_locked();
+  settle_locked();
 }
 
 void Connection::abort() {
   std::lock_guard<std::mutex> lock(mutex_);
   shutdown_locked(SHUT_RDWR);
+  settle_locked();
 }
 
 void Connection::note_input(bool mid_request) {
@@ -115,8 +146,10 @@ void Connection::on_disconnected() {
   if (waiting_writable_) monitor_.forget(fd_);
   waiting_writable_ = false;
   ready_.clear();
+  ready_bytes_ = 0;
   out_.clear();
   out_offset_ = 0;
+  settle_locked();
 }
 
 void Connection::on_writable() {
@@ -124,10 +157,16 @@ void Connection::on_writable() {
   waiting_writable_ = false;
   if (gone_ || closed_) return;
   flush_locked();
+  settle_locked();
 }
 
 void Connection::enforce_timeouts(std::int64_t now_ms, const ConnectionTimeouts& timeouts) {
   std::lock_guard<std::mutex> lock(mutex_);
+  enforce_timeouts_locked(now_ms, timeouts);
+  settle_locked();
+}
+
+void Connection::enforce_timeouts_locked(std::int64_t now_ms, const ConnectionTimeouts& timeouts) {
   if (gone_ || closed_) return;
   // A peer that stopped reading (an answer, a stream) is cut once its output
   // made no progress for the idle timeout, whatever else the connection does.
@@ -159,6 +198,7 @@ void Connection::release_ready_locked() {
     auto it = ready_.find(next_to_write_);
     if (it == ready_.end()) break;
     out_ += it->second.bytes;
+    ready_bytes_ -= it->second.bytes.size();
     last_answer_bytes_ = it->second.bytes.size();
     if (it->second.stream) {
       streaming_ = true;
@@ -168,7 +208,10 @@ void Connection::release_ready_locked() {
     }
     ready_.erase(it);
   }
-  if (finishing_) ready_.clear();
+  if (finishing_) {
+    ready_.clear();
+    ready_bytes_ = 0;
+  }
   flush_locked();
 }
 
@@ -217,9 +260,23 @@ void Connection::shutdown_locked(int how) {
   if (how == SHUT_RDWR) {
     closed_ = true;
     ready_.clear();
+    ready_bytes_ = 0;
     out_.clear();
     out_offset_ = 0;
   }
+}
+
+void Connection::settle_locked() {
+  if (!admission_) return;
+  auto backlog = static_cast<std::int64_t>(backlog_locked());
+  if (accounted_stream_ != streaming_) {
+    admission_->add_backlog(accounted_stream_ ? Backlog::streams : Backlog::answers, -accounted_);
+    accounted_ = 0;
+    accounted_stream_ = streaming_;
+  }
+  if (backlog == accounted_) return;
+  admission_->add_backlog(streaming_ ? Backlog::streams : Backlog::answers, backlog - accounted_);
+  accounted_ = backlog;
 }
 
 }  // namespace incident

@@ -15,6 +15,7 @@
 
 namespace incident {
 
+class Admission;
 class ConnectionMonitor;
 
 struct ConnectionTimeouts {
@@ -25,7 +26,9 @@ struct ConnectionTimeouts {
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(int fd, ConnectionMonitor& monitor);
+  /// `admission`, when given, is told how many bytes wait here for the client.
+  Connection(int fd, ConnectionMonitor& monitor, std::shared_ptr<Admission> admission = nullptr);
+  ~Connection();
 
   /// Reserves the next place in the answer order (one per request).
   std::uint64_t open_slot();
@@ -44,6 +47,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t unanswered();
   /// False once the connection is closing: further input is ignored.
   bool accepting();
+  /// Bytes of answers (or stream) waiting for the client to read them.
+  std::size_t backlog_bytes();
 
   /// Reactor side: input arrived; `mid_request` tells whether part of a
   /// request is still missing.
@@ -61,9 +66,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool stream = false;
   };
 
+  void enforce_timeouts_locked(std::int64_t now_ms, const ConnectionTimeouts& timeouts);
   void release_ready_locked();
   void flush_locked();
   void shutdown_locked(int how);
+  /// Tells admission how the backlog changed since it was last told.
+  void settle_locked();
+  std::size_t backlog_locked() const { return ready_bytes_ + (out_.size() - out_offset_); }
 
   std::mutex mutex_;
   const int fd_;
@@ -77,6 +86,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint64_t next_slot_ = 0;
   std::uint64_t next_to_write_ = 0;
   std::map<std::uint64_t, Answer> ready_;  // answers that arrived before their turn
+  std::size_t ready_bytes_ = 0;            // their bytes
+  std::shared_ptr<Admission> admission_;
+  std::int64_t accounted_ = 0;     // the backlog admission knows of
+  bool accounted_stream_ = false;  // ... and whether it counts as a stream's
   std::string out_;
   std::size_t out_offset_ = 0;
   std::size_t last_answer_bytes_ = 0;                // the size of the answer appended last

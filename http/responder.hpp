@@ -2,7 +2,6 @@
 // slot of a connection, which actors may fill from any thread, exactly once.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 
@@ -11,6 +10,7 @@
 
 namespace incident {
 
+class Admission;
 class Connection;
 
 class Responder {
@@ -21,9 +21,10 @@ class Responder {
     bool omit_body = false;  // a HEAD request
     bool http10 = false;     // an HTTP/1.0 client: nothing chunked
   };
-  /// `in_flight` counts requests not answered yet (for a graceful stop).
+  /// Counts the request (and its `body_bytes`) in `admission` until it is
+  /// answered: for the server's bounds and for a graceful stop.
   Responder(std::shared_ptr<Connection> connection, std::uint64_t slot, Framing framing,
-            std::shared_ptr<std::atomic<long>> in_flight);
+            std::shared_ptr<Admission> admission, std::int64_t body_bytes);
   /// Headers added to whatever answer is sent (call before handing the
   /// responder to another thread).
   void add_headers(std::vector<std::pair<std::string, std::string>> headers) const;

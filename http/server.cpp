@@ -12,6 +12,7 @@
 #include <unordered_set>
 
 #include "domain/utf8.hpp"
+#include "http/admission.hpp"
 #include "http/body_parser.hpp"
 #include "http/connection.hpp"
 #include "http/connection_monitor.hpp"
@@ -30,6 +31,15 @@ using namespace Pistache;
 
 // A client may pipeline; beyond this many unanswered requests it is cut off.
 constexpr std::uint64_t kMaxUnanswered = 1024;
+// A client that pipelines requests but does not read the answers gets a 503
+// for each request that arrives while this much waits for it: the answers to
+// one client never hold the memory the others need.
+constexpr std::size_t kMaxConnectionBacklog = 4 * 1024 * 1024;
+
+/// The answer to a request refused at the door, with the bound that refused it.
+ApiResponse busy_response(const char* why) {
+  return error_response(Error{ErrorKind::unavailable, "Server busy", {{"request", {why}}}});
+}
 
 /// Repeated headers are one comma-separated value (RFC 9110, 5.3).
 std::map<std::string, std::string> header_map(
@@ -59,7 +69,7 @@ std::optional<std::string> invalid_query_parameter(const FieldMap& query) {
 
 struct ServerState {
   std::shared_ptr<const App> app;
-  std::shared_ptr<std::atomic<long>> in_flight;
+  std::shared_ptr<Admission> admission;
   std::shared_ptr<std::atomic<bool>> draining;
   std::shared_ptr<ConnectionMonitor> monitor;
   RequestLimits limits;
@@ -187,7 +197,8 @@ class ApiTcpHandler : public Tcp::Handler {
     int fd = peer.fd();
     auto it = clients_.find(fd);
     if (it != clients_.end()) return it->second;
-    Client fresh{RequestParser(state_->limits), std::make_shared<Connection>(fd, *state_->monitor),
+    Client fresh{RequestParser(state_->limits),
+                 std::make_shared<Connection>(fd, *state_->monitor, state_->admission),
                  peer.address().host(), false};
     state_->monitor->track(fresh.connection);
     return clients_.emplace(fd, std::move(fresh)).first->second;
@@ -196,9 +207,17 @@ class ApiTcpHandler : public Tcp::Handler {
   void serve(const std::shared_ptr<Connection>& connection, ParsedRequest parsed,
              const std::string& peer_address) {
     Responder::Framing framing{parsed.keep_alive, parsed.method == "HEAD", parsed.http10};
-    Responder responder(connection, connection->open_slot(), framing, state_->in_flight);
+    auto body_bytes = static_cast<std::int64_t>(parsed.body.size());
+    Responder responder(connection, connection->open_slot(), framing, state_->admission,
+                        body_bytes);
     if (*state_->draining)
       return responder.send(error_response(Error{ErrorKind::unavailable, "Shutting down", {}}));
+    if (state_->admission->over_budget())
+      return responder.send(
+          busy_response("The server is at its bound of work in progress; retry shortly."));
+    if (connection->backlog_bytes() > kMaxConnectionBacklog)
+      return responder.send(
+          busy_response("Earlier answers on this connection are still unread; read them first."));
     ApiRequest request;
     request.method = std::move(parsed.method);
     request.path = std::move(parsed.path);
@@ -221,7 +240,8 @@ class ApiTcpHandler : public Tcp::Handler {
 
 HttpServer::HttpServer(std::shared_ptr<const App> app)
     : app_(std::move(app)),
-      in_flight_(std::make_shared<std::atomic<long>>(0)),
+      admission_(std::make_shared<Admission>(AdmissionLimits{
+          app_->settings.max_pending_requests, app_->settings.max_pending_mb * 1024 * 1024})),
       draining_(std::make_shared<std::atomic<bool>>(false)) {}
 
 HttpServer::~HttpServer() { stop(); }
@@ -234,7 +254,7 @@ void HttpServer::start() {
   monitor_ = std::make_shared<ConnectionMonitor>(timeouts);
   auto state = std::make_shared<ServerState>();
   state->app = app_;
-  state->in_flight = in_flight_;
+  state->admission = admission_;
   state->draining = draining_;
   state->monitor = monitor_;
   state->limits.max_body = settings.max_body_bytes;
@@ -253,7 +273,7 @@ void HttpServer::start() {
 void HttpServer::drain(std::chrono::milliseconds limit) {
   *draining_ = true;
   auto deadline = std::chrono::steady_clock::now() + limit;
-  while (*in_flight_ > 0 && std::chrono::steady_clock::now() < deadline)
+  while (admission_->requests() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
 }
 

@@ -15,6 +15,7 @@ class Listener;
 
 namespace incident {
 
+class Admission;
 class ConnectionMonitor;
 
 class HttpServer {
@@ -30,7 +31,7 @@ class HttpServer {
 
  private:
   std::shared_ptr<const App> app_;
-  std::shared_ptr<std::atomic<long>> in_flight_;
+  std::shared_ptr<Admission> admission_;
   std::shared_ptr<std::atomic<bool>> draining_;
   std::shared_ptr<ConnectionMonitor> monitor_;
   std::unique_ptr<Pistache::Tcp::Listener> listener_;

@@ -35,6 +35,13 @@ void DatasetGuard::note_reserved(const std::string& counter_key, Id last) {
 
 bool DatasetGuard::check(redisContext* context) {
   std::string candidate = new_identity();
+  {
+    // Noted before it is written: another connection of this process may
+    // read it back first, and must know the data set was found empty.
+    std::lock_guard<std::mutex> lock(mutex_);
+    offered_.push_back(candidate);
+    if (offered_.size() > kOfferedKept) offered_.erase(offered_.begin());
+  }
   RedisValue reply = run_command(context, {"SET", keys_.dataset(), candidate, "NX", "GET"});
   if (reply.is_error()) {
     // Before Redis 7.0, SET cannot take NX and GET together: two steps, as
@@ -49,16 +56,19 @@ bool DatasetGuard::check(redisContext* context) {
   }
   std::string found = absent ? candidate : reply.str;
   std::function<void()> listener;
+  bool found_empty = absent;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!identity_.empty() && identity_ != found) listener = listener_;
     identity_ = found;
+    for (const auto& offered : offered_) found_empty = found_empty || offered == found;
   }
   // Counters first: no id is handed out from the new data set below the old.
   if (!raise_counters(context)) return false;
   if (listener) {
-    log_warning(absent ? "redis: the data set is empty (Redis lost its data); dropping every cache"
-                       : "redis: another data set is behind this address; dropping every cache");
+    log_warning(found_empty
+                    ? "redis: the data set is empty (Redis lost its data); dropping every cache"
+                    : "redis: another data set is behind this address; dropping every cache");
     listener();
   }
   return true;

@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "domain/incident.hpp"
 #include "storage/keys.hpp"
@@ -42,6 +43,10 @@ class DatasetGuard {
   Keys keys_;
   std::mutex mutex_;
   std::string identity_;
+  /// The identities this process offered last (one per connection check):
+  /// finding one of them means the data set was found empty.
+  static constexpr std::size_t kOfferedKept = 16;
+  std::vector<std::string> offered_;
   std::map<std::string, Id> reserved_;  // counter key -> highest id reserved from it
   std::function<void()> listener_;
 };

@@ -15,6 +15,10 @@ namespace incident {
 namespace {
 
 constexpr std::size_t kMaxBatch = 512;
+/// Commands waiting beyond this are failed at once (a backstop: the HTTP
+/// front admits far fewer requests than this at a time, but a stalled Redis
+/// must never make the queue grow without end).
+constexpr std::size_t kMaxQueued = 65536;
 constexpr auto kReconnectBackoff = std::chrono::milliseconds(250);
 
 std::string sha1_hex(const std::string& text) {
@@ -30,10 +34,11 @@ std::string sha1_hex(const std::string& text) {
 Script::Script(std::string text) : source(std::move(text)), sha1(sha1_hex(source)) {}
 
 RedisPipeline::RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout,
-                             ConnectCheck check)
+                             ConnectCheck check, ReplyExecutor executor)
     : endpoint_(std::move(endpoint)),
       timeout_(timeout),
       check_(std::move(check)),
+      executor_(std::move(executor)),
       thread_([this] { run(); }) {}
 
 RedisPipeline::~RedisPipeline() { stop(); }
@@ -58,15 +63,18 @@ void RedisPipeline::transaction(std::vector<std::vector<std::string>> commands,
 }
 
 void RedisPipeline::enqueue(Command command) {
+  bool stopping = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!stopping_) {
+    stopping = stopping_;
+    if (!stopping && queue_.size() < kMaxQueued) {
       queue_.push_back(std::move(command));
       wake_.notify_one();
       return;
     }
   }
-  run_callback(command, RedisValue::failure("storage is shutting down"));
+  run_callback(command, RedisValue::failure(stopping ? "storage is shutting down"
+                                                     : "too many storage commands waiting"));
 }
 
 void RedisPipeline::stop() {
@@ -78,6 +86,8 @@ void RedisPipeline::stop() {
   }
   if (thread_.joinable()) thread_.join();
   disconnect();
+  std::unique_lock<std::shared_mutex> closing(gate_->mutex);
+  gate_->open = false;
 }
 
 void RedisPipeline::run() {
@@ -162,18 +172,26 @@ void RedisPipeline::execute(std::vector<Command>& batch) {
       retries.push_back(std::move(batch[i]));
       continue;
     }
-    run_callback(batch[i], value);
+    run_callback(batch[i], std::move(value));
   }
   if (!retries.empty()) execute(retries);
 }
 
-void RedisPipeline::run_callback(Command& command, const RedisValue& value) {
-  // An exception here would end the I/O thread and the process with it.
-  try {
-    command.callback(value);
-  } catch (const std::exception& e) {
-    log_error(std::string("redis: reply handler failed: ") + e.what());
-  }
+void RedisPipeline::run_callback(Command& command, RedisValue value) {
+  // An exception here would end the I/O thread (or the executor's) and the
+  // process with it.
+  auto run = [callback = std::move(command.callback), value = std::move(value)] {
+    try {
+      callback(value);
+    } catch (const std::exception& e) {
+      log_error(std::string("redis: reply handler failed: ") + e.what());
+    }
+  };
+  if (!executor_) return run();
+  executor_([gate = gate_, run = std::move(run)] {
+    std::shared_lock<std::shared_mutex> open(gate->mutex);
+    if (gate->open) run();
+  });
 }
 
 void RedisPipeline::disconnect() {

@@ -6,7 +6,9 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,20 +30,27 @@ struct Script {
 
 using RedisCallback = std::function<void(const RedisValue&)>;
 
+/// Runs a reply's callback elsewhere than on the I/O thread (an actor's
+/// mailbox), so what a reply leads to (decoding, rendering a page, a whole
+/// handler) never holds up the replies behind it.
+using ReplyExecutor = std::function<void(std::function<void()>)>;
+
 /// Runs on each new connection, on the I/O thread, before any command is
 /// written to it; false drops the connection (tried again after the backoff).
 using ConnectCheck = std::function<bool(redisContext*)>;
 
 class RedisPipeline {
  public:
-  /// Connects lazily; `timeout` bounds connecting and every reply.
-  RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout, ConnectCheck check = {});
+  /// Connects lazily; `timeout` bounds connecting and every reply. With an
+  /// `executor`, callbacks run through it instead of on the I/O thread.
+  RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout, ConnectCheck check = {},
+                ReplyExecutor executor = {});
   ~RedisPipeline();
   RedisPipeline(const RedisPipeline&) = delete;
   RedisPipeline& operator=(const RedisPipeline&) = delete;
 
-  /// Queues a command. The callback runs once, on the I/O thread, with the
-  /// reply or an io_failure value; keep it short.
+  /// Queues a command. The callback runs once, on the I/O thread (keep it
+  /// short) or through the executor, with the reply or an io_failure value.
   void submit(std::vector<std::string> argv, RedisCallback callback);
 
   /// Runs a script (EVALSHA, falling back to EVAL when Redis lost it). The
@@ -55,7 +64,10 @@ class RedisPipeline {
   /// script, which converts every reply to Lua values and back.
   void transaction(std::vector<std::vector<std::string>> commands, RedisCallback callback);
 
-  /// Fails what is queued and joins the I/O thread.
+  /// Fails what is queued and joins the I/O thread. Once it returns, no
+  /// callback runs any more: those still waiting in the executor are dropped,
+  /// and one running there is waited for. So whatever the callbacks use may
+  /// be destroyed right after.
   void stop();
 
  private:
@@ -79,11 +91,18 @@ class RedisPipeline {
   /// Reads the command's replies; false when the connection failed.
   bool read_reply(const Command& command, RedisValue& value);
   void disconnect();
-  static void run_callback(Command& command, const RedisValue& value);
+  void run_callback(Command& command, RedisValue value);
 
   RedisEndpoint endpoint_;
   std::chrono::milliseconds timeout_;
   ConnectCheck check_;
+  ReplyExecutor executor_;
+  /// Callbacks handed to the executor run only while it is open.
+  struct ExecutorGate {
+    std::shared_mutex mutex;
+    bool open = true;
+  };
+  std::shared_ptr<ExecutorGate> gate_ = std::make_shared<ExecutorGate>();
   redisContext* context_ = nullptr;
   std::chrono::steady_clock::time_point next_connect_attempt_{};
   std::mutex mutex_;

@@ -4,6 +4,7 @@
 #include "storage/storage_actor.hpp"
 
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "actors/messages.hpp"
@@ -19,11 +20,11 @@ struct StorageState {
   // Stop the pipeline (running its last callbacks) while the stores it calls
   // back into still exist.
   ~StorageState() {
-    if (reads) reads->stop();
+    if (answers) answers->stop();
     if (pipeline) pipeline->stop();
   }
   std::shared_ptr<RedisPipeline> pipeline;  // shared with the notifier
-  std::shared_ptr<RedisPipeline> reads;     // lists only (may be null)
+  std::shared_ptr<RedisPipeline> answers;   // everything but incidents (may be null)
   std::unique_ptr<IncidentStore> incidents;
   std::unique_ptr<CatalogStore> catalog;
   std::unique_ptr<FeedStore> feed;
@@ -33,6 +34,27 @@ struct StorageState {
 };
 
 using StorageActor = caf::stateful_actor<StorageState>;
+
+/// Answers a health ping once every connection answered its PING (from
+/// their threads, hence the lock).
+class PingOutcome {
+ public:
+  PingOutcome(std::size_t pending, Reply<bool> reply)
+      : pending_(pending), reply_(std::move(reply)) {}
+  void settle(bool answered) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    healthy_ = healthy_ && answered;
+    if (--pending_ > 0) return;
+    if (healthy_) return reply_(true);
+    reply_(storage_unavailable());
+  }
+
+ private:
+  std::mutex mutex_;
+  std::size_t pending_;
+  bool healthy_ = true;
+  Reply<bool> reply_;
+};
 
 /// Wraps `work` so that it runs inside the actor, whatever thread calls it.
 std::function<void(std::function<void()>)> in_actor(StorageActor* self) {
@@ -92,21 +114,22 @@ void run_catalog(StorageState& state, const CatalogCommand& command) {
 
 caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
                                std::shared_ptr<RedisPipeline> connection, caf::actor notifier,
-                               std::shared_ptr<RedisPipeline> reads) {
+                               std::shared_ptr<RedisPipeline> answers) {
   auto& state = self->state;
   state.pipeline = std::move(connection);
-  state.reads = std::move(reads);
+  state.answers = std::move(answers);
+  // Lists, change-feed reads, scopes and services and rate counts: never
+  // queued before an incident's load or commit, nor its reply behind theirs.
+  RedisPipeline& others = state.answers ? *state.answers : *state.pipeline;
   const FeedOptions feed{settings.base_url, settings.stream_max_length, settings.origin};
   state.incidents = std::make_unique<IncidentStore>(*state.pipeline, Keys(settings.key_prefix),
                                                     feed, settings.guard);
   state.incidents->set_list_budget(settings.list_budget);
-  state.incidents->set_list_pipeline(state.reads.get());
-  state.catalog = std::make_unique<CatalogStore>(*state.pipeline, Keys(settings.key_prefix), feed,
-                                                 settings.guard);
-  // Event-stream reads share the lists' connection: never queued before a commit.
-  state.feed = std::make_unique<FeedStore>(state.reads ? *state.reads : *state.pipeline,
-                                           Keys(settings.key_prefix));
-  state.rates = std::make_unique<RateStore>(*state.pipeline, Keys(settings.key_prefix));
+  state.incidents->set_list_pipeline(state.answers.get());
+  state.catalog =
+      std::make_unique<CatalogStore>(others, Keys(settings.key_prefix), feed, settings.guard);
+  state.feed = std::make_unique<FeedStore>(others, Keys(settings.key_prefix));
+  state.rates = std::make_unique<RateStore>(others, Keys(settings.key_prefix));
   state.notifier = std::move(notifier);
   state.settings = std::move(settings);
   auto post = in_actor(self);
@@ -150,10 +173,15 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
         });
       },
       [=](ping_atom, const Reply<bool>& reply) {
-        self->state.pipeline->submit({"PING"}, [reply](const RedisValue& value) {
-          if (value.is_error()) return reply(storage_unavailable());
-          reply(true);
-        });
+        // Both connections must answer: each reconnects on its own after an
+        // outage, and a health check that passed while one of them still
+        // held a dead connection would invite requests that fail.
+        std::vector<RedisPipeline*> connections{self->state.pipeline.get()};
+        if (self->state.answers) connections.push_back(self->state.answers.get());
+        auto outcome = std::make_shared<PingOutcome>(connections.size(), reply);
+        for (RedisPipeline* connection : connections)
+          connection->submit(
+              {"PING"}, [outcome](const RedisValue& value) { outcome->settle(!value.is_error()); });
       },
   };
 }
@@ -162,9 +190,9 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
 
 caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings,
                          std::shared_ptr<RedisPipeline> connection, caf::actor notifier,
-                         std::shared_ptr<RedisPipeline> reads) {
+                         std::shared_ptr<RedisPipeline> answers) {
   return system.spawn(storage_behavior, std::move(settings), std::move(connection),
-                      std::move(notifier), std::move(reads));
+                      std::move(notifier), std::move(answers));
 }
 
 }  // namespace incident

@@ -26,11 +26,13 @@ struct StorageSettings {
   std::int64_t list_budget = kDefaultListBudget;  // index entries one list page may examine
 };
 
-/// Spawns the storage actor, which stops `connection` (and `reads`) when it
-/// ends; `notifier` receives every committed change; list pages go over
-/// `reads` when given, so they never queue in front of a commit's reply.
+/// Spawns the storage actor, which stops `connection` (and `answers`) when it
+/// ends; `notifier` receives every committed change. Incidents' loads, commits
+/// and ids go over `connection`; everything else (lists, change-feed reads,
+/// scopes and services, rate counts) over `answers` when given, so it never
+/// queues in front of a commit or its reply.
 caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings,
                          std::shared_ptr<RedisPipeline> connection, caf::actor notifier,
-                         std::shared_ptr<RedisPipeline> reads = nullptr);
+                         std::shared_ptr<RedisPipeline> answers = nullptr);
 
 }  // namespace incident

@@ -158,6 +158,36 @@ TEST_F(ActorsTest, TheIncidentActorCacheIsBoundedAndEvictedIncidentsStillAnswer)
   EXPECT_LE(wait_for_running(system_, baseline + 5), baseline + 5);
 }
 
+TEST_F(ActorsTest, TheCacheIsBoundedInBytesAndRetiresTheLeastRecentlyUsed) {
+  ActorLimits limits;
+  limits.capacity = 100;             // never reached here: the bytes bind first
+  limits.cache_bytes = 1024 * 1024;  // a long history is about 600 KB cached
+  Process process(system_, server_->endpoint(), limits);
+  std::size_t baseline = system_.registry().running();
+  const std::string long_note(300000, 'n');
+  std::vector<Id> ids;
+  for (int i = 0; i < 12; ++i) {
+    Id id = create_via(process, "Long history " + std::to_string(i))->id;
+    auto commented = await_result<Result<Incident>>([&](auto done) {
+      caf::anon_send(process.registry, comment_atom::value, id,
+                     CommentCommand{CommentRequest{long_note, false}, done});
+    });
+    ASSERT_TRUE(commented.ok()) << commented.error().message;
+    ids.push_back(id);
+  }
+  for (Id id : ids) {
+    auto read = await_result<Result<Incident>>([&](auto done) {
+      caf::anon_send(process.registry, get_atom::value, id, GetCommand{done});
+    });
+    ASSERT_TRUE(read.ok());
+    EXPECT_EQ(read->id, id);
+    EXPECT_EQ(read->events.front().content, long_note);
+  }
+  // Twelve would be cached by count; by bytes, the one read last and at most
+  // two before it (each route retires one while the total is over budget).
+  EXPECT_LE(wait_for_running(system_, baseline + 3), baseline + 3);
+}
+
 TEST_F(ActorsTest, AnActorHandedAnotherIncidentFinishesItsOwnFirstAndMixesNothingUp) {
   // Two actors for six incidents: actors are handed new incidents all the
   // time, mostly while their previous incident's commits are in flight.

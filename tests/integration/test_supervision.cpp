@@ -11,6 +11,7 @@
 #include "actors/messages.hpp"
 #include "actors/notifier_actor.hpp"
 #include "actors/registry_actor.hpp"
+#include "actors/reply_runner_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "storage/storage_actor.hpp"
 #include "store_fixture.hpp"
@@ -49,11 +50,15 @@ class EndReports {
 struct Singletons {
   Singletons(caf::actor_system& system, const RedisEndpoint& endpoint, EndReports& reports) {
     auto connection = std::make_shared<RedisPipeline>(endpoint, milliseconds(1000));
+    caf::actor replies = spawn_reply_runner(system);
+    auto answers = std::make_shared<RedisPipeline>(endpoint, milliseconds(1000), ConnectCheck{},
+                                                   run_replies_in(replies));
     named.push_back({"notifier", spawn_notifier(system, connection)});
     named.push_back(
         {"storage",
          spawn_storage(system, StorageSettings{"pm", "", 1000, "test", nullptr, kDefaultListBudget},
-                       connection, named[0].actor)});
+                       connection, named[0].actor, answers)});
+    named.push_back({"reply runner", replies});
     caf::actor storage = named[1].actor;
     named.push_back({"registry", spawn_registry(system, storage, ActorLimits{})});
     named.push_back({"catalog", spawn_catalog(system, storage)});
@@ -80,7 +85,8 @@ class SupervisionTest : public StoreTest {
 };
 
 TEST_F(SupervisionTest, EverySingletonThatDiesIsReportedAndFailsTheHealthCheck) {
-  for (const char* victim : {"storage", "notifier", "registry", "catalog", "feed hub"}) {
+  for (const char* victim :
+       {"storage", "notifier", "registry", "catalog", "feed hub", "reply runner"}) {
     EndReports reports;
     Singletons process(system_, server_->endpoint(), reports);
     ASSERT_TRUE(process.health().ok()) << "before killing the " << victim;
@@ -170,6 +176,48 @@ TEST_F(SupervisionTest, ACommitAnsweredTooLateIs503AndItsLateAnswerReachesNoOne)
       [&](auto done) { caf::anon_send(registry, get_atom::value, stored.id, GetCommand{done}); });
   ASSERT_TRUE(read.ok()) << read.error().message;
   EXPECT_EQ(read->version, stored.version + 1) << "the write was kept after all, and is shown";
+  caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
+}
+
+TEST_F(SupervisionTest, RequestsPastTheBoundOfOneIncidentAre503AtOnce) {
+  create_scope_and_service();
+  Incident stored = create("Hot incident");
+  auto storage = system_.spawn(stalling_storage, stored, milliseconds(3000));
+  ActorLimits limits;
+  limits.flight_bound = milliseconds(20000);
+  limits.max_waiting = 8;
+  auto registry = spawn_registry(system_, storage, limits);
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<Result<Incident>> answers;
+  Reply<Incident> collect = [&](Result<Incident> result) {
+    std::lock_guard<std::mutex> lock(mutex);
+    answers.push_back(std::move(result));
+    changed.notify_all();
+  };
+  constexpr int kComments = 20;
+  for (int n = 0; n < kComments; ++n)
+    caf::anon_send(registry, comment_atom::value, stored.id,
+                   CommentCommand{CommentRequest{"note " + std::to_string(n), false}, collect});
+  // The first commit stalls with one write; seven more wait; the other twelve
+  // are refused long before the stall ends.
+  {
+    std::unique_lock<std::mutex> lock(mutex);
+    ASSERT_TRUE(changed.wait_for(lock, milliseconds(2000), [&] { return answers.size() >= 12; }))
+        << answers.size() << " answered before the stall ended";
+    EXPECT_EQ(answers.size(), 12u);
+    for (const auto& answer : answers) {
+      ASSERT_FALSE(answer.ok());
+      EXPECT_EQ(answer.error().kind, ErrorKind::unavailable);
+      EXPECT_EQ(answer.error().message, "Server busy");
+      EXPECT_EQ(answer.error().reasons.count("request"), 1u);
+    }
+    ASSERT_TRUE(
+        changed.wait_for(lock, milliseconds(10000), [&] { return answers.size() == kComments; }));
+    for (std::size_t i = 12; i < answers.size(); ++i)
+      EXPECT_TRUE(answers[i].ok()) << "write " << i << " waited within the bound";
+  }
   caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
 }

@@ -37,6 +37,23 @@ TEST(EventLog, ACopyGrowsApartFromItsOriginal) {
   EXPECT_NE(copy, original);
 }
 
+TEST(EventLog, EstimatesItsBytesFromEveryEventsTextsAndFollowsMovesAndCopies) {
+  EventLog log;
+  EXPECT_EQ(log.approximate_bytes(), 0u);
+  log.push_front(Event{"comment", std::string(10000, 'a'), false, 1});
+  std::size_t one = log.approximate_bytes();
+  // The content, and the event's JSON text (which holds the content again).
+  EXPECT_GT(one, 20000u);
+  EXPECT_LT(one, 21000u);
+  log.push_front(Event{"comment", std::string(50000, 'b'), false, 2});
+  EXPECT_GT(log.approximate_bytes(), one + 100000);
+  EventLog copy = log;
+  EXPECT_EQ(copy.approximate_bytes(), log.approximate_bytes());
+  EventLog moved = std::move(copy);
+  EXPECT_EQ(moved.approximate_bytes(), log.approximate_bytes());
+  EXPECT_EQ(copy.approximate_bytes(), 0u);  // NOLINT(bugprone-use-after-move): moved from
+}
+
 TEST(EventLog, ComparesEventByEventWhetherOrNotNodesAreShared) {
   EventLog shared{comment(1)};
   EventLog a = shared, b = shared;
