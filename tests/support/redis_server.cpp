@@ -73,4 +73,8 @@ RedisValue RedisServer::command(const std::vector<std::string>& argv) const {
   return value;
 }
 
+void RedisServer::stall() const { ::kill(pid_, SIGSTOP); }
+
+void RedisServer::resume() const { ::kill(pid_, SIGCONT); }
+
 }  // namespace incident::testing

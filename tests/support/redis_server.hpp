@@ -23,6 +23,10 @@ class RedisServer {
   /// Runs one command synchronously on a fresh connection (for setup and checks).
   RedisValue command(const std::vector<std::string>& argv) const;
   void flush() const { command({"FLUSHALL"}); }
+  /// Stalls the server (SIGSTOP) and lets it go on (SIGCONT): a Redis that
+  /// accepts connections and commands but answers nothing meanwhile.
+  void stall() const;
+  void resume() const;
 
  private:
   pid_t pid_ = -1;
