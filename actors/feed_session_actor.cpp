@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "domain/feed_view.hpp"
+#include "storage/store_errors.hpp"
 
 namespace incident {
 namespace {
@@ -126,12 +127,38 @@ caf::behavior session_behavior(SessionActor* self, Subscription subscription, ca
 
 }  // namespace
 
+namespace {
+
+/// The answer to one page read, sent exactly once: if the read's callback is
+/// dropped unanswered (a reply handler that failed, a runner that ended), an
+/// error is sent instead, so the reader's gate opens again and it retries,
+/// rather than wait for a page that never comes while its streams go quiet.
+class PageReply {
+ public:
+  explicit PageReply(caf::actor reader) : reader_(std::move(reader)) {}
+  PageReply(const PageReply&) = delete;
+  PageReply& operator=(const PageReply&) = delete;
+  ~PageReply() {
+    if (!sent_) send(storage_unavailable());
+  }
+  void send(Result<std::vector<FeedRecord>> page) {
+    if (std::exchange(sent_, true)) return;
+    caf::anon_send(reader_, feed_page_atom::value, std::move(page));
+  }
+
+ private:
+  caf::actor reader_;
+  bool sent_ = false;
+};
+
+}  // namespace
+
 void request_feed_page(caf::event_based_actor* self, const caf::actor& storage,
                        const std::string& after, int count) {
-  caf::actor me = caf::actor_cast<caf::actor>(self);
+  auto reply = std::make_shared<PageReply>(caf::actor_cast<caf::actor>(self));
   self->send(storage, feed_read_atom::value,
-             FeedReadCommand{after, count, [me](Result<std::vector<FeedRecord>> page) {
-                               caf::anon_send(me, feed_page_atom::value, std::move(page));
+             FeedReadCommand{after, count, [reply](Result<std::vector<FeedRecord>> page) {
+                               reply->send(std::move(page));
                              }});
 }
 

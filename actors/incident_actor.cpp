@@ -232,10 +232,11 @@ PendingCommand pending_of(IncidentCommand command) {
   return PendingCommand{std::move(command)};
 }
 
+/// Requests waiting for the incident a new request is for: the one handed
+/// over last, if any, else this one (its commit in flight included).
 std::size_t waiting(const IncidentState& state) {
-  std::size_t count = state.queue.size() + state.in_flight.size();
-  for (const auto& next : state.next) count += next.queue.size();
-  return count;
+  if (!state.next.empty()) return state.next.back().queue.size();
+  return state.queue.size() + state.in_flight.size();
 }
 
 Error busy() {

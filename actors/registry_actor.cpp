@@ -27,6 +27,9 @@ std::chrono::milliseconds idle_sweep_period(std::chrono::seconds idle) {
 /// trip of its own for its id; several processes still never share one.
 constexpr Id kIdBlock = 100;
 
+/// Actors retired for the cache's byte budget and not ended yet, at most.
+constexpr std::size_t kMaxBudgetRetirements = 4;
+
 /// A create whose commit is in flight: answered with the incident once stored.
 struct PendingCreate {
   CreateCommand command;
@@ -41,6 +44,7 @@ struct RegistryState {
   /// that a change of data set ends them too rather than let them answer
   /// from a cache of the old one.
   std::unordered_set<caf::actor_addr> retiring;
+  std::unordered_set<caf::actor_addr> retired_for_budget;  // those of them retired for bytes
   LruOrder<Id> recency{1};
   Id next_free_id = 0;
   Id id_block_end = 0;  // one past the last reserved id
@@ -71,13 +75,19 @@ struct Route {
 };
 
 /// Over the byte budget, the least recently used actor other than `keep`'s
-/// is retired: one per request routed, since a retired actor frees its cache
-/// only once it has ended, and the count does not drop before then.
+/// is retired, one per request routed. A retired actor frees its cache only
+/// once it has ended, and the total does not drop before then: so at most a
+/// few are retired for the budget at a time, or a burst of requests would
+/// empty the whole cache for one incident too many.
 void keep_within_byte_budget(RegistryActor* self, Id keep) {
   auto& state = self->state;
+  if (state.retired_for_budget.size() >= kMaxBudgetRetirements) return;
   if (state.cached_bytes->load(std::memory_order_relaxed) <= state.limits.cache_bytes) return;
   auto oldest = state.recency.oldest();
-  if (oldest && *oldest != keep) retire(self, *oldest);
+  if (!oldest || *oldest == keep) return;
+  auto it = state.incidents.find(*oldest);
+  if (it != state.incidents.end()) state.retired_for_budget.insert(it->second.address());
+  retire(self, *oldest);
 }
 
 Route route(RegistryActor* self, Id id) {
@@ -204,7 +214,10 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
   // hence the linear scan) is forgotten: the next request spawns a fresh one
   // instead of being sent to a dead mailbox.
   self->set_down_handler([=](const caf::down_msg& down) {
-    if (self->state.retiring.erase(down.source) > 0) return;
+    if (self->state.retiring.erase(down.source) > 0) {
+      self->state.retired_for_budget.erase(down.source);
+      return;
+    }
     auto& incidents = self->state.incidents;
     for (auto it = incidents.begin(); it != incidents.end(); ++it)
       if (it->second.address() == down.source) {
@@ -215,7 +228,9 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
   });
   self->set_exit_handler([=](const caf::exit_msg& exit) {
     for (const auto& [id, actor] : self->state.incidents) self->send_exit(actor, exit.reason);
+    for (const auto& address : self->state.retiring) self->send_exit(address, exit.reason);
     self->state.incidents.clear();
+    self->state.retiring.clear();
     self->quit(exit.reason);
   });
   return {
@@ -253,6 +268,7 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
         }
         state.incidents.clear();
         state.retiring.clear();
+        state.retired_for_budget.clear();
         state.recency = LruOrder<Id>(state.limits.capacity);
       },
       [=](feed_atom, const std::vector<FeedEntry>& entries) {

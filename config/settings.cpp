@@ -193,6 +193,10 @@ Result<Invocation> parse_invocation(const std::vector<std::string>& args,
     if (!option->set(invocation.settings, value))
       return bad_option(arg, "invalid value '" + value + "'");
   }
+  // A budget smaller than one body would refuse every request that large.
+  const Settings& settings = invocation.settings;
+  if (settings.max_pending_mb * 1024 * 1024 < static_cast<long long>(settings.max_body_bytes))
+    return bad_option("--max-pending-mb", "must hold at least one body of --max-body-bytes");
   return invocation;
 }
 

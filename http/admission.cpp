@@ -13,7 +13,10 @@ void Admission::leave(std::int64_t body_bytes) {
 }
 
 bool Admission::over_budget() const {
-  if (requests_.load(std::memory_order_relaxed) > limits_.max_requests) return true;
+  return requests_.load(std::memory_order_relaxed) > limits_.max_requests || bytes_over_budget();
+}
+
+bool Admission::bytes_over_budget() const {
   std::int64_t held =
       body_bytes_.load(std::memory_order_relaxed) + answer_backlog_.load(std::memory_order_relaxed);
   return held > limits_.max_bytes;

@@ -34,6 +34,9 @@ class Admission {
   /// slow clients hold too many bytes. Event streams do not count here: a
   /// crowd of stalled stream readers must not shut the API.
   bool over_budget() const;
+  /// The byte half of over_budget(): then connections whose readers stalled
+  /// with megabytes unread are cut, so a few of them cannot hold everyone off.
+  bool bytes_over_budget() const;
 
   /// Bytes waiting to be written to clients, by kind (a delta, + or -).
   void add_backlog(Backlog kind, std::int64_t delta);

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 
@@ -24,6 +25,12 @@ constexpr std::size_t kMaxUnsentBytes = 16 * 1024 * 1024;
 // not sixteen.
 constexpr std::size_t kMaxStreamBacklog = 256 * 1024;
 constexpr std::size_t kShrinkAboveBytes = 256 * 1024;
+// While answers waiting for clients hold the server's whole byte budget (and
+// so every new request is refused), a connection whose reader has not taken
+// a byte for this long, with this much unread, is cut: a few stalled readers
+// must not shut the API for everyone until their idle timeout.
+constexpr std::int64_t kStalledUnderPressureMs = 1000;
+constexpr std::size_t kCutUnderPressureBytes = 1024 * 1024;
 
 }  // namespace
 
@@ -56,7 +63,8 @@ std::uint64_t Connection::unanswered() {
 
 bool Connection::accepting() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return !gone_ && !closed_ && !finishing_;
+  // Nothing after an event stream can ever be answered: it never ends.
+  return !gone_ && !closed_ && !finishing_ && !stream_slot_;
 }
 
 std::size_t Connection::backlog_bytes() {
@@ -67,15 +75,22 @@ std::size_t Connection::backlog_bytes() {
 void Connection::fill(std::uint64_t slot, std::string bytes, bool close_after) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (gone_ || closed_) return;
-  ready_bytes_ += bytes.size();
+  if (stream_slot_ && slot > *stream_slot_) return;  // behind a stream: never written
+  std::size_t size = bytes.size();
+  ready_bytes_ += size;
   ready_[slot] = Answer{std::move(bytes), close_after, false};
   release_ready_locked();
+  // Answers that came before their turn count too: a client that pipelines
+  // and does not read is cut rather than allowed to pile them up.
+  if (backlog_locked() > kMaxUnsentBytes + std::max(size, last_answer_bytes_))
+    shutdown_locked(SHUT_RDWR);
   settle_locked();
 }
 
 void Connection::fill_stream(std::uint64_t slot, std::string head) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (gone_ || closed_) return;
+  stream_slot_ = slot;
   ready_bytes_ += head.size();
   ready_[slot] = Answer{std::move(head), false, true};
   release_ready_locked();
@@ -171,6 +186,10 @@ void Connection::enforce_timeouts_locked(std::int64_t now_ms, const ConnectionTi
   // A peer that stopped reading (an answer, a stream) is cut once its output
   // made no progress for the idle timeout, whatever else the connection does.
   if (out_offset_ < out_.size() && now_ms - output_progress_ms_ > timeouts.idle_ms)
+    return shutdown_locked(SHUT_RDWR);
+  if (!streaming_ && admission_ && out_offset_ < out_.size() &&
+      now_ms - output_progress_ms_ > kStalledUnderPressureMs &&
+      backlog_locked() > kCutUnderPressureBytes && admission_->bytes_over_budget())
     return shutdown_locked(SHUT_RDWR);
   if (finishing_) {
     // Our side is shut for writing; a peer that never closes its side is cut.

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace incident {
@@ -82,6 +83,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool finishing_ = false;           // the last answer is queued; close once it is written
   std::int64_t finished_at_ms_ = 0;  // when our side was shut for writing
   bool streaming_ = false;
+  std::optional<std::uint64_t> stream_slot_;  // the slot answered by an event stream, if any
   bool waiting_writable_ = false;
   std::uint64_t next_slot_ = 0;
   std::uint64_t next_to_write_ = 0;

@@ -92,8 +92,16 @@ void RedisPipeline::stop() {
 
 void RedisPipeline::run() {
   for (;;) {
-    std::vector<Command> batch = take_batch();
+    bool stopping = false;
+    std::vector<Command> batch = take_batch(stopping);
     if (batch.empty()) return;  // stopping and drained
+    if (stopping) {
+      // What was queued when the stop came fails at once: with Redis
+      // stalled, sending it could hold the stop for a timeout per batch.
+      for (auto& command : batch)
+        run_callback(command, RedisValue::failure("storage is shutting down"));
+      continue;
+    }
     if (!ensure_connected()) {
       for (auto& command : batch) run_callback(command, RedisValue::failure("storage unreachable"));
       continue;
@@ -102,9 +110,10 @@ void RedisPipeline::run() {
   }
 }
 
-std::vector<RedisPipeline::Command> RedisPipeline::take_batch() {
+std::vector<RedisPipeline::Command> RedisPipeline::take_batch(bool& stopping) {
   std::unique_lock<std::mutex> lock(mutex_);
   wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+  stopping = stopping_;
   std::vector<Command> batch;
   while (!queue_.empty() && batch.size() < kMaxBatch) {
     batch.push_back(std::move(queue_.front()));

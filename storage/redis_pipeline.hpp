@@ -83,7 +83,9 @@ class RedisPipeline {
   void enqueue(Command command);
 
   void run();
-  std::vector<Command> take_batch();
+  /// The next commands to send (empty once stopping and drained); `stopping`
+  /// tells whether a stop came.
+  std::vector<Command> take_batch(bool& stopping);
   bool ensure_connected();
   void execute(std::vector<Command>& batch);
   static std::size_t replies_of(const Command& command);

@@ -66,7 +66,8 @@ std::function<void(std::function<void()>)> in_actor(StorageActor* self) {
 
 /// Commits chained changes of incident `id`. Once Redis answered, on the I/O
 /// thread (so in commit order), a committed change is handed to the notifier
-/// for its channels, then `settled` gets the outcome.
+/// for its channels, then `settled` gets the outcome (a commit that could not
+/// even be queued is settled at once, on this actor's thread).
 void commit_chain(StorageActor* self, Id id, const std::vector<CommitRequest>& chain,
                   std::function<void(CommitResult)> settled) {
   Keys keys(self->state.settings.key_prefix);

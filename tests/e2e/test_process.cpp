@@ -133,6 +133,15 @@ TEST(ProcessTest, AnUnknownFsyncModeIsRefusedAtStartup) {
   EXPECT_FALSE(server.start());
 }
 
+TEST(ProcessTest, APendingBudgetSmallerThanOneBodyIsRefusedAtStartup) {
+  ServerOptions options = options_with("process-secret");
+  options.extra_args = {"--max-pending-mb", "1", "--max-body-bytes", "2097152"};
+  ServerProcess server(options);
+  EXPECT_FALSE(server.start());
+  EXPECT_EQ(server.last_exit_code(), 2);
+  EXPECT_NE(server.log().find("--max-pending-mb"), std::string::npos) << server.log();
+}
+
 TEST(ProcessTest, TheDefaultSecretChangeitIsRefused) {
   ServerProcess server(options_with("changeit"));
   EXPECT_FALSE(server.start()) << "the server accepted PM_SECRET_KEY=changeit";

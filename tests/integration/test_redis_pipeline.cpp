@@ -97,6 +97,10 @@ TEST_F(RedisPipelineTest, NoCallbackRunsOnceStopReturned) {
 }
 
 TEST_F(RedisPipelineTest, AStalledRedisCannotGrowTheQueuePastItsBound) {
+  // Declared before the pipeline: its last callbacks run when it is destroyed.
+  std::atomic<int> refused{0};
+  std::string reason;
+  std::mutex mutex;
   RedisPipeline pipeline(server_->endpoint(), milliseconds(5000));
   ASSERT_EQ(await_result<RedisValue>([&](auto done) {
               pipeline.submit({"PING"}, [done](const RedisValue& value) { done(value); });
@@ -104,9 +108,6 @@ TEST_F(RedisPipelineTest, AStalledRedisCannotGrowTheQueuePastItsBound) {
             "PONG");
   server_->stall();
   constexpr int kCommands = 70000;
-  std::atomic<int> refused{0};
-  std::string reason;
-  std::mutex mutex;
   for (int i = 0; i < kCommands; ++i)
     pipeline.submit({"PING"}, [&](const RedisValue& value) {
       if (!value.io_failure) return;
