@@ -12,6 +12,7 @@
 #include "actors/messages.hpp"
 #include "domain/dates.hpp"
 #include "storage/incident_store.hpp"
+#include "storage/store_errors.hpp"
 
 namespace incident {
 namespace {
@@ -85,20 +86,13 @@ void take_off(IncidentActor* self) {
   self->delayed_send(self, state.limits.flight_bound, inflight_check_atom::value, state.flights);
 }
 
-Error outcome_unknown() {
-  return Error{ErrorKind::unavailable,
-               "Storage did not confirm this write in time: it may or may not have been kept. "
-               "Read the incident before retrying, or retry with If-Match.",
-               {}};
-}
-
 /// Storage never answered the load or commit in flight. Every request this
 /// actor holds is answered, its cached state (which may be stale now) is
 /// dropped, and the late answer, should it come, is ignored: storage answers
 /// an actor's round trips in the order they were sent, so it is the next one.
 void give_up(IncidentActor* self) {
   auto& state = self->state;
-  for (const auto& write : state.in_flight) write.pending.reply()(outcome_unknown());
+  for (const auto& write : state.in_flight) write.pending.reply()(write_outcome_unknown());
   state.in_flight.clear();
   answer_all(state, storage_unavailable());
   // Incidents handed over meanwhile: the actor serves the last one, as the
@@ -171,6 +165,10 @@ void committed(IncidentActor* self, const CommitResult& result) {
   state.in_flight.clear();
   state.busy = false;
   if (!result) {
+    // The writes may have landed without this actor knowing (an answer lost
+    // on the way): the cached state may be behind Redis, so it is dropped and
+    // the next request loads what Redis holds.
+    state.cached.reset();
     for (const auto& write : writes) write.pending.reply()(result.error());
   } else if (result->status == CommitOutcome::Status::conflict) {
     state.cached.reset();
@@ -263,7 +261,7 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage,
   // commit in flight may or may not have been kept, and say so; the rest were
   // not tried, and are answered when their replies are dropped.
   self->set_exit_handler([=](const caf::exit_msg& exit) {
-    for (const auto& write : self->state.in_flight) write.pending.reply()(outcome_unknown());
+    for (const auto& write : self->state.in_flight) write.pending.reply()(write_outcome_unknown());
     self->state.in_flight.clear();
     self->quit(exit.reason);
   });

@@ -4,6 +4,7 @@
 // Change-feed entries (from any process) reach the incident's actor, if any.
 #include "actors/registry_actor.hpp"
 
+#include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -272,13 +273,20 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
         state.recency = LruOrder<Id>(state.limits.capacity);
       },
       [=](feed_atom, const std::vector<FeedEntry>& entries) {
-        // Only incidents cached here can be stale; others load when first used.
+        // Only incidents cached here can be stale; others load when first
+        // used. This process's own changes come too (one whose answer was
+        // lost was never learnt otherwise); an actor that committed a change
+        // itself finds its cache already there. One message per incident
+        // however many of its changes the batch holds.
+        std::unordered_map<Id, std::int64_t> newest;
         for (const auto& entry : entries) {
           if (entry.type.rfind("incident.", 0) != 0) continue;
-          auto it = self->state.incidents.find(entry.id);
-          if (it != self->state.incidents.end())
-            self->send(it->second, feed_atom::value, entry.version);
+          if (self->state.incidents.count(entry.id) == 0) continue;
+          std::int64_t& version = newest[entry.id];
+          version = std::max(version, entry.version);
         }
+        for (const auto& [id, version] : newest)
+          self->send(self->state.incidents.at(id), feed_atom::value, version);
       },
   };
 }

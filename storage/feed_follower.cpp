@@ -157,8 +157,11 @@ void FeedFollower::run() {
         if (fields[i].str == "data") data = &fields[i + 1].str;
         if (fields[i].str == "origin") own = fields[i + 1].str == own_origin_;
       }
-      if (data && !own)
-        if (auto parsed = parse_feed_entry(last_id, *data)) entries.push_back(std::move(*parsed));
+      if (!data) continue;
+      if (auto parsed = parse_feed_entry(last_id, *data)) {
+        parsed->own = own;
+        entries.push_back(std::move(*parsed));
+      }
     }
     if (read.empty()) continue;
     on_entries_(std::move(entries));

@@ -23,6 +23,7 @@ struct FeedEntry {
   std::string type;  // e.g. "incident.updated", "scope.deleted"
   Id id = 0;
   std::int64_t version = 0;
+  bool own = false;  // committed by this process
 };
 
 /// Parses an entry's "data" message; nullopt when it is not one of ours.
@@ -33,9 +34,10 @@ class FeedFollower {
   using OnEntries = std::function<void(std::vector<FeedEntry>)>;
 
   /// Starts following; `on_entries` runs on the follower's thread after each
-  /// read that brought entries (up to 512), with those, in stream order,
-  /// whose "origin" is not `own_origin` (this process knows its own changes;
-  /// the call still tells that the stream moved).
+  /// read that brought entries (up to 512), with those, in stream order; the
+  /// entries whose "origin" is `own_origin` are marked `own`. They are not
+  /// skipped: a write of this process whose answer was lost (so that it never
+  /// learnt it was kept) is learnt from here.
   FeedFollower(RedisEndpoint endpoint, Keys keys, std::string own_origin, OnEntries on_entries);
   ~FeedFollower();
   FeedFollower(const FeedFollower&) = delete;

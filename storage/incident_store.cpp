@@ -26,7 +26,7 @@ FlatHash to_flat_hash(const RedisValue& array) {
 }
 
 CommitResult decode_commit_reply(const RedisValue& reply, std::vector<std::string> messages) {
-  if (reply.io_failure) return storage_unavailable();
+  if (reply.io_failure) return reply.not_sent ? storage_unavailable() : write_outcome_unknown();
   if (reply.type == RedisValue::Type::error) return refused_by_redis(reply, "a commit");
   if (reply.type != RedisValue::Type::array || reply.elements.empty())
     return corrupt_record("commit reply");

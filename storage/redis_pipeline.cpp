@@ -73,8 +73,8 @@ void RedisPipeline::enqueue(Command command) {
       return;
     }
   }
-  run_callback(command, RedisValue::failure(stopping ? "storage is shutting down"
-                                                     : "too many storage commands waiting"));
+  run_callback(command, RedisValue::unsent(stopping ? "storage is shutting down"
+                                                    : "too many storage commands waiting"));
 }
 
 void RedisPipeline::stop() {
@@ -99,11 +99,11 @@ void RedisPipeline::run() {
       // What was queued when the stop came fails at once: with Redis
       // stalled, sending it could hold the stop for a timeout per batch.
       for (auto& command : batch)
-        run_callback(command, RedisValue::failure("storage is shutting down"));
+        run_callback(command, RedisValue::unsent("storage is shutting down"));
       continue;
     }
     if (!ensure_connected()) {
-      for (auto& command : batch) run_callback(command, RedisValue::failure("storage unreachable"));
+      for (auto& command : batch) run_callback(command, RedisValue::unsent("storage unreachable"));
       continue;
     }
     execute(batch);

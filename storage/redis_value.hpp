@@ -20,8 +20,10 @@ struct RedisValue {
   std::string str;  // string, status or error text
   std::vector<RedisValue> elements;
   /// True when Redis could not be reached or answered nothing in time: the
-  /// command may or may not have run.
+  /// command may or may not have run, unless `not_sent`.
   bool io_failure = false;
+  /// An io_failure of a command that was never written to Redis: it did not run.
+  bool not_sent = false;
 
   bool is_error() const { return type == Type::error; }
   static RedisValue failure(std::string why) {
@@ -29,6 +31,11 @@ struct RedisValue {
     v.type = Type::error;
     v.str = std::move(why);
     v.io_failure = true;
+    return v;
+  }
+  static RedisValue unsent(std::string why) {
+    RedisValue v = failure(std::move(why));
+    v.not_sent = true;
     return v;
   }
 };

@@ -8,6 +8,14 @@ Error storage_unavailable() {
   return Error{ErrorKind::unavailable, "Storage unavailable, retry later", {}};
 }
 
+Error write_outcome_unknown() {
+  return Error{ErrorKind::unavailable,
+               "Storage did not confirm this write in time: it may or may not have been kept. "
+               "Read the incident before retrying, or retry with If-Match (an update, a comment) "
+               "or the same Idempotency-Key (a create).",
+               {}};
+}
+
 Error corrupt_record(const std::string& what) {
   return Error{ErrorKind::unavailable, "Stored data is unreadable: " + what, {}};
 }

@@ -14,6 +14,10 @@ namespace incident {
 /// Redis could not be reached, or did not answer in time.
 Error storage_unavailable();
 
+/// A write sent to Redis whose answer never came: it may or may not have been
+/// kept. Never a success, and it says how to retry safely.
+Error write_outcome_unknown();
+
 /// A stored record that cannot be read back (`what` names it).
 Error corrupt_record(const std::string& what);
 
