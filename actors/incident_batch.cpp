@@ -14,9 +14,10 @@ bool precondition_fails(const std::optional<std::int64_t>& if_match, const Incid
   return if_match && *if_match != incident.version;
 }
 
-/// The If-Match of a conditional write (updates and deletes may carry one).
+/// The If-Match of a conditional write (any write may carry one).
 std::optional<std::int64_t> if_match_of(const PendingCommand::Command& command) {
   if (auto* update = std::get_if<UpdateCommand>(&command)) return update->if_match;
+  if (auto* comment = std::get_if<CommentCommand>(&command)) return comment->if_match;
   if (auto* remove = std::get_if<DeleteCommand>(&command)) return remove->if_match;
   return std::nullopt;
 }

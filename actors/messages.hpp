@@ -83,6 +83,7 @@ struct UpdateCommand {
 
 struct CommentCommand {
   CommentRequest request;
+  std::optional<std::int64_t> if_match;  // a retry-safe comment names the version it follows
   Reply<Incident> reply;
 };
 

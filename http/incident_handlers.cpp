@@ -95,11 +95,14 @@ void comment_incident(const App& app, const ApiRequest& request, const RoutePara
                       const Responder& responder) {
   auto principal = authorize(app, request, responder, kPermission);
   if (!principal) return;
+  std::optional<std::int64_t> if_match;
+  if (!read_if_match(request, responder, if_match)) return;
   auto comment = read_validated(request, responder, validate_comment);
   if (!comment) return;
-  caf::anon_send(app.registry, comment_atom::value, params.id,
-                 CommentCommand{*comment, answer_incident_write(request, responder,
-                                                                base_url(app, request), 200)});
+  caf::anon_send(
+      app.registry, comment_atom::value, params.id,
+      CommentCommand{*comment, if_match,
+                     answer_incident_write(request, responder, base_url(app, request), 200)});
 }
 
 void delete_incident(const App& app, const ApiRequest& request, const RouteParams& params,

@@ -152,6 +152,29 @@ TEST_F(IncidentTest, UpdateWithAStaleIfMatchIs412AndChangesNothing) {
   EXPECT_EQ(admin_view(id), incident);
 }
 
+TEST_F(IncidentTest, ACommentWithIfMatchIsKeptOnceAndItsStaleRetryIs412) {
+  json incident = new_incident();
+  long long id = incident["id"];
+  Headers follows_version_1 = {{"If-Match", "\"1\""}};
+  Response first = api().post_form(incident_path(id) + "/comment", {{"comment", "once only"}},
+                                   admin_token(), follows_version_1);
+  ASSERT_EQ(first.status, 302) << first.describe();
+  EXPECT_EQ(first.header_or_empty("ETag"), "\"2\"");
+  // A client that did not see the answer retries the same request: refused,
+  // and the comment stays there once.
+  Response retry = api().post_form(incident_path(id) + "/comment", {{"comment", "once only"}},
+                                   admin_token(), follows_version_1);
+  EXPECT_EQ(retry.status, 412) << retry.describe();
+  EXPECT_TRUE(names_field(retry.json(), "If-Match")) << retry.describe();
+  json now = admin_view(id);
+  EXPECT_EQ(now["version"], 2);
+  EXPECT_EQ(events_of_type(now, "comment").size(), 1u);
+  Response malformed = api().post_form(incident_path(id) + "/comment", {{"comment", "x"}},
+                                       admin_token(), Headers{{"If-Match", "soon"}});
+  EXPECT_EQ(malformed.status, 400) << malformed.describe();
+  EXPECT_TRUE(names_field(malformed.json(), "If-Match")) << malformed.describe();
+}
+
 TEST_F(IncidentTest, AbsentOptionalFieldsKeepTheirValueAndEmptyOnesAreCleared) {
   json incident = new_incident({{"description", "kept"}, {"external_reference", "REF-1"}});
   long long id = incident["id"];

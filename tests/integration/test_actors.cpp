@@ -82,9 +82,10 @@ TEST_F(ActorsTest, ConcurrentCommentsOnOneIncidentAreAllKept) {
   for (int i = 0; i < kComments; ++i) {
     auto promise = std::make_shared<std::promise<Result<Incident>>>();
     replies.push_back(promise->get_future());
-    caf::anon_send(process.registry, comment_atom::value, created->id,
-                   CommentCommand{CommentRequest{"comment " + std::to_string(i), i % 2 == 0},
-                                  [promise](Result<Incident> r) { promise->set_value(r); }});
+    caf::anon_send(
+        process.registry, comment_atom::value, created->id,
+        CommentCommand{CommentRequest{"comment " + std::to_string(i), i % 2 == 0}, std::nullopt,
+                       [promise](Result<Incident> r) { promise->set_value(r); }});
   }
   for (auto& reply : replies) ASSERT_TRUE(reply.get().ok());
   auto stored = load(created->id);
@@ -170,7 +171,7 @@ TEST_F(ActorsTest, TheCacheIsBoundedInBytesAndRetiresTheLeastRecentlyUsed) {
     Id id = create_via(process, "Long history " + std::to_string(i))->id;
     auto commented = await_result<Result<Incident>>([&](auto done) {
       caf::anon_send(process.registry, comment_atom::value, id,
-                     CommentCommand{CommentRequest{long_note, false}, done});
+                     CommentCommand{CommentRequest{long_note, false}, std::nullopt, done});
     });
     ASSERT_TRUE(commented.ok()) << commented.error().message;
     ids.push_back(id);
@@ -222,7 +223,7 @@ TEST_F(ActorsTest, AnActorHandedAnotherIncidentFinishesItsOwnFirstAndMixesNothin
       continue;
     }
     caf::anon_send(process.registry, comment_atom::value, id,
-                   CommentCommand{CommentRequest{words, false}, done});
+                   CommentCommand{CommentRequest{words, false}, std::nullopt, done});
   }
   {
     std::unique_lock<std::mutex> lock(mutex);

@@ -40,7 +40,8 @@ PendingCommand rename(Answers& answers, const std::string& who, const std::strin
 }
 
 PendingCommand comment(Answers& answers, const std::string& who) {
-  return PendingCommand{CommentCommand{CommentRequest{"note by " + who, false}, answers.to(who)}};
+  return PendingCommand{
+      CommentCommand{CommentRequest{"note by " + who, false}, std::nullopt, answers.to(who)}};
 }
 
 PendingCommand get(Answers& answers, const std::string& who) {
@@ -167,6 +168,26 @@ TEST(TakeBatch, ChecksAFailedIfMatchAgainstTheStoreBeforeRefusingIt) {
   ASSERT_FALSE(answers.got[0].second.ok());
   EXPECT_EQ(answers.got[0].second.error().kind, ErrorKind::precondition_failed);
   EXPECT_TRUE(queue.empty());
+}
+
+TEST(TakeBatch, JudgesACommentsIfMatchLikeAnUpdates) {
+  Answers answers;
+  PendingQueue queue;
+  queue.push_back(
+      PendingCommand{CommentCommand{CommentRequest{"follows 3", false}, 3, answers.to("current")}});
+  queue.push_back(PendingCommand{
+      CommentCommand{CommentRequest{"follows 3 too", false}, 3, answers.to("retry")}});
+  Batch batch = take_batch(stored(), queue, kNow, 64);
+  EXPECT_EQ(batch.chain.size(), 1u) << "the retry is judged after the first one commits";
+  ASSERT_EQ(queue.size(), 1u);
+  queue.front().checked_against_store = true;
+  Incident after = batch.writes.front().answer;
+  batch = take_batch(after, queue, kNow, 64);
+  EXPECT_TRUE(batch.chain.empty());
+  ASSERT_EQ(answers.got.size(), 1u);
+  EXPECT_EQ(answers.got[0].first, "retry");
+  ASSERT_FALSE(answers.got[0].second.ok());
+  EXPECT_EQ(answers.got[0].second.error().kind, ErrorKind::precondition_failed);
 }
 
 TEST(TakeBatch, AFailedIfMatchBehindChainedWritesWaitsForTheirCommit) {

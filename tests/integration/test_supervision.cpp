@@ -163,7 +163,7 @@ TEST_F(SupervisionTest, ACommitAnsweredTooLateIs503AndItsLateAnswerReachesNoOne)
   auto started = std::chrono::steady_clock::now();
   auto comment = await_result<Result<Incident>>([&](auto done) {
     caf::anon_send(registry, comment_atom::value, stored.id,
-                   CommentCommand{CommentRequest{"lost on the way", false}, done});
+                   CommentCommand{CommentRequest{"lost on the way", false}, std::nullopt, done});
   });
   ASSERT_FALSE(comment.ok());
   EXPECT_EQ(comment.error().kind, ErrorKind::unavailable);
@@ -198,8 +198,9 @@ TEST_F(SupervisionTest, RequestsPastTheBoundOfOneIncidentAre503AtOnce) {
   };
   constexpr int kComments = 20;
   for (int n = 0; n < kComments; ++n)
-    caf::anon_send(registry, comment_atom::value, stored.id,
-                   CommentCommand{CommentRequest{"note " + std::to_string(n), false}, collect});
+    caf::anon_send(
+        registry, comment_atom::value, stored.id,
+        CommentCommand{CommentRequest{"note " + std::to_string(n), false}, std::nullopt, collect});
   // The first commit stalls with one write; seven more wait; the other twelve
   // are refused long before the stall ends.
   {
