@@ -151,15 +151,28 @@ caf::behavior stalling_storage(caf::stateful_actor<StallingStorage>* self, Incid
   };
 }
 
+/// A registry whose storage stalls every commit for `stall`; both end with it.
+struct OverStallingStorage {
+  OverStallingStorage(caf::actor_system& system, const Incident& stored, milliseconds stall,
+                      const ActorLimits& limits)
+      : storage(system.spawn(stalling_storage, stored, stall)),
+        registry(spawn_registry(system, storage, limits)) {}
+  ~OverStallingStorage() {
+    caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
+  }
+  caf::actor storage, registry;
+};
+
 TEST_F(SupervisionTest, ACommitAnsweredTooLateIs503AndItsLateAnswerReachesNoOne) {
   create_scope_and_service();
   Incident stored = create("Commit acknowledged late");
   // Given up on after one to two bounds (2 s at most); the stall outlasts that by
   // half a second, and ends half a second before the next load is given up on.
-  auto storage = system_.spawn(stalling_storage, stored, milliseconds(2500));
   ActorLimits limits;
   limits.flight_bound = milliseconds(1000);
-  auto registry = spawn_registry(system_, storage, limits);
+  OverStallingStorage stalled(system_, stored, milliseconds(2500), limits);
+  const caf::actor& registry = stalled.registry;
   auto started = std::chrono::steady_clock::now();
   auto comment = await_result<Result<Incident>>([&](auto done) {
     caf::anon_send(registry, comment_atom::value, stored.id,
@@ -176,18 +189,16 @@ TEST_F(SupervisionTest, ACommitAnsweredTooLateIs503AndItsLateAnswerReachesNoOne)
       [&](auto done) { caf::anon_send(registry, get_atom::value, stored.id, GetCommand{done}); });
   ASSERT_TRUE(read.ok()) << read.error().message;
   EXPECT_EQ(read->version, stored.version + 1) << "the write was kept after all, and is shown";
-  caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
 }
 
 TEST_F(SupervisionTest, RequestsPastTheBoundOfOneIncidentAre503AtOnce) {
   create_scope_and_service();
   Incident stored = create("Hot incident");
-  auto storage = system_.spawn(stalling_storage, stored, milliseconds(3000));
   ActorLimits limits;
   limits.flight_bound = milliseconds(20000);
   limits.max_waiting = 8;
-  auto registry = spawn_registry(system_, storage, limits);
+  OverStallingStorage stalled(system_, stored, milliseconds(3000), limits);
+  const caf::actor& registry = stalled.registry;
   std::mutex mutex;
   std::condition_variable changed;
   std::vector<Result<Incident>> answers;
@@ -219,8 +230,6 @@ TEST_F(SupervisionTest, RequestsPastTheBoundOfOneIncidentAre503AtOnce) {
     for (std::size_t i = 12; i < answers.size(); ++i)
       EXPECT_TRUE(answers[i].ok()) << "write " << i << " waited within the bound";
   }
-  caf::anon_send_exit(registry, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(storage, caf::exit_reason::user_shutdown);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <tuple>
 
 #include "http/admission.hpp"
 #include "http/connection.hpp"
@@ -111,53 +112,55 @@ TEST(ConnectionMonitor, AConnectionClosedWhileWaitingLeavesNothingForTheNextOne)
   ::close(client);
 }
 
-TEST(ConnectionBacklog, AdmissionKnowsWhatWaitsUnreadUntilItIsReadOrDropped) {
-  Loopback loopback;
-  ConnectionMonitor monitor(ConnectionTimeouts{});
-  auto admission = std::make_shared<Admission>();
-  auto [client, server] = loopback.connect_pair();
-  {
-    auto connection = std::make_shared<Connection>(server, monitor, admission);
-    monitor.track(connection);
-    std::uint64_t first = connection->open_slot();
-    std::uint64_t second = connection->open_slot();
-    connection->fill(second, std::string(1000, 'b'), false);  // waits for the first
-    EXPECT_EQ(admission->backlog(Backlog::answers), 1000);
-    connection->fill(first, std::string(3 * 1024 * 1024, 'a'), false);
-    std::int64_t unread = admission->backlog(Backlog::answers);
-    EXPECT_GT(unread, 1024 * 1024) << "megabytes wait for a reader that does not read";
-    EXPECT_EQ(static_cast<std::int64_t>(connection->backlog_bytes()), unread);
-    EXPECT_EQ(read_slowly(client, 3 * 1024 * 1024 + 1000), 3u * 1024 * 1024 + 1000);
-    EXPECT_EQ(admission->backlog(Backlog::answers), 0);
-    connection->fill(connection->open_slot(), std::string(2 * 1024 * 1024, 'c'), false);
-    EXPECT_GT(admission->backlog(Backlog::answers), 0);
-    connection->on_disconnected();  // dropped: nothing waits any more
-    EXPECT_EQ(admission->backlog(Backlog::answers), 0);
+/// One connection on a real socket pair, telling `admission` what it holds.
+class ConnectionBacklog : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::tie(client_, server_) = loopback_.connect_pair();
+    connection_ = std::make_shared<Connection>(server_, monitor_, admission_);
+    monitor_.track(connection_);
   }
-  EXPECT_EQ(admission->backlog(Backlog::answers), 0);
-  EXPECT_EQ(admission->backlog(Backlog::streams), 0);
-  ::close(server);
-  ::close(client);
+  void TearDown() override {
+    connection_->on_disconnected();  // as Pistache's reactor does before closing
+    connection_.reset();
+    EXPECT_EQ(admission_->backlog(Backlog::answers), 0);
+    EXPECT_EQ(admission_->backlog(Backlog::streams), 0);
+    ::close(server_);
+    ::close(client_);
+  }
+
+  Loopback loopback_;
+  ConnectionMonitor monitor_{ConnectionTimeouts{}};
+  std::shared_ptr<Admission> admission_ = std::make_shared<Admission>();
+  int client_ = -1, server_ = -1;
+  std::shared_ptr<Connection> connection_;
+};
+
+TEST_F(ConnectionBacklog, AdmissionKnowsWhatWaitsUnreadUntilItIsReadOrDropped) {
+  std::uint64_t first = connection_->open_slot();
+  std::uint64_t second = connection_->open_slot();
+  connection_->fill(second, std::string(1000, 'b'), false);  // waits for the first
+  EXPECT_EQ(admission_->backlog(Backlog::answers), 1000);
+  connection_->fill(first, std::string(3 * 1024 * 1024, 'a'), false);
+  std::int64_t unread = admission_->backlog(Backlog::answers);
+  EXPECT_GT(unread, 1024 * 1024) << "megabytes wait for a reader that does not read";
+  EXPECT_EQ(static_cast<std::int64_t>(connection_->backlog_bytes()), unread);
+  EXPECT_EQ(read_slowly(client_, 3 * 1024 * 1024 + 1000), 3u * 1024 * 1024 + 1000);
+  EXPECT_EQ(admission_->backlog(Backlog::answers), 0);
+  connection_->fill(connection_->open_slot(), std::string(2 * 1024 * 1024, 'c'), false);
+  EXPECT_GT(admission_->backlog(Backlog::answers), 0);
+  // Teardown drops the connection: nothing waits any more.
 }
 
-TEST(ConnectionBacklog, NothingPipelinedBehindAnEventStreamIsKept) {
-  Loopback loopback;
-  ConnectionMonitor monitor(ConnectionTimeouts{});
-  auto admission = std::make_shared<Admission>();
-  auto [client, server] = loopback.connect_pair();
-  auto connection = std::make_shared<Connection>(server, monitor, admission);
-  monitor.track(connection);
-  std::uint64_t stream = connection->open_slot();
-  std::uint64_t behind = connection->open_slot();
-  connection->fill_stream(stream, "HTTP/1.1 200 OK\r\n\r\n");
-  EXPECT_FALSE(connection->accepting()) << "input after a stream can never be answered";
-  connection->fill(behind, std::string(4 * 1024 * 1024, 'z'), false);
-  EXPECT_LT(connection->backlog_bytes(), 1024u) << "an answer that can never be written is kept";
-  EXPECT_TRUE(connection->stream("data: one\n\n"));
-  EXPECT_EQ(admission->backlog(Backlog::answers), 0);
-  connection->on_disconnected();
-  ::close(server);
-  ::close(client);
+TEST_F(ConnectionBacklog, NothingPipelinedBehindAnEventStreamIsKept) {
+  std::uint64_t stream = connection_->open_slot();
+  std::uint64_t behind = connection_->open_slot();
+  connection_->fill_stream(stream, "HTTP/1.1 200 OK\r\n\r\n");
+  EXPECT_FALSE(connection_->accepting()) << "input after a stream can never be answered";
+  connection_->fill(behind, std::string(4 * 1024 * 1024, 'z'), false);
+  EXPECT_LT(connection_->backlog_bytes(), 1024u) << "an answer that can never be written is kept";
+  EXPECT_TRUE(connection_->stream("data: one\n\n"));
+  EXPECT_EQ(admission_->backlog(Backlog::answers), 0);
 }
 
 }  // namespace
