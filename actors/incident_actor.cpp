@@ -173,6 +173,12 @@ void committed(IncidentActor* self, const CommitResult& result) {
   } else if (result->status == CommitOutcome::Status::conflict) {
     state.cached.reset();
     requeue(state, writes);
+  } else if (result->status == CommitOutcome::Status::duplicate) {
+    // A keyed comment (it goes alone) that an earlier attempt kept: answered
+    // with the stored state, which the cache may not show yet.
+    state.cached.reset();
+    writes.front().pending.already_kept = true;
+    state.queue.push_front(std::move(writes.front().pending));
   } else if (result->status != CommitOutcome::Status::committed) {
     for (const auto& write : writes) write.pending.reply()(storage_unavailable());
   } else {

@@ -82,11 +82,22 @@ Batch take_batch(const Incident& current, PendingQueue& queue, Minute now, std::
       continue;
     }
     auto& comment = std::get<CommentCommand>(pending.command);
+    if (pending.already_kept) {
+      if (chained) break;  // answered with the state that follows the chain
+      comment.reply(current);
+      queue.pop_front();
+      continue;
+    }
+    // A keyed comment goes alone: Redis checks the key of a chain's first change.
+    const bool keyed = comment.idempotency_key.has_value();
+    if (keyed && chained) break;
     Incident next = add_comment(*tip, comment.request, now);
     Event event = next.events.front();
+    std::optional<std::string> key = comment.idempotency_key;
     chain_onto(std::move(pending),
                CommitRequest{"incident.commented", *tip, std::move(next), std::move(event),
-                             nlohmann::json::object(), std::nullopt});
+                             nlohmann::json::object(), std::move(key)});
+    if (keyed) return batch;
   }
   return batch;
 }

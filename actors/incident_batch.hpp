@@ -24,6 +24,9 @@ struct PendingCommand {
   /// An If-Match that failed against the cache is checked once more against
   /// the stored state before it is refused.
   bool checked_against_store = false;
+  /// A comment whose Idempotency-Key Redis already holds: it was kept by an
+  /// earlier attempt, and is answered with the stored state.
+  bool already_kept = false;
 
   const Reply<Incident>& reply() const;
 };
@@ -84,8 +87,8 @@ struct Batch {
 /// Takes from the front of `queue` what can be answered or chained now,
 /// starting from the committed state `current`: reads are answered at once
 /// unless writes before them are not committed yet; refused or no-op writes
-/// are answered at once; at most `max_chain` changes are chained; a delete
-/// goes alone.
+/// are answered at once; at most `max_chain` changes are chained; a delete,
+/// and a comment with an Idempotency-Key, go alone.
 Batch take_batch(const Incident& current, PendingQueue& queue, Minute now, std::size_t max_chain);
 
 }  // namespace incident

@@ -85,6 +85,9 @@ struct CommentCommand {
   CommentRequest request;
   std::optional<std::int64_t> if_match;  // a retry-safe comment names the version it follows
   Reply<Incident> reply;
+  /// Or it carries a key (already scoped to the client and the incident): a
+  /// comment whose key was kept is answered with the incident, not added again.
+  std::optional<std::string> idempotency_key = std::nullopt;
 };
 
 struct DeleteCommand {

@@ -12,6 +12,20 @@ namespace {
 constexpr const char* kPermission = "incident_api";
 constexpr std::size_t kMaxIdempotencyKey = 255;
 
+/// The Idempotency-Key header (nullopt inside when absent); nullopt, with the
+/// 400 sent, when it is malformed.
+std::optional<std::optional<std::string>> read_idempotency_key(const ApiRequest& request,
+                                                               const Responder& responder) {
+  std::optional<std::string> key = request.header("idempotency-key");
+  if (key && (key->empty() || key->size() > kMaxIdempotencyKey)) {
+    responder.send(
+        error_response(field_error(ErrorKind::invalid, "Invalid Idempotency-Key", "Idempotency-Key",
+                                   "Must be 1 to 255 characters long.")));
+    return std::nullopt;
+  }
+  return key;
+}
+
 Audience audience_of(const Principal& principal) {
   return principal.anonymous ? Audience::anonymous : Audience::token_holder;
 }
@@ -65,11 +79,9 @@ void create_incident(const App& app, const ApiRequest& request, const RouteParam
   if (!principal) return;
   auto create = read_validated(request, responder, validate_create);
   if (!create) return;
-  std::optional<std::string> key = request.header("idempotency-key");
-  if (key && (key->empty() || key->size() > kMaxIdempotencyKey))
-    return responder.send(
-        error_response(field_error(ErrorKind::invalid, "Invalid Idempotency-Key", "Idempotency-Key",
-                                   "Must be 1 to 255 characters long.")));
+  auto read_key = read_idempotency_key(request, responder);
+  if (!read_key) return;
+  std::optional<std::string> key = *read_key;
   if (key) key = principal->jti + ":" + *key;
   caf::anon_send(
       app.registry, create_atom::value,
@@ -97,12 +109,16 @@ void comment_incident(const App& app, const ApiRequest& request, const RoutePara
   if (!principal) return;
   std::optional<std::int64_t> if_match;
   if (!read_if_match(request, responder, if_match)) return;
+  auto key = read_idempotency_key(request, responder);
+  if (!key) return;
   auto comment = read_validated(request, responder, validate_comment);
   if (!comment) return;
+  // Scoped to the client and the incident: never another's, nor a create's.
+  if (*key) *key = principal->jti + ":comment:" + std::to_string(params.id) + ":" + **key;
   caf::anon_send(
       app.registry, comment_atom::value, params.id,
       CommentCommand{*comment, if_match,
-                     answer_incident_write(request, responder, base_url(app, request), 200)});
+                     answer_incident_write(request, responder, base_url(app, request), 200), *key});
 }
 
 void delete_incident(const App& app, const ApiRequest& request, const RouteParams& params,

@@ -12,7 +12,7 @@ Error write_outcome_unknown() {
   return Error{ErrorKind::unavailable,
                "Storage did not confirm this write in time: it may or may not have been kept. "
                "Read the incident before retrying, or retry with If-Match (an update, a comment) "
-               "or the same Idempotency-Key (a create).",
+               "or the same Idempotency-Key (a create, a comment).",
                {}};
 }
 

@@ -190,6 +190,31 @@ TEST(TakeBatch, JudgesACommentsIfMatchLikeAnUpdates) {
   EXPECT_EQ(answers.got[0].second.error().kind, ErrorKind::precondition_failed);
 }
 
+TEST(TakeBatch, AKeyedCommentGoesAloneAndOneAlreadyKeptIsAnsweredWithTheStoredState) {
+  Answers answers;
+  PendingQueue queue;
+  queue.push_back(comment(answers, "before"));
+  queue.push_back(PendingCommand{CommentCommand{CommentRequest{"keyed", false}, std::nullopt,
+                                                answers.to("keyed"), std::string("client:key")}});
+  queue.push_back(comment(answers, "after"));
+  Batch batch = take_batch(stored(), queue, kNow, 64);
+  EXPECT_EQ(batch.chain.size(), 1u) << "a keyed comment is not chained behind another write";
+  batch = take_batch(batch.writes.front().answer, queue, kNow, 64);
+  ASSERT_EQ(batch.chain.size(), 1u) << "nor is anything chained behind it";
+  EXPECT_EQ(batch.chain.front().idempotency_key, std::string("client:key"));
+  EXPECT_EQ(queue.size(), 1u);
+  PendingCommand kept = std::move(batch.writes.front().pending);  // Redis: a duplicate
+  kept.already_kept = true;
+  queue.push_front(std::move(kept));
+  Incident stored_state = stored();
+  batch = take_batch(stored_state, queue, kNow, 64);
+  ASSERT_EQ(answers.got.size(), 1u);
+  EXPECT_EQ(answers.got[0].first, "keyed");
+  ASSERT_TRUE(answers.got[0].second.ok());
+  EXPECT_EQ(answers.got[0].second->version, stored_state.version) << "answered, not added again";
+  EXPECT_EQ(batch.chain.size(), 1u) << "the comment after it is chained";
+}
+
 TEST(TakeBatch, AFailedIfMatchBehindChainedWritesWaitsForTheirCommit) {
   Answers answers;
   PendingQueue queue;
