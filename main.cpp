@@ -171,7 +171,8 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
       redis_bound + std::chrono::milliseconds(500));
   dataset->on_replaced(
       [registry = app->registry] { caf::anon_send(registry, forget_all_atom::value); });
-  // Learn of changes other processes commit, so cached incidents never go stale.
+  // Learn of every change committed (by other processes, and this one's own
+  // whose answer may have been lost), so cached incidents do not stay stale.
   auto follower = std::make_unique<FeedFollower>(
       endpoint, Keys(settings.key_prefix), origin,
       [registry = app->registry, hub = app->feed_hub](std::vector<FeedEntry> entries) {

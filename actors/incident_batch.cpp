@@ -47,6 +47,14 @@ Batch take_batch(const Incident& current, PendingQueue& queue, Minute now, std::
       queue.pop_front();
       continue;
     }
+    // A keyed comment an earlier attempt kept is answered with the stored
+    // state, whatever its If-Match says now.
+    if (auto* kept = std::get_if<CommentCommand>(&pending.command); kept && pending.already_kept) {
+      if (chained) break;  // answered with the state that follows the chain
+      kept->reply(current);
+      queue.pop_front();
+      continue;
+    }
     if (precondition_fails(if_match_of(pending.command), *tip)) {
       if (chained) break;  // judged against the committed state, after the chain
       // The cache may lag another process's write: check the stored version.
@@ -82,12 +90,6 @@ Batch take_batch(const Incident& current, PendingQueue& queue, Minute now, std::
       continue;
     }
     auto& comment = std::get<CommentCommand>(pending.command);
-    if (pending.already_kept) {
-      if (chained) break;  // answered with the state that follows the chain
-      comment.reply(current);
-      queue.pop_front();
-      continue;
-    }
     // A keyed comment goes alone: Redis checks the key of a chain's first change.
     const bool keyed = comment.idempotency_key.has_value();
     if (keyed && chained) break;

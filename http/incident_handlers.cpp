@@ -113,8 +113,9 @@ void comment_incident(const App& app, const ApiRequest& request, const RoutePara
   if (!key) return;
   auto comment = read_validated(request, responder, validate_comment);
   if (!comment) return;
-  // Scoped to the client and the incident: never another's, nor a create's.
-  if (*key) *key = principal->jti + ":comment:" + std::to_string(params.id) + ":" + **key;
+  // Scoped to the client and the incident: never another's, nor a create's
+  // (a create's key starts with the token's id, never with "comment").
+  if (*key) *key = "comment:" + principal->jti + ":" + std::to_string(params.id) + ":" + **key;
   caf::anon_send(
       app.registry, comment_atom::value, params.id,
       CommentCommand{*comment, if_match,

@@ -230,7 +230,7 @@ TEST(RedisOutageTest, AFullRedisIsSaidPlainlyWithoutScriptDetails) {
 TEST(RedisOutageTest, AWriteWhoseAnswerWasLostLeavesNoProcessServingAStaleIncident) {
   ExternalRedis redis;
   redis.start();
-  // Answers are given up on after 250 ms; Redis pauses for 700 ms mid-load, so
+  // Answers are given up on after 250 ms; Redis pauses for longer mid-load, so
   // a comment in flight then is answered 503 but lands once Redis goes on.
   auto options = [&] {
     ServerOptions each = options_on(redis, "lost-answer-secret");

@@ -194,7 +194,8 @@ TEST(TakeBatch, AKeyedCommentGoesAloneAndOneAlreadyKeptIsAnsweredWithTheStoredSt
   Answers answers;
   PendingQueue queue;
   queue.push_back(comment(answers, "before"));
-  queue.push_back(PendingCommand{CommentCommand{CommentRequest{"keyed", false}, std::nullopt,
+  // Keyed, and following version 4 (the one after "before").
+  queue.push_back(PendingCommand{CommentCommand{CommentRequest{"keyed", false}, 4,
                                                 answers.to("keyed"), std::string("client:key")}});
   queue.push_back(comment(answers, "after"));
   Batch batch = take_batch(stored(), queue, kNow, 64);
@@ -203,15 +204,17 @@ TEST(TakeBatch, AKeyedCommentGoesAloneAndOneAlreadyKeptIsAnsweredWithTheStoredSt
   ASSERT_EQ(batch.chain.size(), 1u) << "nor is anything chained behind it";
   EXPECT_EQ(batch.chain.front().idempotency_key, std::string("client:key"));
   EXPECT_EQ(queue.size(), 1u);
-  PendingCommand kept = std::move(batch.writes.front().pending);  // Redis: a duplicate
+  // Redis answers that the key is kept: an earlier attempt stored the comment.
+  Incident stored_state = batch.writes.front().answer;  // version 5, as reloaded
+  PendingCommand kept = std::move(batch.writes.front().pending);
   kept.already_kept = true;
   queue.push_front(std::move(kept));
-  Incident stored_state = stored();
   batch = take_batch(stored_state, queue, kNow, 64);
   ASSERT_EQ(answers.got.size(), 1u);
   EXPECT_EQ(answers.got[0].first, "keyed");
   ASSERT_TRUE(answers.got[0].second.ok());
-  EXPECT_EQ(answers.got[0].second->version, stored_state.version) << "answered, not added again";
+  EXPECT_EQ(answers.got[0].second->version, 5) << "answered with what is stored, its If-Match "
+                                                  "(4) notwithstanding, and not added again";
   EXPECT_EQ(batch.chain.size(), 1u) << "the comment after it is chained";
 }
 
