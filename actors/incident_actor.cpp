@@ -243,16 +243,13 @@ std::size_t waiting(const IncidentState& state) {
   return state.queue.size() + state.in_flight.size();
 }
 
-Error busy() {
-  return field_error(ErrorKind::unavailable, "Server busy", "request",
-                     "Too many requests are waiting for this incident; retry shortly.");
-}
-
 /// Every request arriving after a rebind is for the incident handed over
 /// last. Past the bound, a request is refused at once rather than queued.
 void enqueue(IncidentActor* self, PendingCommand pending) {
   auto& state = self->state;
-  if (waiting(state) >= state.limits.max_waiting) return pending.reply()(busy());
+  if (waiting(state) >= state.limits.max_waiting)
+    return pending.reply()(
+        server_busy("Too many requests are waiting for this incident; retry shortly."));
   (state.next.empty() ? state.queue : state.next.back().queue).push_back(std::move(pending));
   drain(self);
 }

@@ -195,8 +195,7 @@ void reserve_id_block(RegistryActor* self) {
 void create(RegistryActor* self, CreateCommand command) {
   auto& state = self->state;
   if (state.creating.size() + state.waiting_for_ids.size() >= state.limits.max_waiting)
-    return command.reply(field_error(ErrorKind::unavailable, "Server busy", "request",
-                                     "Too many creates are waiting; retry shortly."));
+    return command.reply(server_busy("Too many creates are waiting; retry shortly."));
   command.reply = with_create_message(std::move(command.reply));
   if (state.next_free_id < state.id_block_end)
     return commit_new(self, state.next_free_id++, std::move(command));

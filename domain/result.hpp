@@ -36,6 +36,12 @@ inline Error field_error(ErrorKind kind, std::string message, const std::string&
   return Error{kind, std::move(message), Reasons{{field, {std::move(why)}}}};
 }
 
+/// A request refused at once because a bound of the server was reached
+/// (`why` says which, and what to do): to be retried shortly.
+inline Error server_busy(std::string why) {
+  return field_error(ErrorKind::unavailable, "Server busy", "request", std::move(why));
+}
+
 template <class T>
 class Result {
  public:

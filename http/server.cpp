@@ -37,9 +37,7 @@ constexpr std::uint64_t kMaxUnanswered = 1024;
 constexpr std::size_t kMaxConnectionBacklog = 4 * 1024 * 1024;
 
 /// The answer to a request refused at the door, with the bound that refused it.
-ApiResponse busy_response(const char* why) {
-  return error_response(Error{ErrorKind::unavailable, "Server busy", {{"request", {why}}}});
-}
+ApiResponse busy_response(const char* why) { return error_response(server_busy(why)); }
 
 /// Repeated headers are one comma-separated value (RFC 9110, 5.3).
 std::map<std::string, std::string> header_map(

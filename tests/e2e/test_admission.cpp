@@ -2,17 +2,13 @@
 // client that pipelines without reading, are answered 503 with Retry-After at
 // the door once the server's bounds are reached, instead of queueing while
 // resident memory grows; everything admitted is kept, nothing refused is.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -30,19 +26,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
 
-/// ASan keeps freed memory in quarantine: a small one, so that resident
-/// memory shows what the server holds rather than what it freed.
-std::string small_quarantine() {
-  const char* inherited = std::getenv("ASAN_OPTIONS");
-  return std::string(inherited ? inherited : "") + ":quarantine_size_mb=16";
-}
-
 struct BoundedServer {
   explicit BoundedServer(std::vector<std::pair<std::string, std::string>> env) {
     ServerOptions options;
     options.binary = incident_api_binary();
     options.secret = "admission-secret";
-    env.emplace_back("ASAN_OPTIONS", small_quarantine());
+    env.emplace_back("ASAN_OPTIONS", small_asan_quarantine());
     options.env = std::move(env);
     server = std::make_unique<ServerProcess>(options);
     if (!server->start()) return;
@@ -93,24 +82,6 @@ class PeakMemory {
   std::atomic<long> peak_{0};
   std::thread thread_;
 };
-
-int connect_with_receive_buffer(int port, int bytes) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
-  timeval timeout{30, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<std::uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-    ::close(fd);
-    return -1;
-  }
-  return fd;
-}
 
 bool is_busy_refusal(const Response& response) {
   return response.status == 503 && response.header_or_empty("Retry-After") == "1" &&
@@ -222,7 +193,7 @@ TEST(AdmissionTest, AClientPipeliningWithoutReadingGets503sOnceItsAnswersPileUp)
 
   // A small receive buffer, set before connecting so that the window is
   // small from the start: the kernel holds little of what the client leaves unread.
-  int fd = connect_with_receive_buffer(server.port(), 65536);
+  int fd = connect_to("127.0.0.1", server.port(), 30, 65536);
   ASSERT_GE(fd, 0);
   constexpr int kEarly = 12, kLate = 12;
   std::string early, late;

@@ -271,15 +271,8 @@ TEST(EventStreamFanOutTest, AThousandAnonymousReadersEachGetEveryPublicChangeInO
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
-/// ASan keeps freed memory in quarantine: a small one, so that resident
-/// memory shows what the server holds rather than what it freed.
-std::string small_quarantine() {
-  const char* inherited = std::getenv("ASAN_OPTIONS");
-  return std::string(inherited ? inherited : "") + ":quarantine_size_mb=16";
-}
-
 TEST(EventStreamFloodTest, ReadersThatStopReadingCostABoundedBacklogEach) {
-  OwnServer own("flood-secret", {{"ASAN_OPTIONS", small_quarantine()}});
+  OwnServer own("flood-secret", {{"ASAN_OPTIONS", small_asan_quarantine()}});
   ASSERT_GT(own.incident, 0) << own.server->failure();
   ServerProcess& server = *own.server;
 

@@ -104,4 +104,9 @@ long resident_kib(pid_t pid) {
   return -1;
 }
 
+std::string small_asan_quarantine() {
+  const char* inherited = std::getenv("ASAN_OPTIONS");
+  return std::string(inherited ? inherited : "") + ":quarantine_size_mb=16";
+}
+
 }  // namespace e2e

@@ -20,6 +20,11 @@ int open_descriptors(pid_t pid);
 
 /// Resident memory of pid in KiB (VmRSS); -1 if unreadable.
 long resident_kib(pid_t pid);
+
+/// ASAN_OPTIONS for a server whose resident memory a test measures: ASan keeps
+/// freed memory in quarantine, a small one shows what the server holds rather
+/// than what it freed.
+std::string small_asan_quarantine();
 /// Live processes whose name contains name_part and whose command line
 /// mentions text (e.g. a private data dir: then only processes the test's
 /// own server started), wherever they were reparented.

@@ -46,9 +46,11 @@ bool lower_contains(std::string text, const std::string& needle) {
 
 }  // namespace
 
-int connect_to(const std::string& host, int port, int timeout_seconds) {
+int connect_to(const std::string& host, int port, int timeout_seconds, int receive_buffer_bytes) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
+  if (receive_buffer_bytes > 0)
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes);
   timeval timeout{timeout_seconds, 0};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);

@@ -11,7 +11,10 @@ namespace e2e {
 /// A connected TCP socket to host:port (loopback, IPv4), or -1. Reads and
 /// writes time out after timeout_seconds so a stuck server fails a test
 /// instead of hanging it.
-int connect_to(const std::string& host, int port, int timeout_seconds);
+/// With `receive_buffer_bytes`, the receive buffer is set to that before
+/// connecting, so the window is small from the start.
+int connect_to(const std::string& host, int port, int timeout_seconds,
+               int receive_buffer_bytes = 0);
 
 /// Writes every byte; false when the peer stopped reading (the server may
 /// answer early, e.g. 413, and close: the caller still reads the answer).
