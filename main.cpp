@@ -26,6 +26,7 @@
 #include "config/settings.hpp"
 #include "http/server.hpp"
 #include "storage/feed_follower.hpp"
+#include "storage/sentinel_client.hpp"
 #include "storage/storage_actor.hpp"
 
 namespace {
@@ -108,10 +109,36 @@ std::string new_origin() {
   return text;
 }
 
+/// Where Redis is: the sentinels' primary, the configured URI, or the
+/// embedded Redis (started here, kept in `embedded`).
+Result<std::shared_ptr<PrimaryLocator>> locate_redis(const Settings& settings,
+                                                     std::unique_ptr<EmbeddedRedis>& embedded) {
+  auto timeout = std::chrono::milliseconds(settings.redis_timeout_ms);
+  if (!settings.redis_sentinels.empty()) {
+    auto sentinels = parse_sentinel_list(settings.redis_sentinels);  // checked with the settings
+    // A sentinel that does not answer quickly is skipped for the next.
+    auto ask_bound = std::min(timeout, std::chrono::milliseconds(500));
+    return std::shared_ptr<PrimaryLocator>(
+        std::make_shared<SentinelLocator>(*sentinels, settings.redis_master_name, 0,
+                                          std::make_unique<HiredisSentinelProbe>(ask_bound)));
+  }
+  if (!settings.redis_uri.empty()) {
+    auto parsed = parse_redis_uri(settings.redis_uri);
+    if (!parsed)
+      return field_error(ErrorKind::invalid, "Invalid configuration", "PM_REDIS_URI",
+                         "expected redis://host:port/db or unix:///path");
+    return std::shared_ptr<PrimaryLocator>(std::make_shared<FixedLocator>(*parsed));
+  }
+  auto started = EmbeddedRedis::start(settings);
+  if (!started) return started.error();
+  embedded = std::move(*started);
+  return std::shared_ptr<PrimaryLocator>(std::make_shared<FixedLocator>(embedded->endpoint()));
+}
+
 /// Serves until SIGTERM/SIGINT; `stop_redis` stops the embedded Redis (if any)
 /// once nothing can write to it any more.
-int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_t& signals,
-          const std::function<void()>& stop_redis) {
+int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locator,
+          const sigset_t& signals, const std::function<void()>& stop_redis) {
   caf::actor_system_config config;
   config.set("scheduler.max-threads", static_cast<std::size_t>(settings.actor_threads));
   // An idle worker polls briefly, then waits on its condition variable (woken
@@ -126,16 +153,24 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
       settings.list_budget};
   // Every connection checks which data set it reaches before it serves.
   ConnectCheck check_dataset = [dataset](redisContext* context) { return dataset->check(context); };
-  auto connection = std::make_shared<RedisPipeline>(
-      endpoint, std::chrono::milliseconds(settings.redis_timeout_ms), check_dataset);
+  const auto redis_timeout = std::chrono::milliseconds(settings.redis_timeout_ms);
+  auto connection = std::make_shared<RedisPipeline>(locator, redis_timeout, check_dataset);
   // Replies that lead to rendering (lists, scopes and services, with rate
   // limiting whole handlers) are handed to the reply runner's thread.
   auto replies = spawn_reply_runner(system);
-  auto answers = std::make_shared<RedisPipeline>(
-      endpoint, std::chrono::milliseconds(settings.redis_timeout_ms), check_dataset,
-      run_replies_in(replies));
+  auto answers = std::make_shared<RedisPipeline>(locator, redis_timeout, check_dataset,
+                                                 run_replies_in(replies));
+  // Writes that must reach replicas wait for them (WAIT) on a connection of
+  // their own, so that loads and reads never queue behind the wait.
+  std::shared_ptr<RedisPipeline> writes;
+  if (settings.redis_replicas_ack > 0)
+    writes = std::make_shared<RedisPipeline>(
+        locator, redis_timeout, check_dataset, ReplyExecutor{},
+        ReplicaAck{settings.redis_replicas_ack,
+                   std::chrono::milliseconds(settings.redis_replicas_ack_timeout_ms)});
   auto notifier = spawn_notifier(system, connection);
-  auto storage = spawn_storage(system, storage_settings, connection, notifier, std::move(answers));
+  auto storage = spawn_storage(system, storage_settings, connection, notifier, std::move(answers),
+                               std::move(writes));
   connection.reset();  // the actors own it now
   // Storage answers every command within the Redis timeout; twice that, and
   // never under 5 s, is a bound no healthy round trip reaches.
@@ -171,15 +206,25 @@ int serve(const Settings& settings, const RedisEndpoint& endpoint, const sigset_
       redis_bound + std::chrono::milliseconds(500));
   dataset->on_replaced(
       [registry = app->registry] { caf::anon_send(registry, forget_all_atom::value); });
+  // After a failover, the new primary is the truth: a write the old one took
+  // but never passed on may sit in a cached incident.
+  std::unique_ptr<SentinelWatcher> watcher;
+  if (auto sentinels = std::dynamic_pointer_cast<SentinelLocator>(locator)) {
+    sentinels->on_change([registry = app->registry](const RedisEndpoint&) {
+      caf::anon_send(registry, forget_all_atom::value);
+    });
+    watcher = std::make_unique<SentinelWatcher>(sentinels);
+  }
   // Learn of every change committed (by other processes, and this one's own
   // whose answer may have been lost), so cached incidents do not stay stale.
   auto follower = std::make_unique<FeedFollower>(
-      endpoint, Keys(settings.key_prefix), origin,
+      locator, Keys(settings.key_prefix), origin,
       [registry = app->registry, hub = app->feed_hub](std::vector<FeedEntry> entries) {
         caf::anon_send(hub, feed_atom::value);  // event-stream clients: the stream moved
         if (!entries.empty()) caf::anon_send(registry, feed_atom::value, std::move(entries));
       });
   auto stop_actors = [&] {
+    watcher.reset();
     follower.reset();
     caf::anon_send(app->supervisor, stop_atom::value);
     for (const auto& actor :
@@ -233,20 +278,10 @@ int main(int argc, char** argv) {
   fit_descriptor_limit(settings);
   sigset_t signals = block_stop_signals();
   std::unique_ptr<EmbeddedRedis> embedded;
-  RedisEndpoint endpoint;
-  if (!settings.redis_uri.empty()) {
-    auto parsed = parse_redis_uri(settings.redis_uri);
-    if (!parsed)
-      return fail(field_error(ErrorKind::invalid, "Invalid configuration", "PM_REDIS_URI",
-                              "expected redis://host:port/db or unix:///path"));
-    endpoint = *parsed;
-  } else {
-    auto started = EmbeddedRedis::start(settings);
-    if (!started) return fail(started.error());
-    embedded = std::move(*started);
-    endpoint = embedded->endpoint();
-  }
-  int status = serve(settings, endpoint, signals, [&] { embedded.reset(); });
+  auto locator = locate_redis(settings, embedded);
+  if (!locator) return fail(locator.error());
+  log_info("redis: " + (*locator)->describe());
+  int status = serve(settings, *locator, signals, [&] { embedded.reset(); });
   embedded.reset();
   log_info("stopped");
   return status;

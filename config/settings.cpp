@@ -5,6 +5,8 @@
 #include <functional>
 #include <sstream>
 
+#include "storage/sentinel_discovery.hpp"
+
 extern char** environ;
 
 namespace incident {
@@ -74,6 +76,20 @@ const std::vector<Option>& options() {
       {"--redis-uri", "PM_REDIS_URI",
        "use this Redis instead of an embedded one: redis://host:port/db or unix:///path?db=N",
        text(&Settings::redis_uri, true)},
+      {"--redis-sentinels", "PM_REDIS_SENTINELS",
+       "find the Redis primary through these sentinels, host:port[,host:port...], and "
+       "follow its failovers (instead of --redis-uri)",
+       text(&Settings::redis_sentinels, true)},
+      {"--redis-master-name", "PM_REDIS_MASTER_NAME",
+       "the name the sentinels monitor the primary under (default mymaster)",
+       text(&Settings::redis_master_name)},
+      {"--redis-replicas-ack", "PM_REDIS_REPLICAS_ACK",
+       "answer a write only once this many replicas confirm they hold it (WAIT); when they "
+       "do not in time, the answer is 503 (default 0: once the primary has it)",
+       integer(&Settings::redis_replicas_ack, 0, 100)},
+      {"--redis-replicas-ack-timeout-ms", "PM_REDIS_REPLICAS_ACK_TIMEOUT_MS",
+       "how long a write waits for --redis-replicas-ack replicas (default 1000)",
+       integer(&Settings::redis_replicas_ack_timeout_ms, 1, 60000)},
       {"--redis-server", "PM_REDIS_SERVER", "redis-server executable (default redis-server)",
        text(&Settings::redis_server)},
       {"--fsync", "PM_FSYNC",
@@ -197,6 +213,15 @@ Result<Invocation> parse_invocation(const std::vector<std::string>& args,
   const Settings& settings = invocation.settings;
   if (settings.max_pending_mb * 1024 * 1024 < static_cast<long long>(settings.max_body_bytes))
     return bad_option("--max-pending-mb", "must hold at least one body of --max-body-bytes");
+  if (!settings.redis_sentinels.empty() && !settings.redis_uri.empty())
+    return bad_option("--redis-sentinels",
+                      "give either --redis-sentinels or --redis-uri, not both");
+  if (!settings.redis_sentinels.empty() && !parse_sentinel_list(settings.redis_sentinels))
+    return bad_option("--redis-sentinels", "expected host:port[,host:port...]");
+  if (settings.redis_replicas_ack > 0 && settings.redis_sentinels.empty() &&
+      settings.redis_uri.empty())
+    return bad_option("--redis-replicas-ack",
+                      "the embedded Redis has no replicas: use --redis-sentinels or --redis-uri");
   return invocation;
 }
 

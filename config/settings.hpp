@@ -17,7 +17,11 @@ struct Settings {
   int port = 8080;
   int threads = 2;
   std::string data_dir = "./data";
-  std::string redis_uri;  // empty: start an embedded redis-server
+  std::string redis_uri;        // empty: start an embedded redis-server
+  std::string redis_sentinels;  // host:port,...: find the primary through Sentinel
+  std::string redis_master_name = "mymaster";
+  int redis_replicas_ack = 0;  // replicas that must confirm a write before it is answered
+  int redis_replicas_ack_timeout_ms = 1000;
   std::string redis_server = "redis-server";
   std::string fsync = "everysec";  // embedded Redis: always | everysec | no
   std::string key_prefix = "pm";

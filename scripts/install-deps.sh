@@ -8,7 +8,7 @@ PACKAGES=(
   cmake make g++ pkg-config
   libcaf-dev libpistache-dev libhiredis-dev nlohmann-json3-dev libjwt-dev libssl-dev
   libjemalloc-dev libgtest-dev libbenchmark-dev
-  redis-server curl
+  redis-server curl haproxy
   "$@"
 )
 

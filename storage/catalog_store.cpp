@@ -91,19 +91,20 @@ void CatalogStore::create(const std::string& kind, const CatalogCreateRequest& r
                        return done(storage_unavailable());
                      if (guard_) guard_->note_reserved(keys_.catalog_next_id(kind), reply.integer);
                      CatalogEntry entry{reply.integer, request.name, request.description};
-                     pipeline_.eval(scripts::catalog_create(),
-                                    {keys_.catalog(kind, entry.id), keys_.catalog_names(kind),
-                                     keys_.catalog_all(kind), keys_.change_stream()},
-                                    {std::to_string(entry.id), entry.name,
-                                     entry.description.value_or(""), entry.description ? "1" : "0",
-                                     kind, now_text(), std::to_string(feed_.stream_max_length)},
-                                    [kind, entry, done](const RedisValue& created) {
-                                      if (created.io_failure || !is_status_array(created))
-                                        return done(storage_unavailable());
-                                      if (created.elements[0].str == "duplicate")
-                                        return done(duplicate_name(kind));
-                                      done(CatalogView{entry, 0, created.elements[1].str});
-                                    });
+                     writes().eval(scripts::catalog_create(),
+                                   {keys_.catalog(kind, entry.id), keys_.catalog_names(kind),
+                                    keys_.catalog_all(kind), keys_.change_stream()},
+                                   {std::to_string(entry.id), entry.name,
+                                    entry.description.value_or(""), entry.description ? "1" : "0",
+                                    kind, now_text(), std::to_string(feed_.stream_max_length)},
+                                   [kind, entry, done](const RedisValue& created) {
+                                     if (created.io_failure) return done(write_failure(created));
+                                     if (!is_status_array(created))
+                                       return done(storage_unavailable());
+                                     if (created.elements[0].str == "duplicate")
+                                       return done(duplicate_name(kind));
+                                     done(CatalogView{entry, 0, created.elements[1].str});
+                                   });
                    });
 }
 
@@ -112,32 +113,33 @@ void CatalogStore::update(const std::string& kind, Id id, const CatalogUpdateReq
   const char* mode = !request.description.present ? "keep"
                      : request.description.value  ? "set"
                                                   : "clear";
-  pipeline_.eval(scripts::catalog_update(),
-                 {keys_.catalog(kind, id), keys_.catalog_names(kind), keys_.change_stream()},
-                 {std::to_string(id), request.name, mode, request.description.value.value_or(""),
-                  kind, now_text(), std::to_string(feed_.stream_max_length)},
-                 [this, kind, id, done = std::move(done)](const RedisValue& reply) {
-                   if (reply.io_failure || !is_status_array(reply))
-                     return done(storage_unavailable());
-                   const std::string& status = reply.elements[0].str;
-                   if (status == "missing") return done(not_found(kind));
-                   if (status == "duplicate") return done(duplicate_name(kind));
-                   std::string message = reply.elements[1].str;
-                   get(kind, id, [done, message](Result<CatalogView> view) {
-                     if (view) view->feed_message = message;
-                     done(std::move(view));
-                   });
-                 });
+  writes().eval(scripts::catalog_update(),
+                {keys_.catalog(kind, id), keys_.catalog_names(kind), keys_.change_stream()},
+                {std::to_string(id), request.name, mode, request.description.value.value_or(""),
+                 kind, now_text(), std::to_string(feed_.stream_max_length)},
+                [this, kind, id, done = std::move(done)](const RedisValue& reply) {
+                  if (reply.io_failure) return done(write_failure(reply));
+                  if (!is_status_array(reply)) return done(storage_unavailable());
+                  const std::string& status = reply.elements[0].str;
+                  if (status == "missing") return done(not_found(kind));
+                  if (status == "duplicate") return done(duplicate_name(kind));
+                  std::string message = reply.elements[1].str;
+                  get(kind, id, [done, message](Result<CatalogView> view) {
+                    if (view) view->feed_message = message;
+                    done(std::move(view));
+                  });
+                });
 }
 
 void CatalogStore::remove(const std::string& kind, Id id, Done done) {
-  pipeline_.eval(
+  writes().eval(
       scripts::catalog_delete(),
       {keys_.catalog(kind, id), keys_.catalog_names(kind), keys_.catalog_all(kind),
        keys_.index_catalog(kind, id), keys_.change_stream()},
       {std::to_string(id), kind, now_text(), std::to_string(feed_.stream_max_length)},
       [kind, id, done = std::move(done)](const RedisValue& reply) {
-        if (reply.io_failure || !is_status_array(reply)) return done(storage_unavailable());
+        if (reply.io_failure) return done(write_failure(reply));
+        if (!is_status_array(reply)) return done(storage_unavailable());
         const std::string& status = reply.elements[0].str;
         if (status == "missing") return done(not_found(kind));
         if (status == "in_use")

@@ -36,8 +36,15 @@ class CatalogStore {
   /// 409 when incidents still use the entry; answers the deleted entry.
   void remove(const std::string& kind, Id id, Done done);
 
+  /// Writes go over `writes` (which must outlive the store): one whose
+  /// writes wait for replicas, apart from the reads.
+  void set_write_pipeline(RedisPipeline* writes) { writes_ = writes; }
+
  private:
+  RedisPipeline& writes() { return writes_ ? *writes_ : pipeline_; }
+
   RedisPipeline& pipeline_;
+  RedisPipeline* writes_ = nullptr;  // null: writes share pipeline_
   Keys keys_;
   FeedOptions feed_;
   std::shared_ptr<DatasetGuard> guard_;

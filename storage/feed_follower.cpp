@@ -13,6 +13,7 @@
 
 #include "config/log.hpp"
 #include "storage/redis_value.hpp"
+#include "storage/sentinel_client.hpp"
 #include "storage/top_level_reader.hpp"
 
 namespace incident {
@@ -27,10 +28,19 @@ constexpr auto kCoalesce = std::chrono::milliseconds(1);
 
 using Context = std::unique_ptr<redisContext, decltype(&redisFree)>;
 
-Context connect(const RedisEndpoint& endpoint) {
+/// A connection to the primary, checked to be one when the locator asks for
+/// it; null when there is none to be had.
+Context connect(PrimaryLocator& locator, RedisEndpoint& reached) {
+  auto primary = locator.primary();
+  if (!primary) return Context(nullptr, &redisFree);
+  reached = *primary;
   std::string error;
   // Replies may take the whole XREAD BLOCK: the bound must exceed it.
-  return Context(connect_redis(endpoint, std::chrono::seconds(2), error), &redisFree);
+  Context context(connect_redis(*primary, std::chrono::seconds(2), error), &redisFree);
+  if (context && locator.verifies_role() && role_on(context.get()) != ServerRole::primary)
+    context.reset();
+  if (!context) locator.distrust(*primary);
+  return context;
 }
 
 /// The id of the newest entry, "0-0" for an empty stream; "" on failure.
@@ -100,7 +110,12 @@ std::optional<FeedEntry> parse_feed_entry(const std::string& stream_id, const st
 
 FeedFollower::FeedFollower(RedisEndpoint endpoint, Keys keys, std::string own_origin,
                            OnEntries on_entries)
-    : endpoint_(std::move(endpoint)),
+    : FeedFollower(std::make_shared<FixedLocator>(std::move(endpoint)), std::move(keys),
+                   std::move(own_origin), std::move(on_entries)) {}
+
+FeedFollower::FeedFollower(std::shared_ptr<PrimaryLocator> locator, Keys keys,
+                           std::string own_origin, OnEntries on_entries)
+    : locator_(std::move(locator)),
       keys_(std::move(keys)),
       own_origin_(std::move(own_origin)),
       on_entries_(std::move(on_entries)),
@@ -126,9 +141,14 @@ void FeedFollower::run() {
   const std::string stream = keys_.change_stream();
   std::string last_id;
   Context context(nullptr, &redisFree);
+  RedisEndpoint reading;  // the server `context` reaches
+  std::uint64_t generation = 0;
   while (!stopping_) {
+    // After a failover, the same entries (those replicated) are read on.
+    if (context && locator_->generation() != generation) context.reset();
     if (!context) {
-      context = connect(endpoint_);
+      generation = locator_->generation();
+      context = connect(*locator_, reading);
       if (context && last_id.empty()) last_id = newest_id(context.get(), stream);
       if (!context || last_id.empty()) {
         context.reset();
@@ -142,6 +162,7 @@ void FeedFollower::run() {
                         "STREAMS", stream, last_id});
     if (reply.io_failure || reply.is_error()) {
       log_warning("change feed: read failed (" + reply.str + "), reconnecting");
+      locator_->distrust(reading);
       context.reset();
       continue;
     }

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -13,6 +14,7 @@
 
 #include "domain/incident.hpp"
 #include "storage/keys.hpp"
+#include "storage/primary_locator.hpp"
 #include "storage/redis_endpoint.hpp"
 
 namespace incident {
@@ -38,6 +40,10 @@ class FeedFollower {
   /// entries whose "origin" is `own_origin` are marked `own`. They are not
   /// skipped: a write of this process whose answer was lost (so that it never
   /// learnt it was kept) is learnt from here.
+  /// It reads from wherever `locator` says the primary is, and after a
+  /// failover goes on from the last entry it saw.
+  FeedFollower(std::shared_ptr<PrimaryLocator> locator, Keys keys, std::string own_origin,
+               OnEntries on_entries);
   FeedFollower(RedisEndpoint endpoint, Keys keys, std::string own_origin, OnEntries on_entries);
   ~FeedFollower();
   FeedFollower(const FeedFollower&) = delete;
@@ -51,7 +57,7 @@ class FeedFollower {
   void run();
   void mark_following();
 
-  RedisEndpoint endpoint_;
+  std::shared_ptr<PrimaryLocator> locator_;
   Keys keys_;
   std::string own_origin_;
   OnEntries on_entries_;

@@ -26,7 +26,7 @@ FlatHash to_flat_hash(const RedisValue& array) {
 }
 
 CommitResult decode_commit_reply(const RedisValue& reply, std::vector<std::string> messages) {
-  if (reply.io_failure) return reply.not_sent ? storage_unavailable() : write_outcome_unknown();
+  if (reply.io_failure) return write_failure(reply);
   if (reply.type == RedisValue::Type::error) return refused_by_redis(reply, "a commit");
   if (reply.type != RedisValue::Type::array || reply.elements.empty())
     return corrupt_record("commit reply");
@@ -200,7 +200,8 @@ void IncidentStore::commit_chain(const std::vector<CommitRequest>& chain,
       args.push_back(std::move(field));
       args.push_back(std::move(value));
     }
-  pipeline_.eval(
+  RedisPipeline& writes = commit_pipeline_ ? *commit_pipeline_ : pipeline_;
+  writes.eval(
       scripts::incident_commit(), std::move(keys), std::move(args),
       [done = std::move(done), messages = std::move(messages)](const RedisValue& reply) mutable {
         done(decode_commit_reply(reply, std::move(messages)));

@@ -59,6 +59,9 @@ class IncidentStore {
   /// Lists go over `reads` (a connection of their own, which must outlive the
   /// store): reading and answering a page never delays a commit's reply.
   void set_list_pipeline(RedisPipeline* reads) { list_pipeline_ = reads; }
+  /// Commits go over `writes` (which must outlive the store): one whose
+  /// writes wait for replicas, so that loads never queue behind its WAITs.
+  void set_commit_pipeline(RedisPipeline* writes) { commit_pipeline_ = writes; }
 
   const Keys& keys() const { return keys_; }
 
@@ -68,7 +71,8 @@ class IncidentStore {
   FeedOptions feed_;
   std::shared_ptr<DatasetGuard> guard_;
   std::int64_t list_budget_ = kDefaultListBudget;
-  RedisPipeline* list_pipeline_ = nullptr;  // null: lists share pipeline_
+  RedisPipeline* list_pipeline_ = nullptr;    // null: lists share pipeline_
+  RedisPipeline* commit_pipeline_ = nullptr;  // null: commits share pipeline_
   std::unique_ptr<ScanQueue> scans_ = std::make_unique<ScanQueue>();
 };
 

@@ -10,6 +10,7 @@
 
 #include "config/log.hpp"
 #include "storage/resp_command.hpp"
+#include "storage/sentinel_client.hpp"
 
 namespace incident {
 namespace {
@@ -33,18 +34,25 @@ std::string sha1_hex(const std::string& text) {
 
 Script::Script(std::string text) : source(std::move(text)), sha1(sha1_hex(source)) {}
 
-RedisPipeline::RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout,
-                             ConnectCheck check, ReplyExecutor executor)
-    : endpoint_(std::move(endpoint)),
+RedisPipeline::RedisPipeline(std::shared_ptr<PrimaryLocator> locator,
+                             std::chrono::milliseconds timeout, ConnectCheck check,
+                             ReplyExecutor executor, ReplicaAck ack)
+    : locator_(std::move(locator)),
       timeout_(timeout),
       check_(std::move(check)),
       executor_(std::move(executor)),
+      ack_(ack),
       thread_([this] { run(); }) {}
+
+RedisPipeline::RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout,
+                             ConnectCheck check, ReplyExecutor executor)
+    : RedisPipeline(std::make_shared<FixedLocator>(std::move(endpoint)), timeout, std::move(check),
+                    std::move(executor)) {}
 
 RedisPipeline::~RedisPipeline() { stop(); }
 
 void RedisPipeline::submit(std::vector<std::string> argv, RedisCallback callback) {
-  enqueue(Command{std::move(argv), nullptr, std::move(callback), {}});
+  enqueue(Command{std::move(argv), nullptr, std::move(callback), {}, false});
 }
 
 void RedisPipeline::eval(const Script& script, std::vector<std::string> keys,
@@ -54,12 +62,12 @@ void RedisPipeline::eval(const Script& script, std::vector<std::string> keys,
   argv.insert(argv.end(), {"EVALSHA", script.sha1, std::to_string(keys.size())});
   std::move(keys.begin(), keys.end(), std::back_inserter(argv));
   std::move(args.begin(), args.end(), std::back_inserter(argv));
-  enqueue(Command{std::move(argv), &script, std::move(callback), {}});
+  enqueue(Command{std::move(argv), &script, std::move(callback), {}, true});
 }
 
 void RedisPipeline::transaction(std::vector<std::vector<std::string>> commands,
                                 RedisCallback callback) {
-  enqueue(Command{{}, nullptr, std::move(callback), std::move(commands)});
+  enqueue(Command{{}, nullptr, std::move(callback), std::move(commands), true});
 }
 
 void RedisPipeline::enqueue(Command command) {
@@ -102,6 +110,9 @@ void RedisPipeline::run() {
         run_callback(command, RedisValue::unsent("storage is shutting down"));
       continue;
     }
+    // The primary moved (a failover): what this connection reaches may
+    // refuse writes, or worse, take writes the new primary never sees.
+    if (context_ && locator_->generation() != connected_generation_) disconnect();
     if (!ensure_connected()) {
       for (auto& command : batch) run_callback(command, RedisValue::unsent("storage unreachable"));
       continue;
@@ -127,10 +138,33 @@ bool RedisPipeline::ensure_connected() {
   auto now = std::chrono::steady_clock::now();
   if (now < next_connect_attempt_) return false;
   next_connect_attempt_ = now + kReconnectBackoff;
+  connected_generation_ = locator_->generation();
+  auto target = locator_->primary();
+  if (!target) return false;  // the locator logged why
+  connected_to_ = *target;
   std::string error;
-  context_ = connect_redis(endpoint_, timeout_, error);
-  if (!context_) log_warning("redis: cannot connect to " + endpoint_.describe() + ": " + error);
-  if (context_ && check_ && !check_(context_)) disconnect();
+  context_ = connect_redis(connected_to_, timeout_, error);
+  if (!context_) {
+    log_warning("redis: cannot connect to " + connected_to_.describe() + ": " + error);
+    locator_->distrust(connected_to_);
+    return false;
+  }
+  if (locator_->verifies_role()) {
+    ServerRole role = role_on(context_);
+    if (role != ServerRole::primary) {
+      log_warning("redis: " + connected_to_.describe() + " is not the primary; asking again");
+      drop_connection();
+      return false;
+    }
+  }
+  if (check_ && !check_(context_)) disconnect();
+  if (context_ && ack_.replicas > 0) {
+    // WAIT may hold a reply for its whole timeout on top of the usual bound.
+    auto bound = timeout_ + ack_.timeout;
+    timeval tv{static_cast<time_t>(bound.count() / 1000),
+               static_cast<suseconds_t>((bound.count() % 1000) * 1000)};
+    redisSetTimeout(context_, tv);
+  }
   return context_ != nullptr;
 }
 
@@ -158,20 +192,43 @@ bool RedisPipeline::read_reply(const Command& command, RedisValue& value) {
   return true;
 }
 
+namespace {
+
+/// A write refused because the server is a replica now (a failover): it did
+/// not run, so it is as safe to retry as one never sent.
+bool refused_as_replica(const RedisValue& value) {
+  return value.is_error() && value.str.find("READONLY") != std::string::npos;
+}
+
+}  // namespace
+
 void RedisPipeline::execute(std::vector<Command>& batch) {
   std::string out;
-  for (const auto& command : batch) write(command, out);
+  bool acked = false;
+  for (const auto& command : batch) {
+    write(command, out);
+    acked = acked || (ack_.replicas > 0 && command.writes);
+  }
+  if (acked)
+    append_resp_command(
+        out, {"WAIT", std::to_string(ack_.replicas), std::to_string(ack_.timeout.count())});
   redisAppendFormattedCommand(context_, out.data(), out.size());
   std::vector<Command> retries;
+  // Replies held until the WAIT says whether the writes are replicated.
+  std::vector<std::pair<std::size_t, RedisValue>> held;
+  bool replica = false;
+  auto fail_unanswered = [&](std::size_t from, const char* why) {
+    for (auto& [index, value] : held) run_callback(batch[index], RedisValue::failure(why));
+    for (std::size_t j = from; j < batch.size(); ++j)
+      run_callback(batch[j], RedisValue::failure(why));
+    for (auto& retry : retries) run_callback(retry, RedisValue::unsent(why));
+  };
   for (std::size_t i = 0; i < batch.size(); ++i) {
     RedisValue value;
     if (!read_reply(batch[i], value)) {
       if (context_) log_warning(std::string("redis: connection lost: ") + context_->errstr);
-      disconnect();
-      for (std::size_t j = i; j < batch.size(); ++j)
-        run_callback(batch[j], RedisValue::failure("storage unreachable"));
-      for (auto& retry : retries) run_callback(retry, RedisValue::failure("storage unreachable"));
-      return;
+      drop_connection();
+      return fail_unanswered(i, "storage unreachable");
     }
     bool lost_script = value.is_error() && value.str.rfind("NOSCRIPT", 0) == 0;
     if (lost_script && batch[i].script) {
@@ -181,9 +238,60 @@ void RedisPipeline::execute(std::vector<Command>& batch) {
       retries.push_back(std::move(batch[i]));
       continue;
     }
-    run_callback(batch[i], std::move(value));
+    if (refused_as_replica(value)) {
+      replica = true;
+      value = RedisValue::unsent("storage is read-only: a failover is in progress");
+    }
+    if (acked && batch[i].writes && !value.is_error())
+      held.emplace_back(i, std::move(value));
+    else
+      run_callback(batch[i], std::move(value));
+  }
+  if (acked) {
+    bool connection_ok = true;
+    bool confirmed = replicas_confirmed(connection_ok);
+    if (!connection_ok) return fail_unanswered(batch.size(), "storage unreachable");
+    for (auto& [index, value] : held)
+      run_callback(batch[index],
+                   confirmed ? std::move(value)
+                             : RedisValue::failure("not confirmed by enough replicas in time"));
+  }
+  if (replica) {
+    log_warning("redis: " + connected_to_.describe() + " refused writes as a replica");
+    drop_connection();
+    for (auto& retry : retries) run_callback(retry, RedisValue::unsent("storage is read-only"));
+    return;
   }
   if (!retries.empty()) execute(retries);
+}
+
+bool RedisPipeline::replicas_confirmed(bool& connection_ok) {
+  void* raw = nullptr;
+  if (!context_ || redisGetReply(context_, &raw) != REDIS_OK || !raw) {
+    if (context_) log_warning(std::string("redis: connection lost: ") + context_->errstr);
+    drop_connection();
+    connection_ok = false;
+    return false;
+  }
+  RedisValue value = copy_reply(static_cast<redisReply*>(raw));
+  freeReplyObject(raw);
+  bool confirmed = value.type == RedisValue::Type::integer && value.integer >= ack_.replicas;
+  if (confirmed != !replicas_short_) {
+    replicas_short_ = !confirmed;
+    if (confirmed)
+      log_info("redis: replicas confirm writes again");
+    else
+      log_warning("redis: writes are not confirmed by " + std::to_string(ack_.replicas) +
+                  " replicas within " + std::to_string(ack_.timeout.count()) +
+                  " ms (WAIT: " + (value.is_error() ? value.str : std::to_string(value.integer)) +
+                  "); they are answered 503");
+  }
+  return confirmed;
+}
+
+void RedisPipeline::drop_connection() {
+  locator_->distrust(connected_to_);
+  disconnect();
 }
 
 void RedisPipeline::run_callback(Command& command, RedisValue value) {

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "storage/primary_locator.hpp"
 #include "storage/redis_endpoint.hpp"
 #include "storage/redis_value.hpp"
 
@@ -39,10 +40,25 @@ using ReplyExecutor = std::function<void(std::function<void()>)>;
 /// written to it; false drops the connection (tried again after the backoff).
 using ConnectCheck = std::function<bool(redisContext*)>;
 
+/// Writes count as done only once this many replicas confirm they hold
+/// them (WAIT), within `timeout`.
+struct ReplicaAck {
+  int replicas = 0;
+  std::chrono::milliseconds timeout{1000};
+};
+
 class RedisPipeline {
  public:
-  /// Connects lazily; `timeout` bounds connecting and every reply. With an
-  /// `executor`, callbacks run through it instead of on the I/O thread.
+  /// Connects lazily, to wherever `locator` says the primary is; `timeout`
+  /// bounds connecting and every reply. With an `executor`, callbacks run
+  /// through it instead of on the I/O thread. With `ack`, a batch holding
+  /// scripts or transactions (the writes) is followed by a WAIT, and their
+  /// replies that are not errors are delivered only once enough replicas
+  /// confirmed (else as an io_failure: the write may or may not survive a
+  /// failover). WAIT holds the connection until they do, so such a pipeline
+  /// should carry writes only.
+  RedisPipeline(std::shared_ptr<PrimaryLocator> locator, std::chrono::milliseconds timeout,
+                ConnectCheck check = {}, ReplyExecutor executor = {}, ReplicaAck ack = {});
   RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout, ConnectCheck check = {},
                 ReplyExecutor executor = {});
   ~RedisPipeline();
@@ -77,6 +93,8 @@ class RedisPipeline {
     RedisCallback callback;
     /// A transaction's commands, sent between MULTI and EXEC (argv unused).
     std::vector<std::vector<std::string>> queued;
+    /// A script or a transaction: what may write, hence waits for replicas.
+    bool writes = false;
   };
 
   /// Queues a command, or fails it at once when stopping.
@@ -92,13 +110,22 @@ class RedisPipeline {
   static void write(const Command& command, std::string& out);
   /// Reads the command's replies; false when the connection failed.
   bool read_reply(const Command& command, RedisValue& value);
+  /// Reads a WAIT's reply: true when enough replicas confirmed.
+  bool replicas_confirmed(bool& connection_ok);
+  /// The connection failed (or reached a server that is no primary): the
+  /// locator is told, and the next batch connects anew.
+  void drop_connection();
   void disconnect();
   void run_callback(Command& command, RedisValue value);
 
-  RedisEndpoint endpoint_;
+  std::shared_ptr<PrimaryLocator> locator_;
   std::chrono::milliseconds timeout_;
   ConnectCheck check_;
   ReplyExecutor executor_;
+  ReplicaAck ack_;
+  RedisEndpoint connected_to_;
+  std::uint64_t connected_generation_ = 0;
+  bool replicas_short_ = false;  // the last WAIT came back short (logged once)
   /// Callbacks handed to the executor run only while it is open.
   struct ExecutorGate {
     std::shared_mutex mutex;

@@ -20,11 +20,13 @@ struct StorageState {
   // Stop the pipeline (running its last callbacks) while the stores it calls
   // back into still exist.
   ~StorageState() {
+    if (writes) writes->stop();
     if (answers) answers->stop();
     if (pipeline) pipeline->stop();
   }
   std::shared_ptr<RedisPipeline> pipeline;  // shared with the notifier
   std::shared_ptr<RedisPipeline> answers;   // everything but incidents (may be null)
+  std::shared_ptr<RedisPipeline> writes;    // writes waiting for replicas (may be null)
   std::unique_ptr<IncidentStore> incidents;
   std::unique_ptr<CatalogStore> catalog;
   std::unique_ptr<FeedStore> feed;
@@ -115,10 +117,12 @@ void run_catalog(StorageState& state, const CatalogCommand& command) {
 
 caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
                                std::shared_ptr<RedisPipeline> connection, caf::actor notifier,
-                               std::shared_ptr<RedisPipeline> answers) {
+                               std::shared_ptr<RedisPipeline> answers,
+                               std::shared_ptr<RedisPipeline> writes) {
   auto& state = self->state;
   state.pipeline = std::move(connection);
   state.answers = std::move(answers);
+  state.writes = std::move(writes);
   // Lists, change-feed reads, scopes and services and rate counts: never
   // queued before an incident's load or commit, nor its reply behind theirs.
   RedisPipeline& others = state.answers ? *state.answers : *state.pipeline;
@@ -127,8 +131,10 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
                                                     feed, settings.guard);
   state.incidents->set_list_budget(settings.list_budget);
   state.incidents->set_list_pipeline(state.answers.get());
+  state.incidents->set_commit_pipeline(state.writes.get());
   state.catalog =
       std::make_unique<CatalogStore>(others, Keys(settings.key_prefix), feed, settings.guard);
+  state.catalog->set_write_pipeline(state.writes.get());
   state.feed = std::make_unique<FeedStore>(others, Keys(settings.key_prefix));
   state.rates = std::make_unique<RateStore>(others, Keys(settings.key_prefix));
   state.notifier = std::move(notifier);
@@ -179,6 +185,10 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
         // held a dead connection would invite requests that fail.
         std::vector<RedisPipeline*> connections{self->state.pipeline.get()};
         if (self->state.answers) connections.push_back(self->state.answers.get());
+        // The writes connection is only nudged to reconnect: its PING may
+        // queue behind a WAIT for replicas that are down, while reads, and
+        // so this process, are healthy.
+        if (self->state.writes) self->state.writes->submit({"PING"}, [](const RedisValue&) {});
         auto outcome = std::make_shared<PingOutcome>(connections.size(), reply);
         for (RedisPipeline* connection : connections)
           connection->submit(
@@ -191,9 +201,10 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
 
 caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings,
                          std::shared_ptr<RedisPipeline> connection, caf::actor notifier,
-                         std::shared_ptr<RedisPipeline> answers) {
+                         std::shared_ptr<RedisPipeline> answers,
+                         std::shared_ptr<RedisPipeline> writes) {
   return system.spawn(storage_behavior, std::move(settings), std::move(connection),
-                      std::move(notifier), std::move(answers));
+                      std::move(notifier), std::move(answers), std::move(writes));
 }
 
 }  // namespace incident

@@ -16,6 +16,10 @@ Error write_outcome_unknown() {
                {}};
 }
 
+Error write_failure(const RedisValue& reply) {
+  return reply.not_sent ? storage_unavailable() : write_outcome_unknown();
+}
+
 Error corrupt_record(const std::string& what) {
   return Error{ErrorKind::unavailable, "Stored data is unreadable: " + what, {}};
 }

@@ -18,6 +18,10 @@ Error storage_unavailable();
 /// kept. Never a success, and it says how to retry safely.
 Error write_outcome_unknown();
 
+/// What a write whose reply is an io_failure tells: unavailable when it was
+/// never sent, else that it may or may not have been kept.
+Error write_failure(const RedisValue& reply);
+
 /// A stored record that cannot be read back (`what` names it).
 Error corrupt_record(const std::string& what);
 

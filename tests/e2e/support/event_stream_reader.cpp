@@ -51,7 +51,10 @@ bool EventStreamReader::fill(int timeout_ms) {
   if (::poll(&ready, 1, timeout_ms) <= 0) return false;
   char buffer[8192];
   ssize_t got = ::read(fd_, buffer, sizeof buffer);
-  if (got <= 0) return false;
+  if (got <= 0) {
+    closed_ = true;
+    return false;
+  }
   raw_.append(buffer, static_cast<std::size_t>(got));
   return true;
 }

@@ -24,6 +24,8 @@ class EventStreamReader {
   EventStreamReader& operator=(const EventStreamReader&) = delete;
 
   int status() const { return status_; }
+  /// True once the server ended the stream (or it never opened).
+  bool closed() const { return fd_ < 0 || closed_; }
   /// Reads until `count` events (heartbeats included when wanted) arrived or
   /// `timeout_ms` passed; returns what arrived.
   std::vector<ServerSentEvent> read(std::size_t count, int timeout_ms, bool with_heartbeats);
@@ -34,6 +36,7 @@ class EventStreamReader {
 
   int fd_ = -1;
   int status_ = 0;
+  bool closed_ = false;
   std::string raw_;   // bytes as received (chunked)
   std::string body_;  // de-chunked body not yet parsed into events
 };

@@ -51,6 +51,9 @@ void LoadLedger::merge(LoadLedger other) {
   for (const auto& [outcome, count] : other.outcomes) outcomes[outcome] += count;
   for (auto& text : other.malformed) malformed.push_back(std::move(text));
   for (auto& text : other.anomalies) anomalies.push_back(std::move(text));
+  timings.insert(timings.end(), other.timings.begin(), other.timings.end());
+  retried += other.retried;
+  settled_by_precondition += other.settled_by_precondition;
 }
 
 std::string LoadLedger::summary() const {

@@ -3,6 +3,7 @@
 // checked against exactly what its clients were told.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -41,8 +42,16 @@ struct IncidentHistory {
   std::optional<WriteRecord> in_doubt;
 };
 
+/// When an acknowledged write was first sent and when it was answered.
+struct AcknowledgedAt {
+  std::chrono::steady_clock::time_point sent, answered;
+};
+
 struct LoadLedger {
   std::vector<IncidentHistory> incidents;
+  std::vector<AcknowledgedAt> timings;  // one per acknowledged write, creates included
+  int retried = 0;                      // writes sent more than once (retry_in_doubt)
+  int settled_by_precondition = 0;      // retries answered 412: an earlier attempt was kept
   int creates_in_doubt = 0;             // sent, not acknowledged: may or may not exist
   std::map<std::string, int> outcomes;  // "201", "302", "503", "no answer", ... -> count
   std::vector<std::string> malformed;   // answers that were not whole, valid HTTP/JSON

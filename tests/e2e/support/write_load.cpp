@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <random>
 
 #include "fixtures.hpp"
@@ -83,10 +84,12 @@ class WriteLoad::Worker {
 
   /// POSTs a form; half the writes ask for the representation, so both the
   /// 302 and the 2xx answers are exercised.
-  Exchange post(const std::string& target, const Fields& fields, bool representation) {
+  Exchange post(const std::string& target, const Fields& fields, bool representation,
+                const Headers& extra = {}) {
     Headers headers = {{"Authorization", "Bearer " + options_.token},
                        {"Content-Type", "application/x-www-form-urlencoded"}};
     if (representation) headers.emplace_back("Prefer", "return=representation");
+    headers.insert(headers.end(), extra.begin(), extra.end());
     return client_.request(port_, "POST", target, headers, form_encode(fields));
   }
 
@@ -121,9 +124,10 @@ class WriteLoad::Worker {
       return Verdict::in_doubt;
     }
     if (response.status / 100 == 2 || response.status == 302) return Verdict::acknowledged;
-    if (response.status == 503) {
-      // Draining, or Redis unreachable: the write may still have been
-      // committed just before. Wait as Retry-After asks, as clients do.
+    if (response.status == 502 || response.status == 503 || response.status == 504) {
+      // Draining, Redis unreachable, or (from a proxy) a server that failed
+      // mid-answer: the write may still have been committed just before.
+      // Wait as Retry-After asks, as clients do.
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       return Verdict::in_doubt;
     }
@@ -142,9 +146,13 @@ class WriteLoad::Worker {
                      {"service", std::to_string(incident.service)},
                      {"name", incident.name},
                      {"severity", incident.severity}};
-    Exchange exchange = post("/api/incident/create", fields, representation);
+    Headers extra;
+    if (options_.retry_in_doubt) extra.emplace_back("Idempotency-Key", "load " + incident.name);
     std::string what = "create '" + incident.name + "'";
-    Verdict verdict = judge(exchange, what);
+    Exchange exchange;
+    Verdict verdict =
+        send_settled([&] { return post("/api/incident/create", fields, representation, extra); },
+                     what, exchange);
     if (verdict == Verdict::not_sent) return;
     if (verdict == Verdict::in_doubt) return void(++ledger.creates_in_doubt);
     nlohmann::json body = exchange.response.json();
@@ -160,6 +168,51 @@ class WriteLoad::Worker {
     ++acknowledged_;
   }
 
+  /// Sends a write once, or, when retrying, until it is settled: the first
+  /// attempt's time is kept for the ledger's timings. A 412 of a retry is
+  /// an acknowledgement (the attempt before was kept), told by `settled`.
+  template <class Send>
+  Verdict send_settled(Send send, const std::string& what, Exchange& exchange,
+                       bool* settled_by_precondition = nullptr) {
+    auto sent = std::chrono::steady_clock::now();
+    exchange = send();
+    Verdict verdict = judge(exchange, what);
+    bool retried = false;
+    while (options_.retry_in_doubt && verdict != Verdict::acknowledged && can_retry(exchange)) {
+      retried = true;
+      exchange = send();
+      if (exchange.delivery == Delivery::answered && exchange.response.status == 412 &&
+          settled_by_precondition) {
+        ++ledger.outcomes["412"];
+        *settled_by_precondition = true;
+        ++ledger.settled_by_precondition;
+        verdict = Verdict::acknowledged;
+        break;
+      }
+      verdict = judge(exchange, what);
+    }
+    if (retried) ++ledger.retried;
+    if (verdict == Verdict::acknowledged)
+      ledger.timings.push_back({sent, std::chrono::steady_clock::now()});
+    return verdict;
+  }
+
+  /// Whether a write that was not acknowledged is worth sending again: it
+  /// was in doubt or not sent, and the load is not long past its end.
+  bool can_retry(const Exchange& exchange) {
+    if (exchange.delivery == Delivery::answered) {
+      int status = exchange.response.status;
+      if (status != 502 && status != 503 && status != 504) return false;  // a real refusal
+    }
+    if (!stop_) return true;
+    if (!settle_deadline_) {
+      settle_deadline_ =
+          std::chrono::steady_clock::now() + std::chrono::seconds(options_.settle_seconds);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return std::chrono::steady_clock::now() < *settle_deadline_;
+  }
+
   void update(IncidentHistory& incident) {
     WriteRecord write{"update",          "",
                       incident.status,   next_status(incident.status),
@@ -169,19 +222,35 @@ class WriteLoad::Worker {
                      {"name", incident.name},
                      {"severity", write.severity_to},
                      {"status", write.status_to}};
-    apply(incident, write, post(incident_path(incident.id) + "/update", fields, percent() < 50));
+    write_to(incident, write, "/update", fields);
   }
 
   void comment(IncidentHistory& incident) {
     WriteRecord write{"comment", "load comment " + label(), "", "", "", ""};
-    apply(incident, write,
-          post(incident_path(incident.id) + "/comment", {{"comment", write.text}}, percent() < 50));
+    write_to(incident, write, "/comment", {{"comment", write.text}});
   }
 
-  /// Records a write to an existing incident according to its answer.
-  void apply(IncidentHistory& incident, const WriteRecord& write, const Exchange& exchange) {
+  /// Sends a write to an existing incident (with If-Match when retrying) and
+  /// records it according to its answer.
+  void write_to(IncidentHistory& incident, const WriteRecord& write, const std::string& action,
+                const Fields& fields) {
+    bool representation = percent() < 50;
+    Headers extra;
+    if (options_.retry_in_doubt)
+      extra.emplace_back("If-Match", "\"" + std::to_string(incident.version) + "\"");
     std::string what = write.signature() + " on incident " + std::to_string(incident.id);
-    Verdict verdict = judge(exchange, what);
+    Exchange exchange;
+    bool kept_earlier = false;
+    Verdict verdict = send_settled(
+        [&] { return post(incident_path(incident.id) + action, fields, representation, extra); },
+        what, exchange, &kept_earlier);
+    apply(incident, write, exchange, verdict, kept_earlier);
+  }
+
+  /// Records a write to an existing incident according to its verdict.
+  void apply(IncidentHistory& incident, const WriteRecord& write, const Exchange& exchange,
+             Verdict verdict, bool kept_earlier) {
+    std::string what = write.signature() + " on incident " + std::to_string(incident.id);
     if (verdict == Verdict::not_sent) return;
     if (verdict == Verdict::in_doubt) return void(incident.in_doubt = write);
     if (write.kind == "update") {
@@ -191,6 +260,7 @@ class WriteLoad::Worker {
     ++incident.version;
     incident.acknowledged.push_back(write);
     ++acknowledged_;
+    if (kept_earlier) return;  // a 412: nothing to compare
     nlohmann::json body = exchange.response.json();
     bool representation = exchange.response.status == 200;
     if (representation && (body.value("version", 0LL) != incident.version ||
@@ -232,6 +302,7 @@ class WriteLoad::Worker {
   std::mt19937 random_;
   KeepAliveClient client_;
   int counter_ = 0;
+  std::optional<std::chrono::steady_clock::time_point> settle_deadline_;
 };
 
 WriteLoad::WriteLoad(LoadOptions options, int port) : options_(std::move(options)), port_(port) {

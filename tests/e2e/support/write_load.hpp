@@ -21,6 +21,13 @@ struct LoadOptions {
   long long service = 0;
   int threads = 4;
   bool reads = false;  // mix GETs of incidents and list pages in with the writes
+  /// Retry as a careful client does: creates carry an Idempotency-Key and
+  /// writes an If-Match, and a write in doubt (503, 502, 504, a broken
+  /// connection) is sent again until it is answered; a 412 then says an
+  /// earlier attempt was kept. So nothing stays in doubt, unless a write
+  /// could not be settled `settle_seconds` after the load was told to stop.
+  bool retry_in_doubt = false;
+  int settle_seconds = 60;
 };
 
 /// A token (issued with `secret`) and a fresh scope and service to write in;
