@@ -26,8 +26,13 @@ int expect_history_kept(const ApiClient& api, const std::string& token, const Lo
 /// holds each of them exactly once and equal to its GET, and x-total counts
 /// them; per status and per severity the list (filtered by the server once it
 /// serves filters) gives the same sets as the GETs; and besides the ledger's
-/// incidents and the sentinel, at most its creates in doubt exist.
+/// incidents and the sentinel, at most its creates in doubt exist in the
+/// ledger's scope.
+/// With several server processes, each hands out ids from blocks it
+/// reserved, so a new id need not exceed the others: give `highest_id`, the
+/// id counter's value, and every id up to it is probed instead, and the
+/// sentinel need only be new.
 void expect_indexes_match_data(const ApiClient& api, const std::string& token,
-                               const LoadLedger& ledger);
+                               const LoadLedger& ledger, long long highest_id = 0);
 
 }  // namespace e2e
