@@ -167,7 +167,8 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
     writes = std::make_shared<RedisPipeline>(
         locator, redis_timeout, check_dataset, ReplyExecutor{},
         ReplicaAck{settings.redis_replicas_ack,
-                   std::chrono::milliseconds(settings.redis_replicas_ack_timeout_ms)});
+                   std::chrono::milliseconds(settings.redis_replicas_ack_timeout_ms),
+                   Keys(settings.key_prefix).replication_marker()});
   auto notifier = spawn_notifier(system, connection);
   auto storage = spawn_storage(system, storage_settings, connection, notifier, std::move(answers),
                                std::move(writes));
@@ -178,6 +179,9 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
   ActorLimits limits;
   limits.capacity = static_cast<std::size_t>(settings.actor_cache);
   limits.idle = std::chrono::seconds(settings.actor_idle_seconds);
+  // A write may also wait for its replicas (WAIT), behind other writes' waits.
+  if (settings.redis_replicas_ack > 0)
+    redis_bound += std::chrono::milliseconds(settings.redis_replicas_ack_timeout_ms);
   limits.flight_bound =
       std::max<std::chrono::milliseconds>(std::chrono::seconds(5), 2 * redis_bound);
   limits.cache_bytes = settings.actor_cache_mb * 1024 * 1024;
@@ -225,6 +229,8 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
       });
   auto stop_actors = [&] {
     watcher.reset();
+    if (auto sentinels = std::dynamic_pointer_cast<SentinelLocator>(locator))
+      sentinels->on_change({});  // it holds the registry, whose system ends first
     follower.reset();
     caf::anon_send(app->supervisor, stop_atom::value);
     for (const auto& actor :

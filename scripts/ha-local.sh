@@ -183,7 +183,10 @@ stop_stage() {
     sleep 0.1
   done
   for pid in "${still[@]}"; do
-    alive "$pid" && echo "ha-local: pid $pid did not stop within 5 s: SIGKILL" >&2 && kill -KILL "$pid" 2>/dev/null
+    if alive "$pid"; then
+      echo "ha-local: pid $pid did not stop within 5 s: SIGKILL" >&2
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
   done
   # Bounded, so that a process stuck in the kernel cannot hang the stop.
   for ((tries = 0; tries < 20; tries++)); do

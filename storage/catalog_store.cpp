@@ -85,27 +85,26 @@ void CatalogStore::list(const std::string& kind, const PageRequest& page,
 }
 
 void CatalogStore::create(const std::string& kind, const CatalogCreateRequest& request, Done done) {
-  pipeline_.submit({"INCR", keys_.catalog_next_id(kind)},
-                   [this, kind, request, done = std::move(done)](const RedisValue& reply) {
-                     if (reply.type != RedisValue::Type::integer)
-                       return done(storage_unavailable());
-                     if (guard_) guard_->note_reserved(keys_.catalog_next_id(kind), reply.integer);
-                     CatalogEntry entry{reply.integer, request.name, request.description};
-                     writes().eval(scripts::catalog_create(),
-                                   {keys_.catalog(kind, entry.id), keys_.catalog_names(kind),
-                                    keys_.catalog_all(kind), keys_.change_stream()},
-                                   {std::to_string(entry.id), entry.name,
-                                    entry.description.value_or(""), entry.description ? "1" : "0",
-                                    kind, now_text(), std::to_string(feed_.stream_max_length)},
-                                   [kind, entry, done](const RedisValue& created) {
-                                     if (created.io_failure) return done(write_failure(created));
-                                     if (!is_status_array(created))
-                                       return done(storage_unavailable());
-                                     if (created.elements[0].str == "duplicate")
-                                       return done(duplicate_name(kind));
-                                     done(CatalogView{entry, 0, created.elements[1].str});
-                                   });
-                   });
+  writes().submit({"INCR", keys_.catalog_next_id(kind)},
+                  [this, kind, request, done = std::move(done)](const RedisValue& reply) {
+                    if (reply.type != RedisValue::Type::integer) return done(storage_unavailable());
+                    if (guard_) guard_->note_reserved(keys_.catalog_next_id(kind), reply.integer);
+                    CatalogEntry entry{reply.integer, request.name, request.description};
+                    writes().eval(scripts::catalog_create(),
+                                  {keys_.catalog(kind, entry.id), keys_.catalog_names(kind),
+                                   keys_.catalog_all(kind), keys_.change_stream()},
+                                  {std::to_string(entry.id), entry.name,
+                                   entry.description.value_or(""), entry.description ? "1" : "0",
+                                   kind, now_text(), std::to_string(feed_.stream_max_length)},
+                                  [kind, entry, done](const RedisValue& created) {
+                                    if (created.io_failure) return done(write_failure(created));
+                                    if (!is_status_array(created))
+                                      return done(storage_unavailable());
+                                    if (created.elements[0].str == "duplicate")
+                                      return done(duplicate_name(kind));
+                                    done(CatalogView{entry, 0, created.elements[1].str});
+                                  });
+                  });
 }
 
 void CatalogStore::update(const std::string& kind, Id id, const CatalogUpdateRequest& request,

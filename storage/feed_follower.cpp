@@ -30,8 +30,8 @@ using Context = std::unique_ptr<redisContext, decltype(&redisFree)>;
 
 /// A connection to the primary, checked to be one when the locator asks for
 /// it; null when there is none to be had.
-Context connect(PrimaryLocator& locator, RedisEndpoint& reached) {
-  auto primary = locator.primary();
+Context connect(PrimaryLocator& locator, RedisEndpoint& reached, std::uint64_t& generation) {
+  auto primary = locator.primary(generation);
   if (!primary) return Context(nullptr, &redisFree);
   reached = *primary;
   std::string error;
@@ -147,8 +147,7 @@ void FeedFollower::run() {
     // After a failover, the same entries (those replicated) are read on.
     if (context && locator_->generation() != generation) context.reset();
     if (!context) {
-      generation = locator_->generation();
-      context = connect(*locator_, reading);
+      context = connect(*locator_, reading, generation);
       if (context && last_id.empty()) last_id = newest_id(context.get(), stream);
       if (!context || last_id.empty()) {
         context.reset();

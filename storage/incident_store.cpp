@@ -78,13 +78,15 @@ void IncidentStore::load(Id id, std::function<void(LoadResult)> done) {
 void IncidentStore::next_id(std::function<void(IdResult)> done) { reserve_ids(1, std::move(done)); }
 
 void IncidentStore::reserve_ids(Id count, std::function<void(IdResult)> done) {
-  pipeline_.submit({"INCRBY", keys_.incident_next_id(), std::to_string(count)},
-                   [this, done = std::move(done)](const RedisValue& reply) {
-                     if (reply.type != RedisValue::Type::integer)
-                       return done(storage_unavailable());
-                     if (guard_) guard_->note_reserved(keys_.incident_next_id(), reply.integer);
-                     done(static_cast<Id>(reply.integer));
-                   });
+  // With a writes connection, a block of ids is handed out only once the
+  // replicas hold it: a failover cannot give the same ids out again.
+  RedisPipeline& writes = commit_pipeline_ ? *commit_pipeline_ : pipeline_;
+  writes.submit({"INCRBY", keys_.incident_next_id(), std::to_string(count)},
+                [this, done = std::move(done)](const RedisValue& reply) {
+                  if (reply.type != RedisValue::Type::integer) return done(storage_unavailable());
+                  if (guard_) guard_->note_reserved(keys_.incident_next_id(), reply.integer);
+                  done(static_cast<Id>(reply.integer));
+                });
 }
 
 namespace {

@@ -14,6 +14,7 @@
 //   <p>:<kind>:next_id / <p>:<kind>:<id> / <p>:<kind>s / <p>:<kind>:names
 //                                   scopes and services (kind = scope|service)
 //   <p>:dataset                     random identity of the data set (see dataset_guard.hpp)
+//   <p>:replication:marker          counter written before each WAIT (see ReplicaAck)
 #pragma once
 
 #include <string>
@@ -28,6 +29,7 @@ class Keys {
 
   const std::string& prefix() const { return prefix_; }
   std::string incident_next_id() const { return prefix_ + ":incident:next_id"; }
+  std::string replication_marker() const { return prefix_ + ":replication:marker"; }
   std::string incident(Id id) const { return incident_prefix() + std::to_string(id); }
   std::string incident_prefix() const { return prefix_ + ":incident:"; }
   std::string events(Id id) const { return incident(id) + ":events"; }

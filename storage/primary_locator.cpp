@@ -15,38 +15,52 @@ SentinelLocator::SentinelLocator(std::vector<RedisEndpoint> sentinels, std::stri
       retry_after_(retry_after),
       sentinels_(std::move(sentinels)) {}
 
-std::optional<RedisEndpoint> SentinelLocator::primary() {
+std::optional<RedisEndpoint> SentinelLocator::primary(std::uint64_t& generation) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    generation = generation_.load();
     if (trusted_) return current_;
   }
-  std::lock_guard<std::mutex> discovering(discovery_mutex_);
+  std::unique_lock<std::mutex> discovering(discovery_mutex_);
   std::vector<RedisEndpoint> order;
+  std::uint64_t announcements = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    generation = generation_.load();
     // Another thread may have found it while this one waited.
     if (trusted_) return current_;
-    if (Clock::now() - last_failed_discovery_ < retry_after_) return std::nullopt;
+    if (Clock::now() - last_failed_discovery_ < retry_after_) return current_;
     order = sentinels_;
+    announcements = announcements_;
   }
   Discovery found = discover_primary(order, master_name_, *probe_);
-  bool changed = false;
+  bool changed = false, recovered = false, first_failure = false;
+  std::optional<RedisEndpoint> answer;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     sentinels_ = order;
-    if (!found.primary) {
+    if (announcements != announcements_) {
+      // A failover was announced meanwhile: what was asked before it is stale.
+    } else if (!found.primary) {
       last_failed_discovery_ = Clock::now();
+      first_failure = !failing_;
+      failing_ = true;
     } else {
       found.primary->db = db_;
       changed = adopt(*found.primary);
+      recovered = failing_;
+      failing_ = false;
     }
+    generation = generation_.load();
+    answer = current_;
   }
-  if (!found.primary) {
-    log_warning("redis: " + found.describe_failure());
-    return std::nullopt;
-  }
+  discovering.unlock();
+  if (first_failure)
+    log_warning("redis: " + found.describe_failure() +
+                (answer ? "; trying the last primary known, " + answer->describe() : ""));
+  if (recovered) log_info("redis: the sentinels name " + found.primary->describe() + " again");
   if (changed) notify(*found.primary);
-  return found.primary;
+  return answer;
 }
 
 bool SentinelLocator::adopt(const RedisEndpoint& found) {
@@ -68,6 +82,7 @@ void SentinelLocator::announce(const RedisEndpoint& server) {
   bool changed = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    ++announcements_;
     changed = adopt(announced);
   }
   if (changed) notify(announced);

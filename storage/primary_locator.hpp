@@ -26,7 +26,13 @@ class PrimaryLocator {
   /// The server to send commands to; nullopt while none is known (every
   /// sentinel down, or none names a server that confirms it is the
   /// primary). May ask the sentinels, within their timeouts.
-  virtual std::optional<RedisEndpoint> primary() = 0;
+  std::optional<RedisEndpoint> primary() {
+    std::uint64_t generation = 0;
+    return primary(generation);
+  }
+  /// The same, with the generation it belongs to (read together, so a
+  /// connection made to it is not taken for an older one's).
+  virtual std::optional<RedisEndpoint> primary(std::uint64_t& generation) = 0;
 
   /// Moves on whenever primary() starts naming another server: a connection
   /// made under an older generation must reconnect.
@@ -49,7 +55,11 @@ class PrimaryLocator {
 class FixedLocator : public PrimaryLocator {
  public:
   explicit FixedLocator(RedisEndpoint endpoint) : endpoint_(std::move(endpoint)) {}
-  std::optional<RedisEndpoint> primary() override { return endpoint_; }
+  using PrimaryLocator::primary;
+  std::optional<RedisEndpoint> primary(std::uint64_t& generation) override {
+    generation = 0;
+    return endpoint_;
+  }
   std::uint64_t generation() const override { return 0; }
   void distrust(const RedisEndpoint&) override {}
   bool verifies_role() const override { return false; }
@@ -72,7 +82,11 @@ class SentinelLocator : public PrimaryLocator {
                   std::unique_ptr<SentinelProbe> probe,
                   std::chrono::milliseconds retry_after = std::chrono::milliseconds(100));
 
-  std::optional<RedisEndpoint> primary() override;
+  using PrimaryLocator::primary;
+  /// When no sentinel answers, the last primary known is tried again (a
+  /// connection still checks its ROLE): sentinels down must not take down a
+  /// primary that is fine.
+  std::optional<RedisEndpoint> primary(std::uint64_t& generation) override;
   std::uint64_t generation() const override { return generation_.load(); }
   void distrust(const RedisEndpoint& server) override;
   bool verifies_role() const override { return true; }
@@ -81,8 +95,9 @@ class SentinelLocator : public PrimaryLocator {
   /// A sentinel announced that `server` is the primary now (+switch-master).
   void announce(const RedisEndpoint& server);
 
-  /// Runs (outside any lock) whenever the primary changes to another server:
-  /// what was cached from the old one may hold writes the new one lost.
+  /// Runs (outside any lock, on the thread that learnt it) whenever the
+  /// primary changes to another server: what was cached from the old one may
+  /// hold writes the new one lost. Cleared by on_change({}).
   void on_change(std::function<void(const RedisEndpoint&)> listener);
 
   const std::string& master_name() const { return master_name_; }
@@ -103,6 +118,8 @@ class SentinelLocator : public PrimaryLocator {
   std::vector<RedisEndpoint> sentinels_;
   std::optional<RedisEndpoint> current_;
   bool trusted_ = false;
+  std::uint64_t announcements_ = 0;  // a discovery that overlapped one is stale
+  bool failing_ = false;             // the last discovery found nothing (logged once)
   Clock::time_point last_failed_discovery_{};
   std::function<void(const RedisEndpoint&)> listener_;
   std::atomic<std::uint64_t> generation_{0};

@@ -52,7 +52,7 @@ RedisPipeline::RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds t
 RedisPipeline::~RedisPipeline() { stop(); }
 
 void RedisPipeline::submit(std::vector<std::string> argv, RedisCallback callback) {
-  enqueue(Command{std::move(argv), nullptr, std::move(callback), {}, false});
+  enqueue(Command{std::move(argv), nullptr, std::move(callback), {}});
 }
 
 void RedisPipeline::eval(const Script& script, std::vector<std::string> keys,
@@ -62,12 +62,12 @@ void RedisPipeline::eval(const Script& script, std::vector<std::string> keys,
   argv.insert(argv.end(), {"EVALSHA", script.sha1, std::to_string(keys.size())});
   std::move(keys.begin(), keys.end(), std::back_inserter(argv));
   std::move(args.begin(), args.end(), std::back_inserter(argv));
-  enqueue(Command{std::move(argv), &script, std::move(callback), {}, true});
+  enqueue(Command{std::move(argv), &script, std::move(callback), {}});
 }
 
 void RedisPipeline::transaction(std::vector<std::vector<std::string>> commands,
                                 RedisCallback callback) {
-  enqueue(Command{{}, nullptr, std::move(callback), std::move(commands), true});
+  enqueue(Command{{}, nullptr, std::move(callback), std::move(commands)});
 }
 
 void RedisPipeline::enqueue(Command command) {
@@ -112,7 +112,10 @@ void RedisPipeline::run() {
     }
     // The primary moved (a failover): what this connection reaches may
     // refuse writes, or worse, take writes the new primary never sees.
-    if (context_ && locator_->generation() != connected_generation_) disconnect();
+    if (context_ && locator_->generation() != connected_generation_) {
+      disconnect();
+      next_connect_attempt_ = {};  // nothing failed: connect to it at once
+    }
     if (!ensure_connected()) {
       for (auto& command : batch) run_callback(command, RedisValue::unsent("storage unreachable"));
       continue;
@@ -138,8 +141,7 @@ bool RedisPipeline::ensure_connected() {
   auto now = std::chrono::steady_clock::now();
   if (now < next_connect_attempt_) return false;
   next_connect_attempt_ = now + kReconnectBackoff;
-  connected_generation_ = locator_->generation();
-  auto target = locator_->primary();
+  auto target = locator_->primary(connected_generation_);
   if (!target) return false;  // the locator logged why
   connected_to_ = *target;
   std::string error;
@@ -204,11 +206,10 @@ bool refused_as_replica(const RedisValue& value) {
 
 void RedisPipeline::execute(std::vector<Command>& batch) {
   std::string out;
-  bool acked = false;
-  for (const auto& command : batch) {
-    write(command, out);
-    acked = acked || (ack_.replicas > 0 && command.writes);
-  }
+  for (const auto& command : batch) write(command, out);
+  const bool acked = ack_.replicas > 0;
+  const bool marked = acked && !ack_.marker_key.empty();
+  if (marked) append_resp_command(out, {"INCR", ack_.marker_key});
   if (acked)
     append_resp_command(
         out, {"WAIT", std::to_string(ack_.replicas), std::to_string(ack_.timeout.count())});
@@ -239,17 +240,28 @@ void RedisPipeline::execute(std::vector<Command>& batch) {
       continue;
     }
     if (refused_as_replica(value)) {
+      // Told before the caller learns of the refusal: its retry must not
+      // come back here.
+      if (!replica) locator_->distrust(connected_to_);
       replica = true;
       value = RedisValue::unsent("storage is read-only: a failover is in progress");
     }
-    if (acked && batch[i].writes && !value.is_error())
+    if (acked && !value.is_error())
       held.emplace_back(i, std::move(value));
     else
       run_callback(batch[i], std::move(value));
   }
   if (acked) {
     bool connection_ok = true;
-    bool confirmed = replicas_confirmed(connection_ok);
+    RedisValue marker;
+    if (marked && !read_reply(Command{}, marker)) {
+      drop_connection();
+      return fail_unanswered(batch.size(), "storage unreachable");
+    }
+    // A script that wrote nothing runs on a replica too: the marker (or the
+    // WAIT, which replicas refuse) is what tells this is no primary.
+    replica = replica || refused_as_replica(marker);
+    bool confirmed = replicas_confirmed(connection_ok, replica);
     if (!connection_ok) return fail_unanswered(batch.size(), "storage unreachable");
     for (auto& [index, value] : held)
       run_callback(batch[index],
@@ -265,7 +277,7 @@ void RedisPipeline::execute(std::vector<Command>& batch) {
   if (!retries.empty()) execute(retries);
 }
 
-bool RedisPipeline::replicas_confirmed(bool& connection_ok) {
+bool RedisPipeline::replicas_confirmed(bool& connection_ok, bool& replica) {
   void* raw = nullptr;
   if (!context_ || redisGetReply(context_, &raw) != REDIS_OK || !raw) {
     if (context_) log_warning(std::string("redis: connection lost: ") + context_->errstr);
@@ -275,6 +287,7 @@ bool RedisPipeline::replicas_confirmed(bool& connection_ok) {
   }
   RedisValue value = copy_reply(static_cast<redisReply*>(raw));
   freeReplyObject(raw);
+  if (value.is_error() && value.str.find("replica") != std::string::npos) replica = true;
   bool confirmed = value.type == RedisValue::Type::integer && value.integer >= ack_.replicas;
   if (confirmed != !replicas_short_) {
     replicas_short_ = !confirmed;

@@ -45,18 +45,24 @@ using ConnectCheck = std::function<bool(redisContext*)>;
 struct ReplicaAck {
   int replicas = 0;
   std::chrono::milliseconds timeout{1000};
+  /// Incremented before each WAIT: WAIT covers this connection's writes
+  /// only, and a script that wrote nothing (an idempotent retry finding the
+  /// write of an earlier attempt, made on another connection) must not be
+  /// confirmed before what it read is replicated. Replication is in order,
+  /// so a write now covers everything the primary held before it.
+  std::string marker_key;
 };
 
 class RedisPipeline {
  public:
   /// Connects lazily, to wherever `locator` says the primary is; `timeout`
   /// bounds connecting and every reply. With an `executor`, callbacks run
-  /// through it instead of on the I/O thread. With `ack`, a batch holding
-  /// scripts or transactions (the writes) is followed by a WAIT, and their
-  /// replies that are not errors are delivered only once enough replicas
-  /// confirmed (else as an io_failure: the write may or may not survive a
-  /// failover). WAIT holds the connection until they do, so such a pipeline
-  /// should carry writes only.
+  /// through it instead of on the I/O thread. With `ack`, each batch is
+  /// followed by a WAIT, and every reply that is not an error is delivered
+  /// only once enough replicas confirmed (else as an io_failure: a write may
+  /// or may not survive a failover). So what such a pipeline answers, writes
+  /// and reads alike, is replicated; WAIT holds the connection until the
+  /// replicas answer, so loads belong elsewhere.
   RedisPipeline(std::shared_ptr<PrimaryLocator> locator, std::chrono::milliseconds timeout,
                 ConnectCheck check = {}, ReplyExecutor executor = {}, ReplicaAck ack = {});
   RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout, ConnectCheck check = {},
@@ -93,8 +99,6 @@ class RedisPipeline {
     RedisCallback callback;
     /// A transaction's commands, sent between MULTI and EXEC (argv unused).
     std::vector<std::vector<std::string>> queued;
-    /// A script or a transaction: what may write, hence waits for replicas.
-    bool writes = false;
   };
 
   /// Queues a command, or fails it at once when stopping.
@@ -110,8 +114,9 @@ class RedisPipeline {
   static void write(const Command& command, std::string& out);
   /// Reads the command's replies; false when the connection failed.
   bool read_reply(const Command& command, RedisValue& value);
-  /// Reads a WAIT's reply: true when enough replicas confirmed.
-  bool replicas_confirmed(bool& connection_ok);
+  /// Reads a WAIT's reply: true when enough replicas confirmed; `replica`
+  /// is set when the server refused WAIT as a replica.
+  bool replicas_confirmed(bool& connection_ok, bool& replica);
   /// The connection failed (or reached a server that is no primary): the
   /// locator is told, and the next batch connects anew.
   void drop_connection();

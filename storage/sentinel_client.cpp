@@ -33,6 +33,7 @@ std::optional<RedisEndpoint> endpoint_of(const std::string& host, const std::str
 
 constexpr auto kPollInterval = std::chrono::milliseconds(250);
 constexpr auto kAskTimeout = std::chrono::milliseconds(500);
+constexpr auto kLivenessInterval = std::chrono::seconds(2);
 
 }  // namespace
 
@@ -96,11 +97,23 @@ void SentinelWatcher::follow(const RedisEndpoint& sentinel) {
   if (!context) return;
   RedisValue subscribed = run_command(context.get(), {"SUBSCRIBE", "+switch-master"});
   if (subscribed.type != RedisValue::Type::array) return;
+  // A sentinel that froze (or a network that dropped it) says nothing, like
+  // one with nothing to announce: a PING now and then tells them apart.
+  auto last_heard = std::chrono::steady_clock::now();
+  bool pinged = false;
   while (!stopping_) {
     void* raw = nullptr;
     // Replies already read into hiredis' buffer first, then the socket.
     if (redisReaderGetReply(context->reader, &raw) != REDIS_OK) return;
     if (!raw) {
+      auto silent = std::chrono::steady_clock::now() - last_heard;
+      if (silent > 2 * kLivenessInterval) return;  // the PING went unanswered: next sentinel
+      if (silent > kLivenessInterval && !pinged) {
+        redisAppendCommand(context.get(), "PING");
+        int done = 0;
+        if (redisBufferWrite(context.get(), &done) != REDIS_OK) return;
+        pinged = true;
+      }
       pollfd ready{context->fd, POLLIN, 0};
       int events = ::poll(&ready, 1, static_cast<int>(kPollInterval.count()));
       if (events < 0) return;
@@ -108,6 +121,8 @@ void SentinelWatcher::follow(const RedisEndpoint& sentinel) {
       if (redisBufferRead(context.get()) != REDIS_OK) return;
       continue;
     }
+    last_heard = std::chrono::steady_clock::now();
+    pinged = false;
     RedisValue message = copy_reply(static_cast<redisReply*>(raw));
     freeReplyObject(raw);
     // ["message", "+switch-master", "<name> <old> <old port> <new> <new port>"]

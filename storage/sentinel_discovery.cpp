@@ -78,6 +78,9 @@ std::optional<std::vector<RedisEndpoint>> parse_sentinel_list(const std::string&
   while (start <= text.size()) {
     std::size_t comma = std::min(text.find(',', start), text.size());
     std::string entry = text.substr(start, comma - start);
+    // "a:1, b:2" is what people write.
+    entry.erase(0, entry.find_first_not_of(' '));
+    entry.erase(entry.find_last_not_of(' ') + 1);
     // A sentinel needs its port spelt out: 6379 is a data server's.
     if (entry.find(':') == std::string::npos) return std::nullopt;
     auto endpoint = parse_redis_uri("redis://" + entry);

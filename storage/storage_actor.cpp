@@ -135,7 +135,11 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
   state.catalog =
       std::make_unique<CatalogStore>(others, Keys(settings.key_prefix), feed, settings.guard);
   state.catalog->set_write_pipeline(state.writes.get());
-  state.feed = std::make_unique<FeedStore>(others, Keys(settings.key_prefix));
+  // With writes waiting for replicas, event streams read over that same
+  // connection, whose answers replicas confirm too: a stream never sends an
+  // entry a failover could take back (and its retry then send again).
+  state.feed =
+      std::make_unique<FeedStore>(state.writes ? *state.writes : others, Keys(settings.key_prefix));
   state.rates = std::make_unique<RateStore>(others, Keys(settings.key_prefix));
   state.notifier = std::move(notifier);
   state.settings = std::move(settings);

@@ -31,8 +31,9 @@ struct StorageSettings {
 /// and ids go over `connection`; everything else (lists, change-feed reads,
 /// scopes and services, rate counts) over `answers` when given, so it never
 /// queues in front of a commit or its reply. With `writes` (a pipeline that
-/// waits for replicas), incident commits and scope and service writes go
-/// over it instead, so loads and reads never wait behind its WAITs.
+/// waits for replicas), incident commits, scope and service writes and the
+/// event streams' reads go over it instead, so loads and other reads never
+/// wait behind its WAITs.
 caf::actor spawn_storage(caf::actor_system& system, StorageSettings settings,
                          std::shared_ptr<RedisPipeline> connection, caf::actor notifier,
                          std::shared_ptr<RedisPipeline> answers = nullptr,

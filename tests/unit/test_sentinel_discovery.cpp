@@ -234,6 +234,55 @@ TEST_F(LocatorTest, AfterAFailedDiscoveryTheNextWaitsItsTurn) {
   EXPECT_EQ(probe->asked.size(), 3u);
 }
 
+TEST_F(LocatorTest, WithEverySentinelDownTheLastPrimaryKnownIsTriedAgain) {
+  make();
+  probe->sentinels = {{26379, names(6379)}};
+  probe->servers = {{6379, ServerRole::primary}};
+  ASSERT_TRUE(locator->primary());
+  auto generation = locator->generation();
+  probe->sentinels.clear();     // every sentinel down
+  locator->distrust(at(6379));  // and a connection to the primary timed out
+  auto again = locator->primary();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->port, 6379);
+  EXPECT_EQ(locator->generation(), generation);
+  EXPECT_EQ(probe->asked.size(), 4u);  // the sentinels were asked first
+}
+
+TEST_F(LocatorTest, ADiscoveryOverlappingAnAnnouncementDoesNotUndoIt) {
+  make();
+  // The probe announces a failover while the discovery is asking: what the
+  // discovery learnt (the old primary) is older than the announcement.
+  struct AnnouncingProbe : ScriptedProbe {
+    SentinelLocator* locator = nullptr;
+    SentinelAnswer ask(const RedisEndpoint& sentinel, const std::string& name) override {
+      if (locator) locator->announce(at(6380));
+      locator = nullptr;
+      return ScriptedProbe::ask(sentinel, name);
+    }
+  };
+  auto owned = std::make_unique<AnnouncingProbe>();
+  AnnouncingProbe* announcing = owned.get();
+  locator = std::make_unique<SentinelLocator>(three_sentinels(), "mymaster", 0, std::move(owned),
+                                              std::chrono::milliseconds(0));
+  announcing->locator = locator.get();
+  announcing->sentinels = {{26379, names(6379)}};
+  announcing->servers = {{6379, ServerRole::primary}};
+  auto found = locator->primary();
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->port, 6380);
+  EXPECT_EQ(locator->primary()->port, 6380);
+}
+
+TEST_F(LocatorTest, TheGenerationComesWithThePrimaryItBelongsTo) {
+  make();
+  probe->sentinels = {{26379, names(6379)}};
+  probe->servers = {{6379, ServerRole::primary}};
+  std::uint64_t generation = 0;
+  ASSERT_TRUE(locator->primary(generation));
+  EXPECT_EQ(generation, locator->generation());  // the first discovery's, not the one before
+}
+
 TEST_F(LocatorTest, WithoutAPauseEachCallAsksAgainUntilAPrimaryIsFound) {
   make();
   EXPECT_FALSE(locator->primary());

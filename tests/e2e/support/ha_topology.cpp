@@ -220,6 +220,9 @@ HaTopology::~HaTopology() {
   if (script_pid_ > 0) {
     ::kill(script_pid_, SIGTERM);
     ::waitpid(script_pid_, nullptr, 0);
+    // The script leads its own process group: whatever it failed to stop
+    // is still in it.
+    ::kill(-script_pid_, SIGKILL);
   }
   if (!dir_.empty() && !std::getenv("E2E_KEEP_HA_DIR")) std::filesystem::remove_all(dir_);
 }
@@ -258,6 +261,12 @@ pid_t HaTopology::redis_pid(int redis_port) const {
   std::ifstream in(dir_ + "/redis-" + std::to_string(redis_port) + "/redis.pid");
   pid_t pid = -1;
   in >> pid;
+  // A pid file outlives its server: signal only a redis-server of that port.
+  std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string command((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+  if (command.find("redis-server") == std::string::npos ||
+      command.find(std::to_string(redis_port)) == std::string::npos)
+    return -1;
   return pid;
 }
 
