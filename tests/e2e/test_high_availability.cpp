@@ -174,6 +174,31 @@ class HighAvailabilityTest : public ::testing::Test {
     expect_indexes_match_data(*api_, token, ledger, std::atoll(counter.c_str()));
   }
 
+  /// A fresh token, scope, service and incident, and where Redis stands.
+  struct Subject {
+    LoadOptions options;
+    nlohmann::json incident;
+    long long id = 0;
+    int primary = 0;
+    std::vector<int> replicas;  // those alive
+  };
+  Subject new_subject() {
+    Subject subject;
+    subject.options = load_options_for(*api_, topology_->secret());
+    subject.incident =
+        create_incident(*api_, subject.options.token,
+                        incident_fields(subject.options.scope, subject.options.service));
+    subject.id = id_of(subject.incident);
+    EXPECT_GT(subject.id, 0);
+    subject.primary = topology_->primary_port();
+    EXPECT_NE(subject.primary, 0);
+    for (int port : topology_->redis_ports())
+      if (port != subject.primary && !topology_->role_of(port).empty())
+        subject.replicas.push_back(port);
+    EXPECT_FALSE(subject.replicas.empty());
+    return subject;
+  }
+
   static HaTopology* topology_;
   std::unique_ptr<ApiClient> api_;
 };
@@ -181,17 +206,9 @@ class HighAvailabilityTest : public ::testing::Test {
 HaTopology* HighAvailabilityTest::topology_ = nullptr;
 
 TEST_F(HighAvailabilityTest, WithBothReplicasStoppedWritesAre503AndReadsKeepWorking) {
-  LoadOptions options = load_options_for(*api_, topology_->secret());
+  Subject subject = new_subject();
   ASSERT_FALSE(HasFailure());
-  nlohmann::json incident =
-      create_incident(*api_, options.token, incident_fields(options.scope, options.service));
-  long long id = id_of(incident);
-  ASSERT_GT(id, 0);
-  const int primary = topology_->primary_port();
-  ASSERT_NE(primary, 0);
-  std::vector<int> replicas;
-  for (int port : topology_->redis_ports())
-    if (port != primary) replicas.push_back(port);
+  const auto& [options, incident, id, primary, replicas] = subject;
   for (int port : replicas) topology_->pause_redis(port, true);
 
   Headers keyed = {{"Idempotency-Key", "while the replicas are stopped"}};
@@ -366,18 +383,9 @@ TEST_F(HighAvailabilityTest, AnApiProcessKilledBehindTheProxyLosesNothingAndIsTa
 }
 
 TEST_F(HighAvailabilityTest, AWriteInDoubtWhenThePrimaryDiesEndsAppliedOnceAfterItsRetry) {
-  LoadOptions options = load_options_for(*api_, topology_->secret());
+  Subject subject = new_subject();
   ASSERT_FALSE(HasFailure());
-  nlohmann::json incident =
-      create_incident(*api_, options.token, incident_fields(options.scope, options.service));
-  long long id = id_of(incident);
-  ASSERT_GT(id, 0);
-  const int primary = topology_->primary_port();
-  ASSERT_NE(primary, 0);
-  std::vector<int> replicas;
-  for (int port : topology_->redis_ports())
-    if (port != primary && !topology_->role_of(port).empty()) replicas.push_back(port);
-  ASSERT_FALSE(replicas.empty());
+  const auto& [options, incident, id, primary, replicas] = subject;
   // The primary takes the update, no replica receives it, and the primary dies.
   for (int port : replicas) topology_->pause_redis(port, true);
   Fields update = update_fields(incident, {{"status", "stable"}});
