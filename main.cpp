@@ -213,7 +213,8 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
   // After a failover, the new primary is the truth: a write the old one took
   // but never passed on may sit in a cached incident.
   std::unique_ptr<SentinelWatcher> watcher;
-  if (auto sentinels = std::dynamic_pointer_cast<SentinelLocator>(locator)) {
+  auto sentinels = std::dynamic_pointer_cast<SentinelLocator>(locator);
+  if (sentinels) {
     sentinels->on_change([registry = app->registry](const RedisEndpoint&) {
       caf::anon_send(registry, forget_all_atom::value);
     });
@@ -229,8 +230,7 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
       });
   auto stop_actors = [&] {
     watcher.reset();
-    if (auto sentinels = std::dynamic_pointer_cast<SentinelLocator>(locator))
-      sentinels->on_change({});  // it holds the registry, whose system ends first
+    if (sentinels) sentinels->on_change({});  // it holds the registry, whose system ends first
     follower.reset();
     caf::anon_send(app->supervisor, stop_atom::value);
     for (const auto& actor :

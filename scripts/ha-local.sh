@@ -167,8 +167,22 @@ alive() {
   [ "$ppid" = "$$" ] && [ "$state" != Z ]
 }
 
+# wait_gone TRIES PID...: polls every 0.1 s, at most TRIES times, until none of
+# the PIDs is alive (0), or leaves those still alive in `still` (1).
+wait_gone() {
+  local tries="$1" pid
+  shift
+  for ((; tries > 0; tries--)); do
+    still=()
+    for pid in "$@"; do alive "$pid" && still+=("$pid"); done
+    [ ${#still[@]} -gt 0 ] || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
 stop_stage() {
-  local stage="$1" i pid live=() still=() tries
+  local stage="$1" i pid live=() still=()
   for i in "${!PIDS[@]}"; do
     [ "${STAGES[$i]}" = "$stage" ] || continue
     pid="${PIDS[$i]}"
@@ -176,12 +190,7 @@ stop_stage() {
   done
   [ ${#live[@]} -gt 0 ] || return 0
   # Up to 5 s to exit on their own (Redis flushes its append-only file), then SIGKILL.
-  for ((tries = 0; tries < 50; tries++)); do
-    still=()
-    for pid in "${live[@]}"; do alive "$pid" && still+=("$pid"); done
-    [ ${#still[@]} -gt 0 ] || return 0
-    sleep 0.1
-  done
+  wait_gone 50 "${live[@]}" && return 0
   for pid in "${still[@]}"; do
     if alive "$pid"; then
       echo "ha-local: pid $pid did not stop within 5 s: SIGKILL" >&2
@@ -189,12 +198,7 @@ stop_stage() {
     fi
   done
   # Bounded, so that a process stuck in the kernel cannot hang the stop.
-  for ((tries = 0; tries < 20; tries++)); do
-    still=()
-    for pid in "${live[@]}"; do alive "$pid" && still+=("$pid"); done
-    [ ${#still[@]} -gt 0 ] || return 0
-    sleep 0.1
-  done
+  wait_gone 20 "${live[@]}" || true
 }
 
 stop_all() {

@@ -28,19 +28,10 @@ constexpr auto kCoalesce = std::chrono::milliseconds(1);
 
 using Context = std::unique_ptr<redisContext, decltype(&redisFree)>;
 
-/// A connection to the primary, checked to be one when the locator asks for
-/// it; null when there is none to be had.
 Context connect(PrimaryLocator& locator, RedisEndpoint& reached, std::uint64_t& generation) {
-  auto primary = locator.primary(generation);
-  if (!primary) return Context(nullptr, &redisFree);
-  reached = *primary;
-  std::string error;
   // Replies may take the whole XREAD BLOCK: the bound must exceed it.
-  Context context(connect_redis(*primary, std::chrono::seconds(2), error), &redisFree);
-  if (context && locator.verifies_role() && role_on(context.get()) != ServerRole::primary)
-    context.reset();
-  if (!context) locator.distrust(*primary);
-  return context;
+  return Context(connect_primary(locator, std::chrono::seconds(2), reached, generation),
+                 &redisFree);
 }
 
 /// The id of the newest entry, "0-0" for an empty stream; "" on failure.

@@ -141,32 +141,10 @@ bool RedisPipeline::ensure_connected() {
   auto now = std::chrono::steady_clock::now();
   if (now < next_connect_attempt_) return false;
   next_connect_attempt_ = now + kReconnectBackoff;
-  auto target = locator_->primary(connected_generation_);
-  if (!target) return false;  // the locator logged why
-  connected_to_ = *target;
-  std::string error;
-  context_ = connect_redis(connected_to_, timeout_, error);
-  if (!context_) {
-    log_warning("redis: cannot connect to " + connected_to_.describe() + ": " + error);
-    locator_->distrust(connected_to_);
-    return false;
-  }
-  if (locator_->verifies_role()) {
-    ServerRole role = role_on(context_);
-    if (role != ServerRole::primary) {
-      log_warning("redis: " + connected_to_.describe() + " is not the primary; asking again");
-      drop_connection();
-      return false;
-    }
-  }
-  if (check_ && !check_(context_)) disconnect();
-  if (context_ && ack_.replicas > 0) {
-    // WAIT may hold a reply for its whole timeout on top of the usual bound.
-    auto bound = timeout_ + ack_.timeout;
-    timeval tv{static_cast<time_t>(bound.count() / 1000),
-               static_cast<suseconds_t>((bound.count() % 1000) * 1000)};
-    redisSetTimeout(context_, tv);
-  }
+  context_ = connect_primary(*locator_, timeout_, connected_to_, connected_generation_);
+  if (context_ && check_ && !check_(context_)) disconnect();
+  // WAIT may hold a reply for its whole timeout on top of the usual bound.
+  if (context_ && ack_.replicas > 0) set_reply_timeout(context_, timeout_ + ack_.timeout);
   return context_ != nullptr;
 }
 
@@ -278,15 +256,13 @@ void RedisPipeline::execute(std::vector<Command>& batch) {
 }
 
 bool RedisPipeline::replicas_confirmed(bool& connection_ok, bool& replica) {
-  void* raw = nullptr;
-  if (!context_ || redisGetReply(context_, &raw) != REDIS_OK || !raw) {
+  RedisValue value;
+  if (!read_reply(Command{}, value)) {
     if (context_) log_warning(std::string("redis: connection lost: ") + context_->errstr);
     drop_connection();
     connection_ok = false;
     return false;
   }
-  RedisValue value = copy_reply(static_cast<redisReply*>(raw));
-  freeReplyObject(raw);
   if (value.is_error() && value.str.find("replica") != std::string::npos) replica = true;
   bool confirmed = value.type == RedisValue::Type::integer && value.integer >= ack_.replicas;
   if (confirmed != !replicas_short_) {

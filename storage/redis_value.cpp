@@ -33,10 +33,22 @@ RedisValue copy_reply(const redisReply* reply) {
   return value;
 }
 
+namespace {
+
+timeval to_timeval(std::chrono::milliseconds duration) {
+  return timeval{static_cast<time_t>(duration.count() / 1000),
+                 static_cast<suseconds_t>((duration.count() % 1000) * 1000)};
+}
+
+}  // namespace
+
+void set_reply_timeout(redisContext* context, std::chrono::milliseconds timeout) {
+  redisSetTimeout(context, to_timeval(timeout));
+}
+
 redisContext* connect_redis(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout,
                             std::string& error) {
-  timeval tv{static_cast<time_t>(timeout.count() / 1000),
-             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  timeval tv = to_timeval(timeout);
   redisContext* context = endpoint.is_unix()
                               ? redisConnectUnixWithTimeout(endpoint.socket_path.c_str(), tv)
                               : redisConnectWithTimeout(endpoint.host.c_str(), endpoint.port, tv);
@@ -45,7 +57,7 @@ redisContext* connect_redis(const RedisEndpoint& endpoint, std::chrono::millisec
     if (context) redisFree(context);
     return nullptr;
   }
-  redisSetTimeout(context, tv);
+  set_reply_timeout(context, timeout);
   if (endpoint.db != 0) {
     RedisValue selected = run_command(context, {"SELECT", std::to_string(endpoint.db)});
     if (selected.type != RedisValue::Type::status) {

@@ -49,6 +49,9 @@ RedisValue copy_reply(const redisReply* reply);
 redisContext* connect_redis(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout,
                             std::string& error);
 
+/// Bounds every later reply on the connection by `timeout`.
+void set_reply_timeout(redisContext* context, std::chrono::milliseconds timeout);
+
 /// Runs one command on a blocking hiredis connection (binary-safe arguments).
 RedisValue run_command(redisContext* context, const std::vector<std::string>& argv);
 

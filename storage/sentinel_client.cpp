@@ -7,7 +7,6 @@
 #include <poll.h>
 
 #include "config/log.hpp"
-#include "domain/integers.hpp"
 #include "storage/redis_value.hpp"
 
 namespace incident {
@@ -20,15 +19,6 @@ Context open(const RedisEndpoint& endpoint, std::chrono::milliseconds timeout) {
   RedisEndpoint server = endpoint;
   server.db = 0;  // a sentinel has no databases; ROLE needs none
   return Context(connect_redis(server, timeout, error), &redisFree);
-}
-
-std::optional<RedisEndpoint> endpoint_of(const std::string& host, const std::string& port) {
-  auto number = parse_integer_in(port, 1, 65535);
-  if (host.empty() || !number) return std::nullopt;
-  RedisEndpoint endpoint;
-  endpoint.host = host;
-  endpoint.port = static_cast<int>(*number);
-  return endpoint;
 }
 
 constexpr auto kPollInterval = std::chrono::milliseconds(250);
@@ -51,7 +41,7 @@ SentinelAnswer HiredisSentinelProbe::ask(const RedisEndpoint& sentinel,
     return answer;
   }
   auto named = reply.elements.size() == 2
-                   ? endpoint_of(reply.elements[0].str, reply.elements[1].str)
+                   ? endpoint_at(reply.elements[0].str, reply.elements[1].str)
                    : std::nullopt;
   answer.kind = named ? SentinelAnswer::Kind::primary : SentinelAnswer::Kind::unknown_master;
   if (named) answer.primary = *named;
@@ -71,6 +61,24 @@ ServerRole role_on(redisContext* context) {
   if (role == "master") return ServerRole::primary;
   if (role == "slave") return ServerRole::replica;
   return ServerRole::other;
+}
+
+redisContext* connect_primary(PrimaryLocator& locator, std::chrono::milliseconds timeout,
+                              RedisEndpoint& reached, std::uint64_t& generation) {
+  auto target = locator.primary(generation);
+  if (!target) return nullptr;  // the locator logged why
+  reached = *target;
+  std::string error;
+  redisContext* context = connect_redis(reached, timeout, error);
+  if (!context) {
+    log_warning("redis: cannot connect to " + reached.describe() + ": " + error);
+  } else if (locator.verifies_role() && role_on(context) != ServerRole::primary) {
+    log_warning("redis: " + reached.describe() + " is not the primary; asking again");
+    redisFree(context);
+    context = nullptr;
+  }
+  if (!context) locator.distrust(reached);
+  return context;
 }
 
 SentinelWatcher::SentinelWatcher(std::shared_ptr<SentinelLocator> locator)

@@ -29,6 +29,13 @@ class HiredisSentinelProbe : public SentinelProbe {
 /// The ROLE of the server behind an open connection.
 ServerRole role_on(redisContext* context);
 
+/// A connection to where `locator` says the primary is (`reached`, under
+/// `generation`), checked by its ROLE when the locator asks for that; null
+/// (logged, and the server distrusted) when there is none to be had. The
+/// caller redisFree()s it.
+redisContext* connect_primary(PrimaryLocator& locator, std::chrono::milliseconds timeout,
+                              RedisEndpoint& reached, std::uint64_t& generation);
+
 /// Subscribes to +switch-master on one sentinel after another (the next when
 /// one fails) and announces each switch of the master to the locator.
 class SentinelWatcher {

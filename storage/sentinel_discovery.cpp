@@ -91,18 +91,23 @@ std::optional<std::vector<RedisEndpoint>> parse_sentinel_list(const std::string&
   return sentinels;
 }
 
+std::optional<RedisEndpoint> endpoint_at(const std::string& host, const std::string& port) {
+  auto number = parse_integer_in(port, 1, 65535);
+  if (host.empty() || !number) return std::nullopt;
+  RedisEndpoint endpoint;
+  endpoint.host = host;
+  endpoint.port = static_cast<int>(*number);
+  return endpoint;
+}
+
 std::optional<RedisEndpoint> parse_switch_master(const std::string& message,
                                                  const std::string& master_name) {
   std::istringstream words(message);
   std::string name, old_host, old_port, new_host, new_port, extra;
   if (!(words >> name >> old_host >> old_port >> new_host >> new_port) || (words >> extra))
     return std::nullopt;
-  auto port = parse_integer_in(new_port, 1, 65535);
-  if (name != master_name || !port) return std::nullopt;
-  RedisEndpoint primary;
-  primary.host = new_host;
-  primary.port = static_cast<int>(*port);
-  return primary;
+  if (name != master_name) return std::nullopt;
+  return endpoint_at(new_host, new_port);
 }
 
 bool same_server(const RedisEndpoint& a, const RedisEndpoint& b) {

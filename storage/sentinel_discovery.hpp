@@ -56,6 +56,10 @@ Discovery discover_primary(std::vector<RedisEndpoint>& sentinels, const std::str
 /// any entry is not one.
 std::optional<std::vector<RedisEndpoint>> parse_sentinel_list(const std::string& text);
 
+/// The endpoint of a host and a port as Redis spells them ("6379");
+/// nullopt when either is not one.
+std::optional<RedisEndpoint> endpoint_at(const std::string& host, const std::string& port);
+
 /// Parses a +switch-master message ("<name> <old-ip> <old-port> <new-ip>
 /// <new-port>"): the new primary when it is about `master_name`.
 std::optional<RedisEndpoint> parse_switch_master(const std::string& message,
