@@ -22,8 +22,11 @@
 #include "actors/reply_runner_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "config/embedded_redis.hpp"
+#include "config/line_writer.hpp"
 #include "config/log.hpp"
 #include "config/settings.hpp"
+#include "http/request_observer.hpp"
+#include "http/routes.hpp"
 #include "http/server.hpp"
 #include "storage/feed_follower.hpp"
 #include "storage/sentinel_client.hpp"
@@ -109,6 +112,13 @@ std::string new_origin() {
   return text;
 }
 
+/// The metrics, with a row for each route of the table.
+std::shared_ptr<metrics::Metrics> make_metrics() {
+  std::vector<std::string> patterns;
+  for (const auto& route : routes()) patterns.emplace_back(route.pattern);
+  return std::make_shared<metrics::Metrics>(std::move(patterns), INCIDENT_API_VERSION);
+}
+
 /// Where Redis is: the sentinels' primary, the configured URI, or the
 /// embedded Redis (started here, kept in `embedded`).
 Result<std::shared_ptr<PrimaryLocator>> locate_redis(const Settings& settings,
@@ -147,6 +157,7 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
   config.set("work-stealing.moderate-poll-attempts", std::size_t{0});
   caf::actor_system system{config};
   const std::string origin = new_origin();
+  auto metrics = make_metrics();
   auto dataset = std::make_shared<DatasetGuard>(Keys(settings.key_prefix));
   StorageSettings storage_settings{
       settings.key_prefix, settings.default_base_url(), settings.stream_max_length, origin, dataset,
@@ -154,12 +165,20 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
   // Every connection checks which data set it reaches before it serves.
   ConnectCheck check_dataset = [dataset](redisContext* context) { return dataset->check(context); };
   const auto redis_timeout = std::chrono::milliseconds(settings.redis_timeout_ms);
-  auto connection = std::make_shared<RedisPipeline>(locator, redis_timeout, check_dataset);
+  // Each component records into its part of the metrics, kept alive with the whole.
+  auto part = [&metrics](auto metrics::Metrics::*member) {
+    return std::shared_ptr<std::remove_reference_t<decltype((*metrics).*member)>>(
+        metrics, &((*metrics).*member));
+  };
+  auto connection =
+      std::make_shared<RedisPipeline>(locator, redis_timeout, check_dataset, ReplyExecutor{},
+                                      ReplicaAck{}, part(&metrics::Metrics::redis_primary));
   // Replies that lead to rendering (lists, scopes and services, with rate
   // limiting whole handlers) are handed to the reply runner's thread.
   auto replies = spawn_reply_runner(system);
   auto answers = std::make_shared<RedisPipeline>(locator, redis_timeout, check_dataset,
-                                                 run_replies_in(replies));
+                                                 run_replies_in(replies), ReplicaAck{},
+                                                 part(&metrics::Metrics::redis_reads));
   // Writes that must reach replicas wait for them (WAIT) on a connection of
   // their own, so that loads and reads never queue behind the wait.
   std::shared_ptr<RedisPipeline> writes;
@@ -168,7 +187,8 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
         locator, redis_timeout, check_dataset, ReplyExecutor{},
         ReplicaAck{settings.redis_replicas_ack,
                    std::chrono::milliseconds(settings.redis_replicas_ack_timeout_ms),
-                   Keys(settings.key_prefix).replication_marker()});
+                   Keys(settings.key_prefix).replication_marker()},
+        part(&metrics::Metrics::redis_writes));
   auto notifier = spawn_notifier(system, connection);
   auto storage = spawn_storage(system, storage_settings, connection, notifier, std::move(answers),
                                std::move(writes));
@@ -185,11 +205,18 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
   limits.flight_bound =
       std::max<std::chrono::milliseconds>(std::chrono::seconds(5), 2 * redis_bound);
   limits.cache_bytes = settings.actor_cache_mb * 1024 * 1024;
+  limits.metrics = metrics;
   auto app = std::make_shared<App>(
       App{settings, TokenService(settings.secret_key, settings.jwt_issuer),
           spawn_registry(system, storage, limits), spawn_catalog(system, storage), storage,
-          spawn_feed_hub(system, storage, std::chrono::seconds(settings.sse_heartbeat_seconds)),
-          caf::actor{}});
+          spawn_feed_hub(system, storage, std::chrono::seconds(settings.sse_heartbeat_seconds),
+                         part(&metrics::Metrics::feed)),
+          caf::actor{}, metrics, nullptr});
+  std::shared_ptr<LineWriter> access_lines;
+  auto access_format = *parse_access_log_format(settings.access_log);  // checked with the settings
+  if (access_format != AccessLogFormat::off) access_lines = std::make_shared<LineWriter>();
+  app->observer = std::make_shared<RequestObserver>(settings.metrics ? metrics : nullptr,
+                                                    access_format, access_lines);
   // A singleton that ends unexpectedly stops the process with a failure
   // status (its service manager restarts it) rather than leave it answering
   // 503 forever, or not at all.
@@ -227,7 +254,8 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
       [registry = app->registry, hub = app->feed_hub](std::vector<FeedEntry> entries) {
         caf::anon_send(hub, feed_atom::value);  // event-stream clients: the stream moved
         if (!entries.empty()) caf::anon_send(registry, feed_atom::value, std::move(entries));
-      });
+      },
+      part(&metrics::Metrics::feed));
   auto stop_actors = [&] {
     watcher.reset();
     if (sentinels) sentinels->on_change({});  // it holds the registry, whose system ends first
@@ -238,15 +266,28 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
       caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
   };
   HttpServer server(app);
+  std::unique_ptr<HttpServer> metrics_server;
+  if (settings.metrics_port != 0)
+    metrics_server = std::make_unique<HttpServer>(app, Listener::metrics);
   try {
     server.start();
+    if (metrics_server) metrics_server->start();
   } catch (const std::exception& e) {
     log_error(std::string("cannot listen on ") + settings.bind + ":" +
-              std::to_string(settings.port) + ": " + e.what());
+              std::to_string(settings.port) +
+              (metrics_server ? " or the metrics port " + std::to_string(settings.metrics_port)
+                              : std::string()) +
+              ": " + e.what());
+    server.stop();
+    metrics_server.reset();
     stop_actors();
     return 1;
   }
   log_info("listening on http://" + settings.bind + ":" + std::to_string(settings.port));
+  if (metrics_server)
+    log_info("metrics on http://" +
+             (settings.metrics_bind.empty() ? settings.bind : settings.metrics_bind) + ":" +
+             std::to_string(settings.metrics_port) + "/metrics");
   int received = 0;
   sigwait(&signals, &received);
   if (!failed)
@@ -255,6 +296,7 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
   // Drain, actors and Redis together stay within the 5 s a stop is promised.
   server.drain(std::chrono::seconds(2));
   server.stop();  // every connection is closed: no actor can write to one now
+  if (metrics_server) metrics_server->stop();
   stop_actors();
   if (!all_actors_done(system, std::chrono::seconds(1))) {
     // Every request is answered and every commit acknowledged by Redis; what
@@ -264,6 +306,7 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
     log_info(std::to_string(system.registry().running()) +
              " cached actors still stopping; exiting without waiting for them");
     stop_redis();
+    if (access_lines) access_lines->flush();
     log_info("stopped");
     std::fflush(nullptr);
     std::_Exit(failed ? kComponentFailed : 0);
@@ -280,6 +323,8 @@ int main(int argc, char** argv) {
   if (invocation->show_version)
     return std::cout << "incident-api " << INCIDENT_API_VERSION << "\n", 0;
   Settings& settings = invocation->settings;
+  configure_log(*parse_log_level(settings.log_level),  // both checked with the settings
+                settings.access_log == "json" ? LogFormat::json : LogFormat::text);
   if (!secret_acceptable(settings)) return 2;
   fit_descriptor_limit(settings);
   sigset_t signals = block_stop_signals();

@@ -23,6 +23,7 @@ struct HubState {
   std::chrono::seconds heartbeat{15};
   std::unordered_set<caf::actor> sessions;
   std::string cursor;  // the last entry handed to the sessions; empty until known
+  std::shared_ptr<metrics::FeedMetrics> metrics;
   FeedReadGate gate;
 };
 
@@ -60,19 +61,28 @@ void hand_out(HubActor* self, const Result<std::vector<FeedRecord>>& page) {
     read_live(self);
 }
 
-caf::behavior hub_behavior(HubActor* self, caf::actor storage, std::chrono::seconds heartbeat) {
+/// Forgets an ended session; false when `source` was none of them.
+bool forget_session(HubActor* self, const caf::actor_addr& source) {
+  auto& state = self->state;
+  for (auto it = state.sessions.begin(); it != state.sessions.end(); ++it)
+    if (it->address() == source) {
+      state.sessions.erase(it);
+      if (state.metrics) state.metrics->sse_sessions.add(-1);
+      return true;
+    }
+  return false;
+}
+
+caf::behavior hub_behavior(HubActor* self, caf::actor storage, std::chrono::seconds heartbeat,
+                           std::shared_ptr<metrics::FeedMetrics> metrics) {
   self->state.storage = std::move(storage);
   self->state.heartbeat = heartbeat;
-  self->set_down_handler([=](const caf::down_msg& down) {
-    for (auto it = self->state.sessions.begin(); it != self->state.sessions.end(); ++it)
-      if (it->address() == down.source) return void(self->state.sessions.erase(it));
-  });
+  self->state.metrics = std::move(metrics);
+  self->set_down_handler([=](const caf::down_msg& down) { forget_session(self, down.source); });
   // A session ends normally when its client leaves, or abnormally when it
   // fails; either way it is that session's end, not the hub's.
   self->set_exit_handler([=](const caf::exit_msg& exit) {
-    auto& sessions = self->state.sessions;
-    for (auto it = sessions.begin(); it != sessions.end(); ++it)
-      if (it->address() == exit.source) return void(sessions.erase(it));
+    if (forget_session(self, exit.source)) return;
     if (exit.reason != caf::exit_reason::normal) self->quit(exit.reason);
   });
   return {
@@ -81,6 +91,10 @@ caf::behavior hub_behavior(HubActor* self, caf::actor storage, std::chrono::seco
             spawn_feed_session(self, subscription, self->state.storage, self->state.heartbeat);
         self->monitor(session);
         self->state.sessions.insert(session);
+        if (self->state.metrics) {
+          self->state.metrics->sse_sessions.add(1);
+          self->state.metrics->sse_opened.add();
+        }
         if (self->state.cursor.empty()) read_live(self);
       },
       [=](feed_atom) { read_live(self); },  // the stream grew
@@ -92,8 +106,9 @@ caf::behavior hub_behavior(HubActor* self, caf::actor storage, std::chrono::seco
 }  // namespace
 
 caf::actor spawn_feed_hub(caf::actor_system& system, caf::actor storage,
-                          std::chrono::seconds heartbeat) {
-  return system.spawn(hub_behavior, std::move(storage), heartbeat);
+                          std::chrono::seconds heartbeat,
+                          std::shared_ptr<metrics::FeedMetrics> metrics) {
+  return system.spawn(hub_behavior, std::move(storage), heartbeat, std::move(metrics));
 }
 
 }  // namespace incident

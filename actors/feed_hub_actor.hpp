@@ -4,10 +4,15 @@
 
 #include <caf/all.hpp>
 #include <chrono>
+#include <memory>
+
+#include "metrics/metrics.hpp"
 
 namespace incident {
 
+/// `metrics`, when given, counts the sessions.
 caf::actor spawn_feed_hub(caf::actor_system& system, caf::actor storage,
-                          std::chrono::seconds heartbeat);
+                          std::chrono::seconds heartbeat,
+                          std::shared_ptr<metrics::FeedMetrics> metrics = nullptr);
 
 }  // namespace incident

@@ -120,6 +120,7 @@ void check_flight(IncidentActor* self, std::uint64_t flight) {
 }
 
 void load(IncidentActor* self) {
+  if (self->state.limits.metrics) self->state.limits.metrics->cache.misses.add();
   take_off(self);
   self->send(self->state.storage, load_atom::value, self->state.id,
              caf::actor_cast<caf::actor>(self));
@@ -143,16 +144,22 @@ void loaded(IncidentActor* self, LoadResult& result) {
 /// Puts the writes of a chain that lost to another process's write back in
 /// front of the queue, or refuses those that lost too often.
 void requeue(IncidentState& state, std::vector<ChainedWrite>& writes) {
+  metrics::Metrics* metrics = state.limits.metrics.get();
+  if (metrics) metrics->commits.conflicts.add();
   for (auto it = writes.rbegin(); it != writes.rend(); ++it) {
     if (--it->pending.retries_left < 0) {
+      if (metrics) metrics->commits.refused.add();
       it->pending.reply()(conflict_error());
     } else {
+      if (metrics) metrics->commits.retries.add();
       state.queue.push_front(std::move(it->pending));
     }
   }
 }
 
 void commit(IncidentActor* self, Batch batch) {
+  if (self->state.limits.metrics)
+    self->state.limits.metrics->commits.group.observe(batch.chain.size());
   take_off(self);
   self->state.in_flight = std::move(batch.writes);
   self->send(self->state.storage, commit_atom::value, std::move(batch.chain),
@@ -169,6 +176,7 @@ void committed(IncidentActor* self, const CommitResult& result) {
     // on the way): the cached state may be behind Redis, so it is dropped and
     // the next request loads what Redis holds.
     state.cached.reset();
+    if (state.limits.metrics) state.limits.metrics->commits.in_doubt.add();
     for (const auto& write : writes) write.pending.reply()(result.error());
   } else if (result->status == CommitOutcome::Status::conflict) {
     state.cached.reset();
@@ -177,6 +185,7 @@ void committed(IncidentActor* self, const CommitResult& result) {
     // A keyed comment (it goes alone) that an earlier attempt kept: answered
     // with the stored state, which the cache may not show yet.
     state.cached.reset();
+    if (state.limits.metrics) state.limits.metrics->commits.replayed_keys.add();
     writes.front().pending.already_kept = true;
     state.queue.push_front(std::move(writes.front().pending));
   } else if (result->status != CommitOutcome::Status::committed) {
@@ -213,11 +222,13 @@ void drain(IncidentActor* self) {
     return;
   }
   if (!state.cached) return load(self);
+  const std::size_t queued = state.queue.size();
   Batch batch = take_batch(*state.cached, state.queue, now_minute(), kMaxChain);
   if (batch.needs_reload) {
     state.cached.reset();
     return load(self);
   }
+  if (state.limits.metrics) state.limits.metrics->cache.hits.add(queued - state.queue.size());
   if (!batch.chain.empty()) return commit(self, std::move(batch));
   drain(self);  // only reads and refusals were answered: the queue is empty
 }
@@ -271,8 +282,10 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage,
   return {
       [=](get_atom, const GetCommand& command) {
         auto& state = self->state;
-        if (!state.busy && state.queue.empty() && state.next.empty() && state.cached)
+        if (!state.busy && state.queue.empty() && state.next.empty() && state.cached) {
+          if (state.limits.metrics) state.limits.metrics->cache.hits.add();
           return command.reply(*state.cached);  // the common case, without queueing
+        }
         enqueue(self, PendingCommand{command});
       },
       [=](update_atom, const UpdateCommand& command) {

@@ -8,6 +8,7 @@
 
 #include "actors/cached_incident.hpp"
 #include "domain/incident.hpp"
+#include "metrics/metrics.hpp"
 
 namespace incident {
 
@@ -15,6 +16,7 @@ struct IncidentActorLimits {
   std::chrono::milliseconds flight_bound{5000};  // most a load or commit may stay unanswered
   std::size_t max_waiting = 1024;                // requests queued or in flight, past which 503
   CacheBytes cache_bytes;                        // where the cached state's size is counted
+  std::shared_ptr<metrics::Metrics> metrics = nullptr;  // optional
 };
 
 /// Spawns the actor for `parent` (the registry), which tells it when to end:

@@ -89,6 +89,15 @@ void keep_within_byte_budget(RegistryActor* self, Id keep) {
   auto it = state.incidents.find(*oldest);
   if (it != state.incidents.end()) state.retired_for_budget.insert(it->second.address());
   retire(self, *oldest);
+  if (state.limits.metrics) state.limits.metrics->cache.evicted_bytes.add();
+}
+
+/// The cache's gauges, as of this request.
+void report_cache(const RegistryState& state) {
+  if (!state.limits.metrics) return;
+  auto& cache = state.limits.metrics->cache;
+  cache.actors.set(static_cast<std::int64_t>(state.incidents.size()));
+  cache.bytes.set(state.cached_bytes->load(std::memory_order_relaxed));
 }
 
 Route route(RegistryActor* self, Id id) {
@@ -104,13 +113,16 @@ Route route(RegistryActor* self, Id id) {
     caf::actor reused = std::move(victim->second);
     state.incidents.erase(victim);
     state.incidents.emplace(id, reused);
+    if (state.limits.metrics) state.limits.metrics->cache.evicted_capacity.add();
     return {std::move(reused), true};
   }
-  auto spawned = spawn_incident_actor(
-      self, id, state.storage,
-      IncidentActorLimits{state.limits.flight_bound, state.limits.max_waiting, state.cached_bytes});
+  auto spawned =
+      spawn_incident_actor(self, id, state.storage,
+                           IncidentActorLimits{state.limits.flight_bound, state.limits.max_waiting,
+                                               state.cached_bytes, state.limits.metrics});
   self->monitor(spawned);  // a monitor costs the registry nothing per actor, unlike a link
   state.incidents.emplace(id, spawned);
+  report_cache(state);
   return {std::move(spawned)};
 }
 
@@ -250,7 +262,11 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
       },
       [=](idle_atom) {
         auto cutoff = std::chrono::steady_clock::now() - self->state.limits.idle;
-        while (auto unused = self->state.recency.take_unused_since(cutoff)) retire(self, *unused);
+        while (auto unused = self->state.recency.take_unused_since(cutoff)) {
+          retire(self, *unused);
+          if (self->state.limits.metrics) self->state.limits.metrics->cache.retired_idle.add();
+        }
+        report_cache(self->state);
         self->delayed_send(self, idle_sweep_period(self->state.limits.idle), idle_atom::value);
       },
       [=](ping_atom, const Reply<bool>& reply) { reply(true); },

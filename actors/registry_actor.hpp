@@ -7,6 +7,9 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+
+#include "metrics/metrics.hpp"
 
 namespace incident {
 
@@ -20,6 +23,8 @@ struct ActorLimits {
   /// Requests waiting for one incident, and creates waiting in the registry,
   /// past which a request is answered 503 (retry) at once.
   std::size_t max_waiting = 1024;
+  std::shared_ptr<metrics::Metrics> metrics =
+      nullptr;  // optional: cache size, hits, misses, evictions
 };
 
 caf::actor spawn_registry(caf::actor_system& system, caf::actor storage, ActorLimits limits);

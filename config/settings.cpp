@@ -59,6 +59,15 @@ Setter text(std::string Settings::*member, bool allow_empty = false) {
   };
 }
 
+/// One of `allowed`.
+Setter choice(std::string Settings::*member, std::vector<std::string> allowed) {
+  return [=](Settings& s, const std::string& v) {
+    for (const auto& option : allowed)
+      if (v == option) return s.*member = v, true;
+    return false;
+  };
+}
+
 Setter boolean(bool Settings::*member) {
   return [=](Settings& s, const std::string& v) { return to_bool(v, s.*member); };
 }
@@ -167,6 +176,23 @@ const std::vector<Option>& options() {
       {"--idle-timeout-seconds", "PM_IDLE_TIMEOUT_SECONDS",
        "seconds an idle keep-alive connection is kept open (default 120)",
        integer(&Settings::idle_timeout_seconds, 1, 86400)},
+      {"--metrics", "PM_METRICS",
+       "serve Prometheus metrics at GET /metrics and count requests for them (default on; "
+       "--metrics=off turns them off)",
+       boolean(&Settings::metrics), true},
+      {"--metrics-bind", "PM_METRICS_BIND",
+       "address of the metrics listener when --metrics-port is set (default: --bind)",
+       text(&Settings::metrics_bind, true)},
+      {"--metrics-port", "PM_METRICS_PORT",
+       "serve /metrics (and /health/*) on this port of their own instead of the API's "
+       "(default 0: on the API's port)",
+       integer(&Settings::metrics_port, 0, 65535)},
+      {"--access-log", "PM_ACCESS_LOG",
+       "one line per request on stderr: off, text or json (json makes every log line JSON; "
+       "default text)",
+       choice(&Settings::access_log, {"off", "text", "json"})},
+      {"--log-level", "PM_LOG_LEVEL", "debug, info, warn or error (default info)",
+       choice(&Settings::log_level, {"debug", "info", "warn", "error"})},
   };
   return table;
 }
@@ -213,6 +239,11 @@ Result<Invocation> parse_invocation(const std::vector<std::string>& args,
   const Settings& settings = invocation.settings;
   if (settings.max_pending_mb * 1024 * 1024 < static_cast<long long>(settings.max_body_bytes))
     return bad_option("--max-pending-mb", "must hold at least one body of --max-body-bytes");
+  if (settings.metrics_port != 0 && !settings.metrics)
+    return bad_option("--metrics-port", "metrics are off (--metrics=off)");
+  if (settings.metrics_port == settings.port &&
+      (settings.metrics_bind.empty() || settings.metrics_bind == settings.bind))
+    return bad_option("--metrics-port", "is the API's own port: leave it 0 to serve both there");
   if (!settings.redis_sentinels.empty() && !settings.redis_uri.empty())
     return bad_option("--redis-sentinels",
                       "give either --redis-sentinels or --redis-uri, not both");

@@ -50,6 +50,11 @@ struct Settings {
   long max_pending_requests = 4096;  // admitted and not yet answered
   long long max_pending_mb = 256;    // their bodies plus answers waiting for slow clients
   int actor_idle_seconds = 300;
+  bool metrics = true;
+  std::string metrics_bind;         // empty: the API's --bind
+  int metrics_port = 0;             // 0: /metrics is served on the API's port
+  std::string access_log = "text";  // off | text | json
+  std::string log_level = "info";   // debug | info | warn | error
 
   /// The base of absolute URLs when no request is at hand (change feed).
   std::string default_base_url() const {

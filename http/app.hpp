@@ -1,12 +1,17 @@
 // What handlers need to reach: settings, the token service and the actors.
 #pragma once
 
+#include <atomic>
 #include <caf/all.hpp>
+#include <memory>
 
 #include "config/settings.hpp"
 #include "http/auth.hpp"
+#include "metrics/metrics.hpp"
 
 namespace incident {
+
+class RequestObserver;
 
 struct App {
   Settings settings;
@@ -15,7 +20,11 @@ struct App {
   caf::actor catalog;
   caf::actor storage;
   caf::actor feed_hub;
-  caf::actor supervisor;  // answers the health check by asking every singleton
+  caf::actor supervisor;                      // answers the health check by asking every singleton
+  std::shared_ptr<metrics::Metrics> metrics;  // always kept; served unless --metrics=off
+  std::shared_ptr<const RequestObserver> observer;  // access log and request counts
+  /// Set when the server stops taking requests (SIGTERM): /health/ready says 503.
+  std::shared_ptr<std::atomic<bool>> draining = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace incident

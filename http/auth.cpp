@@ -163,6 +163,8 @@ Result<Principal> TokenService::verify(const std::string& token, std::int64_t no
   Principal principal;
   principal.anonymous = false;
   principal.jti = claims["jti"].get<std::string>();
+  if (auto audience = claims.find("aud"); audience != claims.end() && audience->is_string())
+    principal.name = audience->get<std::string>();  // the token's name, for the access log
   for (const auto& permission : claims["permissions"])
     if (permission.is_string()) principal.permissions.insert(permission.get<std::string>());
   principal.claims = std::make_shared<const nlohmann::json>(std::move(claims));

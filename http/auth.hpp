@@ -18,6 +18,7 @@ namespace incident {
 struct Principal {
   bool anonymous = true;
   std::string jti;
+  std::string name;  // the name the token was created with
   std::set<std::string> permissions;
   /// The verified token's claims (null when anonymous); shared, as a
   /// principal is copied on every request.

@@ -27,6 +27,7 @@ std::optional<Principal> authenticate(const App& app, const ApiRequest& request,
     responder.send(error_response(principal.error()));
     return std::nullopt;
   }
+  if (!principal->anonymous) responder.set_token(principal->name);
   return *principal;
 }
 

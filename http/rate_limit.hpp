@@ -6,6 +6,7 @@
 #include "http/api_request.hpp"
 #include "http/app.hpp"
 #include "http/responder.hpp"
+#include "http/routes.hpp"
 
 namespace incident {
 
@@ -13,6 +14,7 @@ namespace incident {
 /// the limit the answer is 429 with Retry-After; every counted answer carries
 /// the X-RateLimit-* headers. When Redis cannot count, the request is served
 /// without them (the limiter fails open, it never blocks the API).
-void dispatch_counted(const App& app, ApiRequest request, const Responder& responder);
+void dispatch_counted(const App& app, ApiRequest request, RouteMatch match,
+                      const Responder& responder);
 
 }  // namespace incident

@@ -7,11 +7,13 @@
 
 #include "domain/feed_view.hpp"
 #include "http/api_request.hpp"
+#include "http/request_trace.hpp"
 
 namespace incident {
 
 class Admission;
 class Connection;
+class RequestObserver;
 
 class Responder {
  public:
@@ -22,9 +24,15 @@ class Responder {
     bool http10 = false;     // an HTTP/1.0 client: nothing chunked
   };
   /// Counts the request (and its `body_bytes`) in `admission` until it is
-  /// answered: for the server's bounds and for a graceful stop.
+  /// answered: for the server's bounds and for a graceful stop. The answer
+  /// carries `trace.id` as X-Request-Id, and `observer` (if any) sees it.
   Responder(std::shared_ptr<Connection> connection, std::uint64_t slot, Framing framing,
-            std::shared_ptr<Admission> admission, std::int64_t body_bytes);
+            std::shared_ptr<Admission> admission, std::int64_t body_bytes, RequestTrace trace,
+            std::shared_ptr<const RequestObserver> observer);
+  /// The name of the verified token the request came with, for the log
+  /// (call before handing the responder to another thread).
+  void set_token(const std::string& name) const;
+  const RequestTrace& trace() const;
   /// Headers added to whatever answer is sent (call before handing the
   /// responder to another thread).
   void add_headers(std::vector<std::pair<std::string, std::string>> headers) const;

@@ -85,7 +85,21 @@ const char* reason_phrase(int status) {
   }
 }
 
-std::string response_bytes(const ApiResponse& response, bool keep_alive, bool omit_body) {
+namespace {
+
+void append_headers(std::string& out, const HeaderList& headers) {
+  for (const auto& [name, value] : headers) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+}
+
+}  // namespace
+
+std::string response_bytes(const ApiResponse& response, bool keep_alive, bool omit_body,
+                           const HeaderList& extra) {
   std::string out;
   out.reserve(256 + response.body.size());
   out += "HTTP/1.1 ";
@@ -93,16 +107,13 @@ std::string response_bytes(const ApiResponse& response, bool keep_alive, bool om
   out += ' ';
   out += reason_phrase(response.status);
   out += "\r\n";
-  for (const auto& [name, value] : response.headers) {
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
-  }
+  append_headers(out, response.headers);
+  append_headers(out, extra);
   out += "Date: ";
   out += http_date();
-  // A 204 has no content and must not say how long it is (RFC 9110, 8.6).
-  if (response.status != 204) {
+  // A 204 has no content and must not say how long it is (RFC 9110, 8.6);
+  // a 304 would have to give the length of the content it stands for.
+  if (response.status != 204 && response.status != 304) {
     out += "\r\nContent-Length: ";
     out += std::to_string(response.body.size());
   }
@@ -111,10 +122,11 @@ std::string response_bytes(const ApiResponse& response, bool keep_alive, bool om
   return out;
 }
 
-std::string event_stream_head(bool chunked, bool keep_alive) {
+std::string event_stream_head(bool chunked, bool keep_alive, const HeaderList& extra) {
   std::string head =
-      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nDate: " +
-      http_date();
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n";
+  append_headers(head, extra);
+  head += "Date: " + http_date();
   head += keep_alive ? "\r\nConnection: keep-alive" : "\r\nConnection: close";
   head += chunked ? "\r\nTransfer-Encoding: chunked\r\n\r\n" : "\r\n\r\n";
   return head;

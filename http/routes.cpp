@@ -5,6 +5,7 @@
 #include "config/log.hpp"
 #include "domain/validation.hpp"
 #include "http/catalog_handlers.hpp"
+#include "http/docs_handlers.hpp"
 #include "http/error_mapping.hpp"
 #include "http/feed_handlers.hpp"
 #include "http/incident_handlers.hpp"
@@ -69,46 +70,73 @@ const std::vector<Route>& routes() {
       {"POST", "/api/service/:id/delete", delete_service},
       {"POST", "/api/token/create", create_token},
       {"GET", "/api/token/whoami", whoami},
-      {"GET", "/health", health},
-      {"GET", "/health/version", health_version},
+      {"GET", "/health", health, RouteKind::operational},
+      {"GET", "/health/live", health_live, RouteKind::operational},
+      {"GET", "/health/ready", health_ready, RouteKind::operational},
+      {"GET", "/health/version", health_version, RouteKind::operational},
+      {"GET", "/metrics", metrics_text, RouteKind::operational},
+      {"GET", "/api", api_root, RouteKind::docs},
+      {"GET", "/api/openapi.json", openapi_document, RouteKind::docs},
+      {"GET", "/api/docs", docs_page, RouteKind::docs},
+      {"GET", "/api/docs/swagger-ui.css", docs_stylesheet, RouteKind::docs},
+      {"GET", "/api/docs/swagger-ui-bundle.js", docs_script, RouteKind::docs},
+      {"GET", "/api/docs/favicon-32x32.png", docs_icon, RouteKind::docs},
   };
   return table;
 }
 
-namespace {
+std::vector<bool> served_routes(Listener listener, const Settings& settings) {
+  std::vector<bool> served;
+  const bool own_metrics_address = settings.metrics_port != 0;
+  for (const auto& route : routes()) {
+    bool is_metrics = std::string(route.pattern) == "/metrics";
+    if (listener == Listener::metrics)
+      served.push_back(route.kind == RouteKind::operational);
+    else
+      served.push_back(!(is_metrics && own_metrics_address));
+  }
+  return served;
+}
 
-void route(const App& app, const ApiRequest& request, const Responder& responder) {
+RouteMatch match_route(const std::string& method, const std::string& path,
+                       const std::vector<bool>& served) {
   static const auto split_routes = [] {
     std::vector<std::vector<std::string>> out;
     for (const auto& route : routes()) out.push_back(split_path(route.pattern));
     return out;
   }();
-  auto path = split_path(request.path);
-  std::string allowed;
+  auto segments = split_path(path);
+  const std::string& wanted = method == "HEAD" ? std::string("GET") : method;
+  RouteMatch match;
   for (std::size_t i = 0; i < routes().size(); ++i) {
     RouteParams params;
-    if (!matches(split_routes[i], path, params)) continue;
-    std::string method = request.method == "HEAD" ? "GET" : request.method;
-    if (method == routes()[i].method) return routes()[i].handler(app, request, params, responder);
-    allowed += (allowed.empty() ? "" : ", ") + std::string(routes()[i].method);
+    if (!served[i] || !matches(split_routes[i], segments, params)) continue;
+    if (wanted == routes()[i].method) {
+      match.index = i;
+      match.params = params;
+      match.allowed.clear();
+      return match;
+    }
+    match.allowed += (match.allowed.empty() ? "" : ", ") + std::string(routes()[i].method);
   }
-  if (!allowed.empty()) {
-    auto response = error_response(no_route(ErrorKind::method_not_allowed, "Method not allowed"));
-    response.headers.emplace_back("Allow", allowed);
-    return responder.send(response);
-  }
-  responder.send(error_response(no_route(ErrorKind::not_found, "Not found")));
+  return match;
 }
 
-}  // namespace
-
-void dispatch(const App& app, const ApiRequest& request, const Responder& responder) {
+void dispatch(const App& app, const ApiRequest& request, const RouteMatch& match,
+              const Responder& responder) {
   // Handlers run on reactor threads and on the storage's reply thread: an
   // exception must become an answer there, never escape.
   try {
-    route(app, request, responder);
+    if (match.index < routes().size())
+      return routes()[match.index].handler(app, request, match.params, responder);
+    if (!match.allowed.empty()) {
+      auto response = error_response(no_route(ErrorKind::method_not_allowed, "Method not allowed"));
+      response.headers.emplace_back("Allow", match.allowed);
+      return responder.send(response);
+    }
+    responder.send(error_response(no_route(ErrorKind::not_found, "Not found")));
   } catch (const std::exception& e) {
-    log_error(std::string("unhandled exception in request: ") + e.what());
+    log_error("request " + responder.trace().id + ": unhandled exception: " + e.what());
     responder.send(
         json_response(500, {{"message", "Internal error"}, {"reasons", nlohmann::json::object()}}));
   }

@@ -2,6 +2,7 @@
 // ":id" segments match positive decimal ids only (anything else is a 404).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,16 +19,39 @@ struct RouteParams {
 
 using Handler = void (*)(const App&, const ApiRequest&, const RouteParams&, const Responder&);
 
+/// api: the API itself (rate limited); operational: health and metrics (also
+/// on the metrics address, answered while draining); docs: the API's
+/// description (not rate limited).
+enum class RouteKind { api, operational, docs };
+
 struct Route {
   const char* method;
   const char* pattern;  // e.g. "/api/incident/:id/update"
   Handler handler;
+  RouteKind kind = RouteKind::api;
 };
 
 const std::vector<Route>& routes();
 
-/// Runs the handler of the matching route; 404 or 405 (JSON) otherwise, and
-/// 500 (JSON) when a handler throws.
-void dispatch(const App& app, const ApiRequest& request, const Responder& responder);
+/// Which routes a listener serves: the API's own address serves every route
+/// (but /metrics when metrics have an address of their own), the metrics
+/// address only the operational ones.
+enum class Listener { api, metrics };
+std::vector<bool> served_routes(Listener listener, const Settings& settings);
+
+/// The route a request is for. `index` is SIZE_MAX when none matched; then
+/// `allowed` lists the methods the path takes, if any (a 405, else a 404).
+struct RouteMatch {
+  std::size_t index = SIZE_MAX;
+  RouteParams params;
+  std::string allowed;
+};
+RouteMatch match_route(const std::string& method, const std::string& path,
+                       const std::vector<bool>& served);
+
+/// Runs the matched route's handler; 404 or 405 (JSON) when none matched,
+/// and 500 (JSON) when a handler throws.
+void dispatch(const App& app, const ApiRequest& request, const RouteMatch& match,
+              const Responder& responder);
 
 }  // namespace incident

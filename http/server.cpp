@@ -19,6 +19,8 @@
 #include "http/error_mapping.hpp"
 #include "http/rate_limit.hpp"
 #include "http/reactor_guard.hpp"
+#include "http/request_id.hpp"
+#include "http/request_observer.hpp"
 #include "http/request_parser.hpp"
 #include "http/responder.hpp"
 #include "http/response_bytes.hpp"
@@ -73,7 +75,19 @@ struct ServerState {
   RequestLimits limits;
   long max_connections = 0;
   std::shared_ptr<std::atomic<long>> open_connections;
+  std::vector<bool> served;  // the routes this listener serves
 };
+
+/// A request refused before it was read whole (malformed, too large).
+RequestTrace unreadable_request_trace(const std::string& client) {
+  RequestTrace trace;
+  trace.started = std::chrono::steady_clock::now();
+  trace.id = new_request_id();
+  trace.client = client;
+  trace.method = "-";
+  trace.path = "-";
+  return trace;
+}
 
 class ApiTcpHandler : public Tcp::Handler {
  public:
@@ -125,7 +139,10 @@ class ApiTcpHandler : public Tcp::Handler {
   void accept(const std::shared_ptr<Tcp::Peer>& peer) {
     // Past the cap a connection is refused at once, well before the process
     // runs out of descriptors (where accepting would fail in a busy loop).
+    metrics::Metrics& metrics = *state_->app->metrics;
+    metrics.connections.open.add(1);
     if (++*state_->open_connections > state_->max_connections) {
+      metrics.connections.refused.add();
       const std::string refusal =  // built each time: its Date must be now
           response_bytes(error_response(Error{
                              ErrorKind::unavailable,
@@ -138,11 +155,13 @@ class ApiTcpHandler : public Tcp::Handler {
       refused_.insert(peer->fd());
       return;
     }
+    metrics.connections.accepted.add();
     client(*peer);
   }
 
   void forget(const Tcp::Peer& peer) {
     --*state_->open_connections;
+    state_->app->metrics->connections.open.add(-1);
     refused_.erase(peer.fd());
     auto it = clients_.find(peer.fd());
     if (it == clients_.end()) return;
@@ -167,9 +186,7 @@ class ApiTcpHandler : public Tcp::Handler {
         continue;
       }
       if (step == RequestParser::Step::failed) {
-        connection.fill(connection.open_slot(),
-                        response_bytes(failure_response(current.parser.failure()), false, false),
-                        true);
+        refuse_unreadable(connection, current.parser.failure(), current.address);
         break;
       }
       ParsedRequest request = current.parser.take();
@@ -191,6 +208,16 @@ class ApiTcpHandler : public Tcp::Handler {
       connection.note_input(current.parser.mid_request());
   }
 
+  void refuse_unreadable(Connection& connection, const ParseFailure& failure,
+                         const std::string& address) {
+    RequestTrace trace = unreadable_request_trace(address);
+    ApiResponse response = failure_response(failure);
+    std::string bytes = response_bytes(response, false, false, {{"X-Request-Id", trace.id}});
+    std::size_t size = bytes.size();
+    connection.fill(connection.open_slot(), std::move(bytes), true);
+    if (state_->app->observer) state_->app->observer->finished(trace, response.status, size);
+  }
+
   Client& client(const Tcp::Peer& peer) {
     int fd = peer.fd();
     auto it = clients_.find(fd);
@@ -204,18 +231,9 @@ class ApiTcpHandler : public Tcp::Handler {
 
   void serve(const std::shared_ptr<Connection>& connection, ParsedRequest parsed,
              const std::string& peer_address) {
+    const App& app = *state_->app;
     Responder::Framing framing{parsed.keep_alive, parsed.method == "HEAD", parsed.http10};
     auto body_bytes = static_cast<std::int64_t>(parsed.body.size());
-    Responder responder(connection, connection->open_slot(), framing, state_->admission,
-                        body_bytes);
-    if (*state_->draining)
-      return responder.send(error_response(Error{ErrorKind::unavailable, "Shutting down", {}}));
-    if (state_->admission->over_budget())
-      return responder.send(
-          busy_response("The server is at its bound of work in progress; retry shortly."));
-    if (connection->backlog_bytes() > kMaxConnectionBacklog)
-      return responder.send(
-          busy_response("Earlier answers on this connection are still unread; read them first."));
     ApiRequest request;
     request.method = std::move(parsed.method);
     request.path = std::move(parsed.path);
@@ -223,10 +241,32 @@ class ApiTcpHandler : public Tcp::Handler {
     request.headers = header_map(std::move(parsed.headers));
     request.body = std::move(parsed.body);
     request.peer_address = peer_address;
+    RouteMatch match = match_route(request.method, request.path, state_->served);
+    RequestTrace trace;
+    trace.started = std::chrono::steady_clock::now();
+    trace.id = request_id_for(request.header("x-request-id"));
+    trace.client = peer_address;
+    trace.method = request.method;
+    trace.path = request.path;
+    trace.route = match.index;
+    if (match.index < routes().size()) trace.route_pattern = routes()[match.index].pattern;
+    Responder responder(connection, connection->open_slot(), framing, state_->admission, body_bytes,
+                        std::move(trace), app.observer);
+    // Health and metrics answer while draining and when busy: they say so.
+    bool operational =
+        match.index < routes().size() && routes()[match.index].kind == RouteKind::operational;
+    if (*state_->draining && !operational)
+      return responder.send(error_response(Error{ErrorKind::unavailable, "Shutting down", {}}));
+    if (state_->admission->over_budget() && !operational)
+      return responder.send(
+          busy_response("The server is at its bound of work in progress; retry shortly."));
+    if (connection->backlog_bytes() > kMaxConnectionBacklog)
+      return responder.send(
+          busy_response("Earlier answers on this connection are still unread; read them first."));
     if (auto name = invalid_query_parameter(request.query))
       return responder.send(error_response(
           Error{ErrorKind::invalid, "Invalid query", {{*name, {"Not valid UTF-8."}}}}));
-    dispatch_counted(*state_->app, std::move(request), responder);
+    dispatch_counted(app, std::move(request), std::move(match), responder);
   }
 
   std::shared_ptr<const ServerState> state_;
@@ -236,11 +276,12 @@ class ApiTcpHandler : public Tcp::Handler {
 
 }  // namespace
 
-HttpServer::HttpServer(std::shared_ptr<const App> app)
+HttpServer::HttpServer(std::shared_ptr<const App> app, Listener listener)
     : app_(std::move(app)),
+      listener_role_(listener),
       admission_(std::make_shared<Admission>(AdmissionLimits{
           app_->settings.max_pending_requests, app_->settings.max_pending_mb * 1024 * 1024})),
-      draining_(std::make_shared<std::atomic<bool>>(false)) {}
+      draining_(app_->draining) {}
 
 HttpServer::~HttpServer() { stop(); }
 
@@ -258,10 +299,15 @@ void HttpServer::start() {
   state->limits.max_body = settings.max_body_bytes;
   state->max_connections = settings.max_connections;
   state->open_connections = std::make_shared<std::atomic<long>>(0);
+  state->served = served_routes(listener_role_, settings);
 
-  Address address(settings.bind, Port(static_cast<uint16_t>(settings.port)));
+  const bool api = listener_role_ == Listener::api;
+  const std::string& bind =
+      api || settings.metrics_bind.empty() ? settings.bind : settings.metrics_bind;
+  Address address(bind, Port(static_cast<uint16_t>(api ? settings.port : settings.metrics_port)));
   listener_ = std::make_unique<Tcp::Listener>(address);
-  listener_->init(static_cast<size_t>(settings.threads),
+  // Scrapes are few: one reactor thread serves them.
+  listener_->init(api ? static_cast<size_t>(settings.threads) : 1,
                   Flags<Tcp::Options>(Tcp::Options::ReuseAddr) | Tcp::Options::NoDelay);
   listener_->setHandler(std::make_shared<ApiTcpHandler>(state));
   listener_->bind();

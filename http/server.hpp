@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "http/app.hpp"
+#include "http/routes.hpp"
 
 namespace Pistache::Tcp {
 class Listener;
@@ -20,7 +21,9 @@ class ConnectionMonitor;
 
 class HttpServer {
  public:
-  explicit HttpServer(std::shared_ptr<const App> app);
+  /// The API's listener, or the metrics listener (--metrics-port), which
+  /// serves only health and metrics. Both share the App's draining flag.
+  explicit HttpServer(std::shared_ptr<const App> app, Listener listener = Listener::api);
   ~HttpServer();
 
   /// Binds and serves on background threads; throws when it cannot bind.
@@ -31,6 +34,7 @@ class HttpServer {
 
  private:
   std::shared_ptr<const App> app_;
+  Listener listener_role_;
   std::shared_ptr<Admission> admission_;
   std::shared_ptr<std::atomic<bool>> draining_;
   std::shared_ptr<ConnectionMonitor> monitor_;

@@ -112,6 +112,7 @@ if [ -z "${HA_BINARY:-}" ]; then
   # As run.sh: install what is missing, build Release.
   BUILD="$ROOT/build/release"
   "$ROOT/scripts/install-deps.sh"
+  "$ROOT/scripts/install-npm.sh"
   cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DINCIDENT_TESTS=OFF >/dev/null
   cmake --build "$BUILD" -j"$(nproc)" --target incident-api
   BINARY="$BUILD/incident-api"
@@ -477,7 +478,7 @@ frontend incident_api
 
 backend incident_apis
     balance roundrobin
-    option httpchk GET /health
+    option httpchk GET /health/ready
     http-check expect status 200
     # Two failed checks 500 ms apart mark a server down, two good ones up again.
     default-server check inter 500 fall 2 rise 2

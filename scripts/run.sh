@@ -7,6 +7,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="$ROOT/build/release"
 
 "$ROOT/scripts/install-deps.sh"
+"$ROOT/scripts/install-npm.sh"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DINCIDENT_TESTS=OFF >/dev/null
 cmake --build "$BUILD" -j"$(nproc)" --target incident-api
 

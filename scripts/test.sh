@@ -8,7 +8,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BUILD="${INCIDENT_TEST_BUILD:-$ROOT/build/test}"
 
-"$ROOT/scripts/install-deps.sh" clang-14 libclang-rt-14-dev
+# The fuzzers' clang; promtool and headless Chromium check /metrics and the docs page.
+"$ROOT/scripts/install-deps.sh" clang-14 libclang-rt-14-dev prometheus chromium
+"$ROOT/scripts/install-npm.sh" --contract
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DINCIDENT_SANITIZE=ON \
   -DINCIDENT_FUZZ_TESTS=ON -DINCIDENT_TSAN_TESTS=ON >/dev/null
 cmake --build "$BUILD" -j"$(nproc)"

@@ -99,17 +99,36 @@ std::optional<FeedEntry> parse_feed_entry(const std::string& stream_id, const st
   return FeedEntry{stream_id, *fields.type, *fields.id, fields.version.value_or(0)};
 }
 
+namespace {
+
+/// How old a stream entry is, from the milliseconds its id begins with.
+std::int64_t entry_age_ms(const std::string& id) {
+  std::int64_t stamp = 0;
+  for (char c : id) {
+    if (c < '0' || c > '9') break;
+    stamp = stamp * 10 + (c - '0');
+  }
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  return std::max<std::int64_t>(0, now - stamp);
+}
+
+}  // namespace
+
 FeedFollower::FeedFollower(RedisEndpoint endpoint, Keys keys, std::string own_origin,
                            OnEntries on_entries)
     : FeedFollower(std::make_shared<FixedLocator>(std::move(endpoint)), std::move(keys),
                    std::move(own_origin), std::move(on_entries)) {}
 
 FeedFollower::FeedFollower(std::shared_ptr<PrimaryLocator> locator, Keys keys,
-                           std::string own_origin, OnEntries on_entries)
+                           std::string own_origin, OnEntries on_entries,
+                           std::shared_ptr<metrics::FeedMetrics> metrics)
     : locator_(std::move(locator)),
       keys_(std::move(keys)),
       own_origin_(std::move(own_origin)),
       on_entries_(std::move(on_entries)),
+      metrics_(std::move(metrics)),
       thread_([this] { run(); }) {}
 
 bool FeedFollower::wait_until_following(std::chrono::milliseconds limit) {
@@ -134,6 +153,7 @@ void FeedFollower::run() {
   Context context(nullptr, &redisFree);
   RedisEndpoint reading;  // the server `context` reaches
   std::uint64_t generation = 0;
+  bool following_once = false;
   while (!stopping_) {
     // After a failover, the same entries (those replicated) are read on.
     if (context && locator_->generation() != generation) context.reset();
@@ -145,6 +165,8 @@ void FeedFollower::run() {
         std::this_thread::sleep_for(std::chrono::milliseconds(250));
         continue;
       }
+      if (metrics_ && following_once) metrics_->follower_reconnects.add();
+      following_once = true;
       mark_following();
     }
     RedisValue reply = run_command(
@@ -156,7 +178,10 @@ void FeedFollower::run() {
       context.reset();
       continue;
     }
-    if (reply.type != RedisValue::Type::array) continue;  // timed out: nothing new
+    if (reply.type != RedisValue::Type::array) {  // timed out: nothing new
+      if (metrics_) metrics_->follower_lag_ms.set(0);
+      continue;
+    }
     const auto& read = reply.elements[0].elements[1].elements;
     std::vector<FeedEntry> entries;
     for (const auto& entry : read) {
@@ -175,6 +200,10 @@ void FeedFollower::run() {
       }
     }
     if (read.empty()) continue;
+    if (metrics_) {
+      metrics_->follower_entries.add(read.size());
+      metrics_->follower_lag_ms.set(entry_age_ms(last_id));
+    }
     on_entries_(std::move(entries));
     std::this_thread::sleep_for(kCoalesce);
   }

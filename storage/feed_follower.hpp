@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "domain/incident.hpp"
+#include "metrics/metrics.hpp"
 #include "storage/keys.hpp"
 #include "storage/primary_locator.hpp"
 #include "storage/redis_endpoint.hpp"
@@ -42,8 +43,9 @@ class FeedFollower {
   /// learnt it was kept) is learnt from here.
   /// It reads from wherever `locator` says the primary is, and after a
   /// failover goes on from the last entry it saw.
+  /// `metrics`, when given, counts entries and reconnects and keeps the lag.
   FeedFollower(std::shared_ptr<PrimaryLocator> locator, Keys keys, std::string own_origin,
-               OnEntries on_entries);
+               OnEntries on_entries, std::shared_ptr<metrics::FeedMetrics> metrics = nullptr);
   FeedFollower(RedisEndpoint endpoint, Keys keys, std::string own_origin, OnEntries on_entries);
   ~FeedFollower();
   FeedFollower(const FeedFollower&) = delete;
@@ -61,6 +63,7 @@ class FeedFollower {
   Keys keys_;
   std::string own_origin_;
   OnEntries on_entries_;
+  std::shared_ptr<metrics::FeedMetrics> metrics_;
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   std::condition_variable started_;

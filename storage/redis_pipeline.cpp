@@ -36,12 +36,14 @@ Script::Script(std::string text) : source(std::move(text)), sha1(sha1_hex(source
 
 RedisPipeline::RedisPipeline(std::shared_ptr<PrimaryLocator> locator,
                              std::chrono::milliseconds timeout, ConnectCheck check,
-                             ReplyExecutor executor, ReplicaAck ack)
+                             ReplyExecutor executor, ReplicaAck ack,
+                             std::shared_ptr<metrics::PipelineMetrics> metrics)
     : locator_(std::move(locator)),
       timeout_(timeout),
       check_(std::move(check)),
       executor_(std::move(executor)),
       ack_(ack),
+      metrics_(std::move(metrics)),
       thread_([this] { run(); }) {}
 
 RedisPipeline::RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout,
@@ -143,6 +145,7 @@ bool RedisPipeline::ensure_connected() {
   next_connect_attempt_ = now + kReconnectBackoff;
   context_ = connect_primary(*locator_, timeout_, connected_to_, connected_generation_);
   if (context_ && check_ && !check_(context_)) disconnect();
+  if (metrics_) (context_ ? metrics_->connects : metrics_->connect_failures).add();
   // WAIT may hold a reply for its whole timeout on top of the usual bound.
   if (context_ && ack_.replicas > 0) set_reply_timeout(context_, timeout_ + ack_.timeout);
   return context_ != nullptr;
@@ -185,6 +188,11 @@ bool refused_as_replica(const RedisValue& value) {
 void RedisPipeline::execute(std::vector<Command>& batch) {
   std::string out;
   for (const auto& command : batch) write(command, out);
+  if (metrics_) {
+    metrics_->commands.add(batch.size());
+    metrics_->round_trips.add();
+    metrics_->batch.observe(batch.size());
+  }
   const bool acked = ack_.replicas > 0;
   const bool marked = acked && !ack_.marker_key.empty();
   if (marked) append_resp_command(out, {"INCR", ack_.marker_key});
@@ -284,6 +292,7 @@ void RedisPipeline::drop_connection() {
 }
 
 void RedisPipeline::run_callback(Command& command, RedisValue value) {
+  if (metrics_ && value.is_error()) metrics_->errors.add();
   // An exception here would end the I/O thread (or the executor's) and the
   // process with it.
   auto run = [callback = std::move(command.callback), value = std::move(value)] {

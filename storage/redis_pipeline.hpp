@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "metrics/metrics.hpp"
 #include "storage/primary_locator.hpp"
 #include "storage/redis_endpoint.hpp"
 #include "storage/redis_value.hpp"
@@ -63,8 +64,10 @@ class RedisPipeline {
   /// or may not survive a failover). So what such a pipeline answers, writes
   /// and reads alike, is replicated; WAIT holds the connection until the
   /// replicas answer, so loads belong elsewhere.
+  /// `metrics`, when given, counts its commands, round trips, errors and connections.
   RedisPipeline(std::shared_ptr<PrimaryLocator> locator, std::chrono::milliseconds timeout,
-                ConnectCheck check = {}, ReplyExecutor executor = {}, ReplicaAck ack = {});
+                ConnectCheck check = {}, ReplyExecutor executor = {}, ReplicaAck ack = {},
+                std::shared_ptr<metrics::PipelineMetrics> metrics = nullptr);
   RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout, ConnectCheck check = {},
                 ReplyExecutor executor = {});
   ~RedisPipeline();
@@ -143,6 +146,7 @@ class RedisPipeline {
   std::condition_variable wake_;
   std::deque<Command> queue_;
   bool stopping_ = false;
+  std::shared_ptr<metrics::PipelineMetrics> metrics_;
   std::thread thread_;
 };
 

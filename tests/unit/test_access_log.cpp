@@ -1,0 +1,88 @@
+// The access log's lines, byte for byte, and X-Request-Id's sanity rule.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "config/line_writer.hpp"
+#include "http/access_log.hpp"
+#include "http/request_id.hpp"
+
+namespace incident {
+namespace {
+
+bool is_made_id(const std::string& id) {
+  return id.size() == 16 && id.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+const auto kWhen = std::chrono::system_clock::time_point(
+    std::chrono::microseconds(1796351458123456LL));  // 2026-12-04T02:30:58.123456Z
+
+RequestTrace trace_of(std::string path, std::string token) {
+  RequestTrace trace;
+  trace.id = "abc-1";
+  trace.client = "10.1.2.3";
+  trace.method = "GET";
+  trace.path = std::move(path);
+  trace.route_pattern = "/api/incident/:id";
+  trace.token = std::move(token);
+  return trace;
+}
+
+TEST(AccessLogTest, TextLinesAreKeyValuePairs) {
+  EXPECT_EQ(access_log_line(AccessLogFormat::text, trace_of("/api/incident/7", "ops"),
+                            RequestOutcome{200, 512, 153}, kWhen),
+            "2026-12-04T02:30:58.123456Z ACCESS request_id=abc-1 client=10.1.2.3 token=ops "
+            "method=GET route=/api/incident/:id path=/api/incident/7 status=200 bytes=512 "
+            "duration_us=153\n");
+}
+
+TEST(AccessLogTest, TextValuesThatCouldSplitALineAreQuoted) {
+  auto line = access_log_line(AccessLogFormat::text, trace_of("/a b=\"c\"\n", "night shift"),
+                              RequestOutcome{404, 1, 2}, kWhen);
+  EXPECT_NE(line.find(" token=\"night shift\" "), std::string::npos) << line;
+  EXPECT_NE(line.find(" path=\"/a b=\\\"c\\\"\\u000a\" "), std::string::npos) << line;
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  auto anonymous =
+      access_log_line(AccessLogFormat::text, trace_of("/x", ""), RequestOutcome{200, 1, 2}, kWhen);
+  EXPECT_NE(anonymous.find(" token=- "), std::string::npos);
+}
+
+TEST(AccessLogTest, JsonLinesParseEvenWithInvalidUtf8) {
+  auto line = access_log_line(AccessLogFormat::json, trace_of("/x\xff\xc3\xa9", ""),
+                              RequestOutcome{400, 10, 20}, kWhen);
+  auto parsed = nlohmann::json::parse(line);
+  EXPECT_EQ(parsed["time"], "2026-12-04T02:30:58.123456Z");
+  EXPECT_EQ(parsed["type"], "access");
+  EXPECT_EQ(parsed["request_id"], "abc-1");
+  EXPECT_TRUE(parsed["token"].is_null());
+  EXPECT_EQ(parsed["path"], "/x\xef\xbf\xbd\xc3\xa9");  // U+FFFD, then a valid é
+  EXPECT_EQ(parsed["status"], 400);
+  EXPECT_EQ(parsed["bytes"], 10);
+  EXPECT_EQ(parsed["duration_us"], 20);
+}
+
+TEST(AccessLogTest, FormatsParseByName) {
+  EXPECT_EQ(parse_access_log_format("json"), AccessLogFormat::json);
+  EXPECT_EQ(parse_access_log_format("off"), AccessLogFormat::off);
+  EXPECT_FALSE(parse_access_log_format("JSON"));
+}
+
+TEST(RequestIdTest, KeepsSaneIdsAndReplacesOthers) {
+  EXPECT_EQ(request_id_for(std::string("req-1_a.b:c/d+e=f@g")), "req-1_a.b:c/d+e=f@g");
+  for (const std::string& insane : {std::string(""), std::string(129, 'x'), std::string("a b"),
+                                    std::string("a\"b"), std::string("\xc3\xa9")})
+    EXPECT_TRUE(is_made_id(request_id_for(insane))) << insane;
+  EXPECT_TRUE(is_made_id(request_id_for(std::nullopt)));
+  EXPECT_NE(new_request_id(), new_request_id());
+  EXPECT_TRUE(sane_request_id(std::string(128, 'x')));
+}
+
+TEST(LineWriterTest, DropsAndCountsLinesPastItsBound) {
+  LineWriter writer(8);
+  EXPECT_FALSE(writer.push("a line longer than eight bytes\n"));
+  EXPECT_EQ(writer.dropped(), 1u);
+  EXPECT_TRUE(writer.push("ok\n"));
+}
+
+}  // namespace
+}  // namespace incident
