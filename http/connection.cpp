@@ -9,6 +9,7 @@
 #include "http/admission.hpp"
 #include "http/connection_monitor.hpp"
 #include "http/error_mapping.hpp"
+#include "http/request_id.hpp"
 #include "http/response_bytes.hpp"
 
 namespace incident {
@@ -203,7 +204,7 @@ void Connection::enforce_timeouts_locked(std::int64_t now_ms, const ConnectionTi
     if (next_slot_ != next_to_write_) return shutdown_locked(SHUT_RDWR);
     out_ += response_bytes(json_response(408, {{"message", "The request was not received in time"},
                                                {"reasons", {{"request", {"Timeout"}}}}}),
-                           false, false);
+                           false, false, {{"X-Request-Id", new_request_id()}});
     finishing_ = true;
     flush_locked();
     return;

@@ -33,9 +33,12 @@ void whoami(const App& app, const ApiRequest& request, const RouteParams&,
 
 void health(const App& app, const ApiRequest&, const RouteParams&, const Responder& responder) {
   caf::anon_send(app.supervisor, ping_atom::value, Reply<bool>{[responder](Result<bool> pong) {
-                   if (!pong)
-                     return responder.send(json_response(
-                         503, {{"status", "unavailable"}, {"reason", pong.error().message}}));
+                   if (!pong) {
+                     auto response = json_response(
+                         503, {{"status", "unavailable"}, {"reason", pong.error().message}});
+                     response.headers.emplace_back("Retry-After", "1");
+                     return responder.send(response);
+                   }
                    responder.send(json_response(200, {{"status", "ok"}}));
                  }});
 }

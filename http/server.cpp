@@ -148,7 +148,7 @@ class ApiTcpHandler : public Tcp::Handler {
                              ErrorKind::unavailable,
                              "Too many connections",
                              {{"connections", {"The server is at its connection limit; retry."}}}}),
-                         false, false);
+                         false, false, {{"X-Request-Id", new_request_id()}});
       [[maybe_unused]] auto sent =
           ::send(peer->fd(), refusal.data(), refusal.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
       ::shutdown(peer->fd(), SHUT_RDWR);

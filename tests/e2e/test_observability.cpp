@@ -326,5 +326,27 @@ TEST_F(ObservabilityTest, ReadyFailsWhileDrainingLiveDoesNot) {
   EXPECT_EQ(server_->wait_for_exit(std::chrono::seconds(10)), 0);
 }
 
+TEST_F(ObservabilityTest, LogLevelWarnKeepsWarningsAndTheAccessLogOnly) {
+  start({"--log-level", "warn"});
+  api_->get("/health/live", "", {{"X-Request-Id", "trace-warn-1"}});
+  EXPECT_EQ(log_lines_with(*server_, "trace-warn-1").size(), 1u);
+  EXPECT_EQ(server_->log().find(" INFO "), std::string::npos) << server_->log();
+}
+
+TEST(ObservabilitySettingsTest, BadObservabilityOptionsAreRefusedAtStartupNamingTheOption) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> refused = {
+      {{"--access-log", "xml"}, "--access-log"},
+      {{"--log-level", "loud"}, "--log-level"},
+      {{"--metrics-port", "70000"}, "--metrics-port"},
+      {{"--metrics=off", "--metrics-port", "9999"}, "--metrics-port"},
+  };
+  for (const auto& [args, named] : refused) {
+    ServerProcess server(options_with(args));
+    EXPECT_FALSE(server.start());
+    EXPECT_EQ(server.last_exit_code(), 2) << named;
+    EXPECT_NE(server.log().find(named), std::string::npos) << server.log();
+  }
+}
+
 }  // namespace
 }  // namespace e2e
