@@ -11,6 +11,7 @@ namespace incident {
 namespace {
 
 constexpr const char* kNotValid = "Not a valid value.";
+constexpr const char* kNotSingle = "Expected one value, not a list.";
 constexpr std::string_view kSpace = " \t\r\n\f\v";
 
 std::string_view trim(std::string_view text) {
@@ -73,7 +74,9 @@ FieldChecker::Text FieldChecker::text(const std::string& name, bool trimmed) {
   if (v == nullptr) return {};
   if (v->kind == FieldValue::Kind::null) return Text{Text::State::empty, {}};
   const char* why = nullptr;
-  if (v->kind == FieldValue::Kind::structured) {
+  if (v->listed) {
+    why = kNotSingle;
+  } else if (v->kind == FieldValue::Kind::structured) {
     why = kNotValid;
   } else if (v->kind != FieldValue::Kind::text) {
     why = reason::not_string;  // a JSON number or boolean where a string belongs
@@ -107,8 +110,8 @@ const FieldValue* FieldChecker::scalar(const std::string& name, bool required) {
     if (required) fail(name, reason::required);
     return nullptr;
   }
-  if (v->kind == FieldValue::Kind::structured) {
-    fail(name, kNotValid);
+  if (v->kind == FieldValue::Kind::structured || v->listed) {
+    fail(name, v->listed ? kNotSingle : kNotValid);
     return nullptr;
   }
   if (!is_valid_utf8(v->text)) {

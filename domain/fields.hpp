@@ -13,6 +13,9 @@ struct FieldValue {
   enum class Kind { text, number, boolean, null, structured };
   std::string text;  // the value as text ("" for null; unused for structured)
   Kind kind = Kind::text;
+  /// One element of a JSON array: right where a field may repeat (a token's
+  /// permissions), refused where one value belongs.
+  bool listed = false;
 };
 
 using FieldMap = std::map<std::string, std::vector<FieldValue>>;

@@ -3,21 +3,56 @@
 // whatever a client put in its path or its token's name.
 #include "http/access_log.hpp"
 
+#include <cstdio>
+
 #include "config/log.hpp"
 
 namespace incident {
 namespace {
 
-bool needs_quotes(const std::string& value) {
+bool needs_quotes(std::string_view value) {
   if (value.empty()) return true;
   for (unsigned char c : value)
     if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c >= 0x7f) return true;
   return false;
 }
 
-/// Quoted with JSON's escapes, which keep the line on one line and ASCII-safe.
-std::string text_value(const std::string& value) {
-  return needs_quotes(value) ? json_quote(value) : value;
+/// Appends ` key=value`, the value quoted with JSON's escapes when it could
+/// split the line or be misread.
+void append_pair(std::string& out, const char* key, std::string_view value) {
+  out += ' ';
+  out += key;
+  out += '=';
+  if (needs_quotes(value))
+    out += json_quote(value);
+  else
+    out += value;
+}
+
+/// Appends `,"key":"value"` (JSON-quoted).
+void append_field(std::string& out, const char* key, std::string_view value) {
+  out += ",\"";
+  out += key;
+  out += "\":";
+  out += json_quote(value);
+}
+
+/// The time of a line, formatted from scratch once a second per thread.
+std::string timestamp(std::chrono::system_clock::time_point when) {
+  thread_local std::int64_t cached_second = -1;
+  thread_local std::string cached;
+  auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(when.time_since_epoch()).count();
+  std::int64_t second = micros / 1000000;
+  if (second != cached_second) {
+    cached = log_timestamp(when);  // "YYYY-MM-DDTHH:MM:SS.uuuuuuZ"
+    cached_second = second;
+  }
+  std::string text = cached;
+  char fraction[8];
+  std::snprintf(fraction, sizeof fraction, "%06lld", static_cast<long long>(micros % 1000000));
+  text.replace(20, 6, fraction, 6);
+  return text;
 }
 
 }  // namespace
@@ -32,25 +67,41 @@ std::optional<AccessLogFormat> parse_access_log_format(const std::string& text) 
 std::string access_log_line(AccessLogFormat format, const RequestTrace& trace,
                             const RequestOutcome& outcome,
                             std::chrono::system_clock::time_point when) {
-  const std::string stamp = log_timestamp(when);
-  const std::string status = std::to_string(outcome.status);
-  const std::string bytes = std::to_string(outcome.bytes);
-  const std::string micros = std::to_string(outcome.micros);
+  std::string line;
+  line.reserve(256 + trace.path.size());
   if (format == AccessLogFormat::json) {
-    return "{\"time\":\"" + stamp +
-           "\",\"level\":\"info\",\"type\":\"access\",\"request_id\":" + json_quote(trace.id) +
-           ",\"client\":" + json_quote(trace.client) +
-           ",\"token\":" + (trace.token.empty() ? std::string("null") : json_quote(trace.token)) +
-           ",\"method\":" + json_quote(trace.method) +
-           ",\"route\":" + json_quote(trace.route_pattern) + ",\"path\":" + json_quote(trace.path) +
-           ",\"status\":" + status + ",\"bytes\":" + bytes + ",\"duration_us\":" + micros + "}\n";
+    line += "{\"time\":\"";
+    line += timestamp(when);
+    line += "\",\"level\":\"info\",\"type\":\"access\"";
+    append_field(line, "request_id", trace.id);
+    append_field(line, "client", trace.client);
+    if (trace.token.empty())
+      line += ",\"token\":null";
+    else
+      append_field(line, "token", trace.token);
+    append_field(line, "method", trace.method);
+    append_field(line, "route", trace.route_pattern);
+    append_field(line, "path", trace.path);
+    line += ",\"status\":" + std::to_string(outcome.status);
+    line += ",\"bytes\":" + std::to_string(outcome.bytes);
+    line += ",\"duration_us\":" + std::to_string(outcome.micros) + "}\n";
+    return line;
   }
-  return stamp + " ACCESS request_id=" + text_value(trace.id) +
-         " client=" + text_value(trace.client) +
-         " token=" + (trace.token.empty() ? std::string("-") : text_value(trace.token)) +
-         " method=" + text_value(trace.method) + " route=" + text_value(trace.route_pattern) +
-         " path=" + text_value(trace.path) + " status=" + status + " bytes=" + bytes +
-         " duration_us=" + micros + "\n";
+  line += timestamp(when);
+  line += " ACCESS";
+  append_pair(line, "request_id", trace.id);
+  append_pair(line, "client", trace.client);
+  if (trace.token.empty())
+    line += " token=-";
+  else
+    append_pair(line, "token", trace.token);
+  append_pair(line, "method", trace.method);
+  append_pair(line, "route", trace.route_pattern);
+  append_pair(line, "path", trace.path);
+  line += " status=" + std::to_string(outcome.status);
+  line += " bytes=" + std::to_string(outcome.bytes);
+  line += " duration_us=" + std::to_string(outcome.micros) + "\n";
+  return line;
 }
 
 }  // namespace incident

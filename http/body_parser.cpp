@@ -143,7 +143,10 @@ Result<FieldMap> parse_json_object(std::string_view body) {
         value.is_array() && std::all_of(value.begin(), value.end(),
                                         [](const nlohmann::json& v) { return v.is_primitive(); });
     if (scalar_list) {
-      for (const auto& element : value) add_json_value(fields, name, element);
+      for (const auto& element : value) {
+        add_json_value(fields, name, element);
+        fields[name].back().listed = true;
+      }
       if (value.empty()) fields[name];
     } else {
       add_json_value(fields, name, value);

@@ -13,10 +13,10 @@ struct RequestTrace {
   std::string id;                                 // X-Request-Id: the client's, or made here
   std::string client;                             // the peer's IP address
   std::string method;
-  std::string path;              // without the query
-  std::size_t route = SIZE_MAX;  // index in the route table; out of range: none matched
-  std::string route_pattern = "-";
-  std::string token;  // the token's name once verified; empty: anonymous
+  std::string path;                 // without the query
+  std::size_t route = SIZE_MAX;     // index in the route table; out of range: none matched
+  const char* route_pattern = "-";  // the route table's (static) pattern
+  std::string token;                // the token's name once verified; empty: anonymous
 };
 
 /// How an answered request ended, for the log line and the metrics.

@@ -5,6 +5,7 @@
 #include "domain/dates.hpp"
 #include "domain/validation.hpp"
 #include "fixtures.hpp"
+#include "http/body_parser.hpp"
 
 namespace incident {
 namespace {
@@ -27,6 +28,20 @@ TEST(ValidateCreate, AcceptsTheMinimalFieldsAndLeavesOptionalsUnset) {
   EXPECT_EQ(result->external_reference, std::nullopt);
   EXPECT_EQ(result->external_link, std::nullopt);
   EXPECT_EQ(result->start_impact_date, std::nullopt);
+}
+
+TEST(ValidateCreate, RefusesAJsonListWhereOneValueBelongs) {
+  auto fields = parse_body(std::string("application/json"),
+                           R"({"scope": 1, "service": [2, 999], "name": ["a", "b"],
+                               "severity": "high", "description": ["x"]})");
+  ASSERT_TRUE(fields.ok());
+  const auto result = validate_create(*fields);
+  ASSERT_FALSE(result.ok());
+  const auto reasons = result.error().reasons;
+  for (const char* field : {"service", "name", "description"})
+    EXPECT_EQ(reasons.at(field), std::vector<std::string>{"Expected one value, not a list."})
+        << field;
+  EXPECT_EQ(reasons.count("scope"), 0u);
 }
 
 TEST(ValidateCreate, ReadsEveryOptionalField) {
