@@ -74,6 +74,24 @@ sigset_t block_stop_signals() {
   return signals;
 }
 
+/// Sends every log line through `writer` while it lives; on the way out,
+/// writes what is left (bounded) and goes back to writing directly.
+class LogWriterScope {
+ public:
+  explicit LogWriterScope(std::shared_ptr<LineWriter> writer) : writer_(std::move(writer)) {
+    install_log_writer(writer_);
+  }
+  ~LogWriterScope() {
+    install_log_writer(nullptr);
+    writer_->close();
+  }
+  LogWriterScope(const LogWriterScope&) = delete;
+  LogWriterScope& operator=(const LogWriterScope&) = delete;
+
+ private:
+  std::shared_ptr<LineWriter> writer_;
+};
+
 /// Waits until every actor has finished, at most `limit`.
 bool all_actors_done(caf::actor_system& system, std::chrono::milliseconds limit) {
   auto deadline = std::chrono::steady_clock::now() + limit;
@@ -148,7 +166,8 @@ Result<std::shared_ptr<PrimaryLocator>> locate_redis(const Settings& settings,
 /// Serves until SIGTERM/SIGINT; `stop_redis` stops the embedded Redis (if any)
 /// once nothing can write to it any more.
 int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locator,
-          const sigset_t& signals, const std::function<void()>& stop_redis) {
+          const sigset_t& signals, const std::function<void()>& stop_redis,
+          const std::shared_ptr<LineWriter>& log_lines) {
   caf::actor_system_config config;
   config.set("scheduler.max-threads", static_cast<std::size_t>(settings.actor_threads));
   // An idle worker polls briefly, then waits on its condition variable (woken
@@ -212,11 +231,9 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
           spawn_feed_hub(system, storage, std::chrono::seconds(settings.sse_heartbeat_seconds),
                          part(&metrics::Metrics::feed)),
           caf::actor{}, metrics, nullptr});
-  std::shared_ptr<LineWriter> access_lines;
   auto access_format = *parse_access_log_format(settings.access_log);  // checked with the settings
-  if (access_format != AccessLogFormat::off) access_lines = std::make_shared<LineWriter>();
   app->observer = std::make_shared<RequestObserver>(settings.metrics ? metrics : nullptr,
-                                                    access_format, access_lines);
+                                                    access_format, log_lines);
   // A singleton that ends unexpectedly stops the process with a failure
   // status (its service manager restarts it) rather than leave it answering
   // 503 forever, or not at all.
@@ -306,7 +323,8 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
     log_info(std::to_string(system.registry().running()) +
              " cached actors still stopping; exiting without waiting for them");
     stop_redis();
-    if (access_lines) access_lines->flush();
+    install_log_writer(nullptr);
+    log_lines->close();  // what was logged is written (or given up on within a second)
     log_info("stopped");
     std::fflush(nullptr);
     std::_Exit(failed ? kComponentFailed : 0);
@@ -325,14 +343,19 @@ int main(int argc, char** argv) {
   Settings& settings = invocation->settings;
   configure_log(*parse_log_level(settings.log_level),  // both checked with the settings
                 settings.access_log == "json" ? LogFormat::json : LogFormat::text);
+  sigset_t signals = block_stop_signals();  // before any thread starts
+  // From here on only the log's own thread writes stderr: a reader that stops
+  // reading costs dropped lines, never a blocked request or Redis thread.
+  auto log_lines = std::make_shared<LineWriter>(STDERR_FILENO);
+  LogWriterScope log_scope(log_lines);
   if (!secret_acceptable(settings)) return 2;
   fit_descriptor_limit(settings);
-  sigset_t signals = block_stop_signals();
   std::unique_ptr<EmbeddedRedis> embedded;
   auto locator = locate_redis(settings, embedded);
   if (!locator) return fail(locator.error());
   log_info("redis: " + (*locator)->describe());
-  int status = serve(settings, *locator, signals, [&] { embedded.reset(); });
+  int status = serve(
+      settings, *locator, signals, [&] { embedded.reset(); }, log_lines);
   embedded.reset();
   log_info("stopped");
   return status;

@@ -1,10 +1,15 @@
-// The writer swaps the buffer out under the lock and writes outside it, so a
-// slow stderr never holds up the threads appending.
+// The writer swaps the buffer out under the lock and writes outside it. It
+// polls the output before each write of at most PIPE_BUF bytes (which a pipe
+// that polls writable takes whole), so it never blocks in write(2) itself:
+// stopping the process never waits on a reader that went away.
 #include "config/line_writer.hpp"
 
-#include <chrono>
+#include <poll.h>
+#include <unistd.h>
 
-#include "config/log.hpp"
+#include <algorithm>
+#include <cerrno>
+#include <climits>
 
 namespace incident {
 namespace {
@@ -12,43 +17,64 @@ namespace {
 // Lines reach stderr within this, or as soon as this much is waiting.
 constexpr auto kFlushEvery = std::chrono::milliseconds(50);
 constexpr std::size_t kFlushBytes = 64 * 1024;
+// How long one batch may wait for a blocked output before it is dropped,
+// and how long the last one may when stopping.
+constexpr auto kBatchPatience = std::chrono::seconds(5);
+constexpr auto kStopPatience = std::chrono::seconds(1);
 
 }  // namespace
 
-LineWriter::LineWriter(std::size_t max_buffered)
-    : max_buffered_(max_buffered), thread_([this] { run(); }) {}
+LineWriter::LineWriter(int fd, std::size_t max_buffered)
+    : fd_(fd), max_buffered_(max_buffered), thread_([this] { run(); }) {}
 
-LineWriter::~LineWriter() {
+void LineWriter::close() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_) return;
     stopping_ = true;
+    give_up_at_ = (std::chrono::steady_clock::now() + kStopPatience).time_since_epoch().count();
   }
   wake_.notify_one();
   thread_.join();
 }
 
-bool LineWriter::push(std::string_view line) {
+bool LineWriter::push(std::string_view lines, bool urgent) {
   bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (buffer_.size() + line.size() > max_buffered_) {
+    if (stopping_ || buffer_.size() + lines.size() > max_buffered_) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    buffer_.append(line);
-    wake = buffer_.size() >= kFlushBytes;
+    buffer_.append(lines);
+    urgent_ = urgent_ || urgent;
+    wake = urgent || buffer_.size() >= kFlushBytes;
   }
   if (wake) wake_.notify_one();
   return true;
 }
 
-void LineWriter::flush() {
-  std::string writing;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    writing.swap(buffer_);
+std::size_t LineWriter::write_out(std::string_view data,
+                                  std::chrono::steady_clock::time_point deadline) {
+  while (!data.empty()) {
+    auto give_up_at = give_up_at_.load();
+    if (give_up_at != 0)
+      deadline = std::min(deadline, std::chrono::steady_clock::time_point(
+                                        std::chrono::steady_clock::duration(give_up_at)));
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) break;
+    pollfd output{fd_, POLLOUT, 0};
+    int ready = ::poll(&output, 1, static_cast<int>(std::min<long long>(left.count(), 100)));
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) continue;
+    if (output.revents & (POLLERR | POLLHUP | POLLNVAL)) break;  // nobody will read it
+    ssize_t written = ::write(fd_, data.data(), std::min<std::size_t>(data.size(), PIPE_BUF));
+    if (written < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (written <= 0) break;
+    data.remove_prefix(static_cast<std::size_t>(written));
   }
-  write_log_lines(writing);
+  return data.size();
 }
 
 void LineWriter::run() {
@@ -56,15 +82,18 @@ void LineWriter::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     wake_.wait_for(lock, kFlushEvery,
-                   [this] { return stopping_ || buffer_.size() >= kFlushBytes; });
+                   [this] { return stopping_ || urgent_ || buffer_.size() >= kFlushBytes; });
     writing.swap(buffer_);
+    urgent_ = false;
     bool last = stopping_;
     lock.unlock();
-    if (!writing.empty()) write_log_lines(writing);
+    if (!writing.empty() &&
+        write_out(writing, std::chrono::steady_clock::now() + kBatchPatience) > 0)
+      dropped_.fetch_add(1, std::memory_order_relaxed);  // the rest of a batch: one drop
     writing.clear();
     if (writing.capacity() > 4 * kFlushBytes) writing.shrink_to_fit();
-    if (last) return;
     lock.lock();
+    if (last && buffer_.empty()) return;
   }
 }
 

@@ -1,8 +1,11 @@
-// Log lines written off the request path: callers append to a buffer, a
-// thread of its own writes it to stderr every few milliseconds.
+// Log lines written off the calling threads: callers append to a buffer, a
+// thread of its own writes it to stderr every few milliseconds. Only that
+// thread ever waits on stderr, and never for long: a reader that stops
+// reading costs dropped lines (counted), never a stuck request or Redis thread.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
@@ -14,26 +17,34 @@ namespace incident {
 
 class LineWriter {
  public:
-  /// Past `max_buffered` bytes not yet written (stderr blocked), lines are
-  /// dropped and counted rather than held or waited for.
-  explicit LineWriter(std::size_t max_buffered = 8 * 1024 * 1024);
-  /// Writes what is buffered, then stops the thread.
-  ~LineWriter();
+  /// Writes to `fd`. Past `max_buffered` bytes not yet written (stderr
+  /// blocked), lines are dropped and counted rather than held or waited for.
+  explicit LineWriter(int fd, std::size_t max_buffered = 8 * 1024 * 1024);
+  /// Writes what is buffered (waiting at most about a second for a blocked
+  /// output), then stops the thread; later lines are dropped.
+  void close();
+  ~LineWriter() { close(); }
 
-  /// Appends one complete line (ending in '\n'); false when it was dropped.
-  bool push(std::string_view line);
-  /// Writes what is buffered now, on the caller's thread.
-  void flush();
+  /// Appends complete lines (each ending in '\n'); false when dropped.
+  /// `urgent` wakes the writer at once (warnings and errors).
+  bool push(std::string_view lines, bool urgent = false);
   std::uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
 
  private:
   void run();
+  /// Writes `data` in pieces the output takes without blocking; gives up on
+  /// what is left once `deadline` passes. Returns the bytes not written.
+  std::size_t write_out(std::string_view data, std::chrono::steady_clock::time_point deadline);
 
+  const int fd_;
   const std::size_t max_buffered_;
   std::mutex mutex_;
   std::condition_variable wake_;
   std::string buffer_;
+  bool urgent_ = false;
   bool stopping_ = false;
+  /// Set by close(): a batch waiting for a blocked output gives up then.
+  std::atomic<std::chrono::steady_clock::rep> give_up_at_{0};
   std::atomic<std::uint64_t> dropped_{0};
   std::thread thread_;
 };

@@ -1,5 +1,6 @@
-// Every write to stderr goes through one mutex and one write(2) per piece,
-// so lines from the access log's writer thread and from elsewhere never mix.
+// Lines go through the installed LineWriter (one thread writes stderr, in
+// order, never blocking the caller); before it is installed and after it is
+// removed, straight to stderr, one write(2) per line under a mutex.
 #include "config/log.hpp"
 
 #include <unistd.h>
@@ -10,12 +11,34 @@
 #include <ctime>
 #include <mutex>
 
+#include "config/line_writer.hpp"
+
 namespace incident {
 namespace {
 
 std::atomic<int> minimum_level{static_cast<int>(LogLevel::info)};
 std::atomic<int> chosen_format{static_cast<int>(LogFormat::text)};
-std::mutex stderr_mutex;
+std::mutex sink_mutex;  // guards `sink` and direct writes
+std::shared_ptr<LineWriter> sink;
+
+void write_directly(std::string_view lines) {
+  while (!lines.empty()) {
+    ssize_t written = ::write(STDERR_FILENO, lines.data(), lines.size());
+    if (written < 0 && errno == EINTR) continue;
+    if (written <= 0) return;  // nowhere to log to: nothing better to do
+    lines.remove_prefix(static_cast<std::size_t>(written));
+  }
+}
+
+void write_log_line(const std::string& line, bool urgent) {
+  std::shared_ptr<LineWriter> writer;
+  {
+    std::lock_guard<std::mutex> lock(sink_mutex);
+    if (!sink) return write_directly(line);
+    writer = sink;
+  }
+  writer->push(line, urgent);
+}
 
 const char* level_name(LogLevel level, bool lowercase) {
   switch (level) {
@@ -41,7 +64,7 @@ void write_line(LogLevel level, const std::string& message) {
   } else {
     line = stamp + " " + level_name(level, false) + " " + message + "\n";
   }
-  write_log_lines(line);
+  write_log_line(line, level >= LogLevel::warn);
 }
 
 /// Bytes of the well-formed UTF-8 sequence at the front of `text`; 0 when it
@@ -125,14 +148,9 @@ std::string json_quote(std::string_view text) {
   return out + "\"";
 }
 
-void write_log_lines(std::string_view lines) {
-  std::lock_guard<std::mutex> lock(stderr_mutex);
-  while (!lines.empty()) {
-    ssize_t written = ::write(STDERR_FILENO, lines.data(), lines.size());
-    if (written < 0 && errno == EINTR) continue;
-    if (written <= 0) return;  // nowhere to log to: nothing better to do
-    lines.remove_prefix(static_cast<std::size_t>(written));
-  }
+void install_log_writer(std::shared_ptr<LineWriter> writer) {
+  std::lock_guard<std::mutex> lock(sink_mutex);
+  sink = std::move(writer);
 }
 
 }  // namespace incident

@@ -3,11 +3,14 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 namespace incident {
+
+class LineWriter;
 
 enum class LogLevel { debug, info, warn, error };
 enum class LogFormat { text, json };
@@ -30,8 +33,8 @@ std::string log_timestamp(std::chrono::system_clock::time_point when);
 /// `text` quoted as a JSON string.
 std::string json_quote(std::string_view text);
 
-/// Writes complete lines to stderr in one piece, never inside another
-/// writer's line.
-void write_log_lines(std::string_view lines);
+/// From now on every log line goes through `writer` (its thread alone
+/// writes to stderr); nullptr: lines are written directly again.
+void install_log_writer(std::shared_ptr<LineWriter> writer);
 
 }  // namespace incident

@@ -43,7 +43,7 @@ void send_asset(const char* name, const ApiRequest& request, const Responder& re
     return responder.send(
         error_response(Error{ErrorKind::not_found,
                              "The docs page is not built in: install swagger-ui-dist "
-                             "(scripts/install-deps.sh) and build again",
+                             "(scripts/install-npm.sh) and build again",
                              {}}));
   ApiResponse response;
   response.headers.emplace_back("ETag", asset->etag);
@@ -95,6 +95,7 @@ void docs_icon(const App&, const ApiRequest& request, const RouteParams&,
 
 void api_root(const App& app, const ApiRequest& request, const RouteParams& params,
               const Responder& responder) {
+  responder.add_headers({{"Vary", "Accept"}});  // caches keep the page and the document apart
   if (wants_html(request)) return docs_page(app, request, params, responder);
   openapi_document(app, request, params, responder);
 }

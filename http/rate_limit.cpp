@@ -16,18 +16,15 @@ std::int64_t epoch_seconds() {
       .count();
 }
 
-/// Every /api request but the docs: unmatched ones too, so scanning costs quota.
-bool is_counted(const ApiRequest& request, const RouteMatch& match) {
-  if (match.index < routes().size() && routes()[match.index].kind != RouteKind::api) return false;
-  return request.path.rfind("/api/", 0) == 0;
-}
+/// Every /api request (the docs too, and unmatched ones: scanning costs quota).
+bool is_counted(const ApiRequest& request) { return request.path.rfind("/api", 0) == 0; }
 
 }  // namespace
 
 void dispatch_counted(const App& app, ApiRequest request, RouteMatch match,
                       const Responder& responder) {
   const Settings& settings = app.settings;
-  if (!settings.ratelimit_enabled || !is_counted(request, match))
+  if (!settings.ratelimit_enabled || !is_counted(request))
     return dispatch(app, request, match, responder);
   std::int64_t now = epoch_seconds();
   // A forged token cannot spend another client's quota: only a verified jti counts as one.

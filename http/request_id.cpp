@@ -2,7 +2,7 @@
 // find one request's lines among a day of logs from many processes.
 #include "http/request_id.hpp"
 
-#include <cstdio>
+#include <cstdint>
 #include <random>
 
 namespace incident {
@@ -19,9 +19,11 @@ bool sane_request_id(const std::string& id) {
 
 std::string new_request_id() {
   thread_local std::mt19937_64 generator{std::random_device{}()};
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(generator()));
-  return text;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t bits = generator();
+  std::string id(16, '0');
+  for (int i = 15; i >= 0; --i, bits >>= 4) id[static_cast<std::size_t>(i)] = kHex[bits & 15];
+  return id;
 }
 
 std::string request_id_for(const std::optional<std::string>& sent) {

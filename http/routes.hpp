@@ -19,9 +19,8 @@ struct RouteParams {
 
 using Handler = void (*)(const App&, const ApiRequest&, const RouteParams&, const Responder&);
 
-/// api: the API itself (rate limited); operational: health and metrics (also
-/// on the metrics address, answered while draining); docs: the API's
-/// description (not rate limited).
+/// api: the API itself; operational: health and metrics (also on the metrics
+/// address, answered while draining); docs: the API's description.
 enum class RouteKind { api, operational, docs };
 
 struct Route {

@@ -17,6 +17,7 @@
 #include "http/connection.hpp"
 #include "http/connection_monitor.hpp"
 #include "http/error_mapping.hpp"
+#include "http/misc_handlers.hpp"
 #include "http/rate_limit.hpp"
 #include "http/reactor_guard.hpp"
 #include "http/request_id.hpp"
@@ -252,12 +253,16 @@ class ApiTcpHandler : public Tcp::Handler {
     if (match.index < routes().size()) trace.route_pattern = routes()[match.index].pattern;
     Responder responder(connection, connection->open_slot(), framing, state_->admission, body_bytes,
                         std::move(trace), app.observer);
-    // Health and metrics answer while draining and when busy: they say so.
-    bool operational =
-        match.index < routes().size() && routes()[match.index].kind == RouteKind::operational;
+    // Health and metrics answer while draining (readiness says so); liveness
+    // and metrics also past the work-in-progress bound, which the others
+    // (asking every component and Redis) respect like any request.
+    const Route* route = match.index < routes().size() ? &routes()[match.index] : nullptr;
+    bool operational = route && route->kind == RouteKind::operational;
+    bool always = operational && (route->handler == handlers::health_live ||
+                                  route->handler == handlers::metrics_text);
     if (*state_->draining && !operational)
       return responder.send(error_response(Error{ErrorKind::unavailable, "Shutting down", {}}));
-    if (state_->admission->over_budget() && !operational)
+    if (state_->admission->over_budget() && !always)
       return responder.send(
           busy_response("The server is at its bound of work in progress; retry shortly."));
     if (connection->backlog_bytes() > kMaxConnectionBacklog)

@@ -204,7 +204,7 @@ void write_feed(Writer& out, const Metrics& metrics) {
               static_cast<double>(feed.follower_reconnects.value()));
   out.gauge("incident_api_sse_sessions", "Open event streams (GET /api/incident/stream).",
             static_cast<double>(feed.sse_sessions.value()));
-  out.counter("incident_api_sse_sessions_total", "Event streams opened.",
+  out.counter("incident_api_sse_sessions_opened_total", "Event streams opened.",
               static_cast<double>(feed.sse_opened.value()));
 }
 

@@ -57,7 +57,7 @@ class Histogram {
   std::atomic<std::uint64_t> sum_{0};
 };
 
-/// Latency buckets in microseconds, 100 us to 10 s.
+/// Latency buckets in microseconds, 25 us (a cached read) to 10 s.
 std::vector<std::uint64_t> latency_bounds_us();
 
 }  // namespace incident::metrics

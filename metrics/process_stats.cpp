@@ -25,7 +25,7 @@ std::uint64_t count_open_fds() {
 }
 
 /// Seconds since the epoch at which the machine booted.
-std::optional<double> boot_time() {
+std::optional<double> read_boot_time() {
   std::ifstream stat("/proc/stat");
   std::string key;
   while (stat >> key) {
@@ -37,6 +37,12 @@ std::optional<double> boot_time() {
     stat.ignore(1 << 20, '\n');
   }
   return std::nullopt;
+}
+
+/// Read once: the boot time does not change, and /proc/stat is long.
+std::optional<double> boot_time() {
+  static const std::optional<double> booted = read_boot_time();
+  return booted;
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // The access log's lines, byte for byte, and X-Request-Id's sanity rule.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -77,11 +79,58 @@ TEST(RequestIdTest, KeepsSaneIdsAndReplacesOthers) {
   EXPECT_TRUE(sane_request_id(std::string(128, 'x')));
 }
 
+/// A pipe, both ends closed at the end of the test.
+struct Pipe {
+  Pipe() { EXPECT_EQ(::pipe(ends), 0); }
+  ~Pipe() {
+    ::close(ends[0]);
+    ::close(ends[1]);
+  }
+  std::string read_all() {
+    std::string text;
+    char buffer[4096];
+    ::fcntl(ends[0], F_SETFL, O_NONBLOCK);
+    for (ssize_t n; (n = ::read(ends[0], buffer, sizeof buffer)) > 0;) text.append(buffer, n);
+    return text;
+  }
+  int ends[2];
+};
+
 TEST(LineWriterTest, DropsAndCountsLinesPastItsBound) {
-  LineWriter writer(8);
+  Pipe pipe;
+  LineWriter writer(pipe.ends[1], 8);
   EXPECT_FALSE(writer.push("a line longer than eight bytes\n"));
   EXPECT_EQ(writer.dropped(), 1u);
   EXPECT_TRUE(writer.push("ok\n"));
+  writer.close();
+  EXPECT_EQ(pipe.read_all(), "ok\n");
+}
+
+TEST(LineWriterTest, WritesEveryLineInOrder) {
+  Pipe pipe;
+  std::string expected;
+  {
+    LineWriter writer(pipe.ends[1]);
+    for (int i = 0; i < 1000; ++i) {
+      std::string line = "line " + std::to_string(i) + "\n";
+      expected += line;
+      EXPECT_TRUE(writer.push(line, i % 100 == 0));
+    }
+  }
+  EXPECT_EQ(pipe.read_all(), expected);
+}
+
+TEST(LineWriterTest, AReaderThatStopsReadingCostsLinesNeverAWait) {
+  Pipe pipe;  // nobody reads it: it fills at 64 KiB
+  auto started = std::chrono::steady_clock::now();
+  {
+    LineWriter writer(pipe.ends[1], 256 * 1024);
+    const std::string line(199, 'x');
+    for (int i = 0; i < 20000; ++i) writer.push(line + "\n");  // 4 MB
+    EXPECT_GT(writer.dropped(), 0u);
+  }  // closing gives up on the blocked output within about a second
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(took, std::chrono::seconds(4));
 }
 
 }  // namespace
