@@ -41,10 +41,12 @@ std::int64_t steady_now_ms() {
       .count();
 }
 
-Connection::Connection(int fd, ConnectionMonitor& monitor, std::shared_ptr<Admission> admission)
+Connection::Connection(int fd, ConnectionMonitor& monitor, std::shared_ptr<Admission> admission,
+                       TimedOut timed_out)
     : fd_(fd),
       monitor_(monitor),
       admission_(std::move(admission)),
+      timed_out_(std::move(timed_out)),
       last_activity_ms_(steady_now_ms()) {}
 
 Connection::~Connection() {
@@ -202,9 +204,13 @@ void Connection::enforce_timeouts_locked(std::int64_t now_ms, const ConnectionTi
   std::int64_t started = request_started_ms_;
   if (started != 0 && now_ms - started > timeouts.request_ms) {
     if (next_slot_ != next_to_write_) return shutdown_locked(SHUT_RDWR);
-    out_ += response_bytes(json_response(408, {{"message", "The request was not received in time"},
-                                               {"reasons", {{"request", {"Timeout"}}}}}),
-                           false, false, {{"X-Request-Id", new_request_id()}});
+    std::string id = new_request_id();
+    std::string bytes =
+        response_bytes(json_response(408, {{"message", "The request was not received in time"},
+                                           {"reasons", {{"request", {"Timeout"}}}}}),
+                       false, false, {{"X-Request-Id", id}});
+    if (timed_out_) timed_out_(id, bytes.size());
+    out_ += bytes;
     finishing_ = true;
     flush_locked();
     return;

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -28,7 +29,12 @@ struct ConnectionTimeouts {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   /// `admission`, when given, is told how many bytes wait here for the client.
-  Connection(int fd, ConnectionMonitor& monitor, std::shared_ptr<Admission> admission = nullptr);
+  /// Told of each 408 this connection answers by itself (its request id and
+  /// size), for the access log and the metrics; called under the connection's lock.
+  using TimedOut = std::function<void(const std::string& request_id, std::size_t bytes)>;
+
+  Connection(int fd, ConnectionMonitor& monitor, std::shared_ptr<Admission> admission = nullptr,
+             TimedOut timed_out = {});
   ~Connection();
 
   /// Reserves the next place in the answer order (one per request).
@@ -90,6 +96,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::map<std::uint64_t, Answer> ready_;  // answers that arrived before their turn
   std::size_t ready_bytes_ = 0;            // their bytes
   std::shared_ptr<Admission> admission_;
+  TimedOut timed_out_;
   std::int64_t accounted_ = 0;     // the backlog admission knows of
   bool accounted_stream_ = false;  // ... and whether it counts as a stream's
   std::string out_;

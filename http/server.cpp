@@ -223,9 +223,18 @@ class ApiTcpHandler : public Tcp::Handler {
     int fd = peer.fd();
     auto it = clients_.find(fd);
     if (it != clients_.end()) return it->second;
+    std::string address = peer.address().host();
+    auto observer = state_->app->observer;
+    auto timed_out = [observer, address](const std::string& id, std::size_t bytes) {
+      if (!observer) return;
+      RequestTrace trace = unreadable_request_trace(address);
+      trace.id = id;
+      // The request began before the timeout: its duration is unknown here.
+      observer->finished(trace, 408, bytes);
+    };
     Client fresh{RequestParser(state_->limits),
-                 std::make_shared<Connection>(fd, *state_->monitor, state_->admission),
-                 peer.address().host(), false};
+                 std::make_shared<Connection>(fd, *state_->monitor, state_->admission, timed_out),
+                 address, false};
     state_->monitor->track(fresh.connection);
     return clients_.emplace(fd, std::move(fresh)).first->second;
   }
