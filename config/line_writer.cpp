@@ -5,6 +5,7 @@
 #include "config/line_writer.hpp"
 
 #include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,8 +25,18 @@ constexpr auto kStopPatience = std::chrono::seconds(1);
 
 }  // namespace
 
+namespace {
+
+std::size_t piece_for(int fd) {
+  struct stat status {};
+  bool file = ::fstat(fd, &status) == 0 && S_ISREG(status.st_mode);
+  return file ? kFlushBytes * 16 : PIPE_BUF;
+}
+
+}  // namespace
+
 LineWriter::LineWriter(int fd, std::size_t max_buffered)
-    : fd_(fd), max_buffered_(max_buffered), thread_([this] { run(); }) {}
+    : fd_(fd), piece_(piece_for(fd)), max_buffered_(max_buffered), thread_([this] { run(); }) {}
 
 void LineWriter::close() {
   {
@@ -69,7 +80,7 @@ std::size_t LineWriter::write_out(std::string_view data,
     if (ready < 0 && errno != EINTR) break;
     if (ready <= 0) continue;
     if (output.revents & (POLLERR | POLLHUP | POLLNVAL)) break;  // nobody will read it
-    ssize_t written = ::write(fd_, data.data(), std::min<std::size_t>(data.size(), PIPE_BUF));
+    ssize_t written = ::write(fd_, data.data(), std::min(data.size(), piece_));
     if (written < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (written <= 0) break;
     data.remove_prefix(static_cast<std::size_t>(written));

@@ -37,6 +37,9 @@ class LineWriter {
   std::size_t write_out(std::string_view data, std::chrono::steady_clock::time_point deadline);
 
   const int fd_;
+  /// Bytes per write(2): PIPE_BUF for a pipe (which then never blocks once it
+  /// polls writable), everything at once for a file (which never blocks).
+  const std::size_t piece_;
   const std::size_t max_buffered_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -3,6 +3,8 @@
 // whatever a client put in its path or its token's name.
 #include "http/access_log.hpp"
 
+#include <charconv>
+#include <cstdint>
 #include <cstdio>
 
 #include "config/log.hpp"
@@ -35,6 +37,14 @@ void append_field(std::string& out, const char* key, std::string_view value) {
   out += key;
   out += "\":";
   out += json_quote(value);
+}
+
+/// Appends `prefix` then the decimal digits of `value`.
+void append_number(std::string& out, const char* prefix, std::uint64_t value) {
+  char digits[24];
+  auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out += prefix;
+  out.append(digits, end);
 }
 
 /// The time of a line, formatted from scratch once a second per thread.
@@ -82,9 +92,10 @@ std::string access_log_line(AccessLogFormat format, const RequestTrace& trace,
     append_field(line, "method", trace.method);
     append_field(line, "route", trace.route_pattern);
     append_field(line, "path", trace.path);
-    line += ",\"status\":" + std::to_string(outcome.status);
-    line += ",\"bytes\":" + std::to_string(outcome.bytes);
-    line += ",\"duration_us\":" + std::to_string(outcome.micros) + "}\n";
+    append_number(line, ",\"status\":", static_cast<std::uint64_t>(outcome.status));
+    append_number(line, ",\"bytes\":", outcome.bytes);
+    append_number(line, ",\"duration_us\":", outcome.micros);
+    line += "}\n";
     return line;
   }
   line += timestamp(when);
@@ -98,9 +109,10 @@ std::string access_log_line(AccessLogFormat format, const RequestTrace& trace,
   append_pair(line, "method", trace.method);
   append_pair(line, "route", trace.route_pattern);
   append_pair(line, "path", trace.path);
-  line += " status=" + std::to_string(outcome.status);
-  line += " bytes=" + std::to_string(outcome.bytes);
-  line += " duration_us=" + std::to_string(outcome.micros) + "\n";
+  append_number(line, " status=", static_cast<std::uint64_t>(outcome.status));
+  append_number(line, " bytes=", outcome.bytes);
+  append_number(line, " duration_us=", outcome.micros);
+  line += '\n';
   return line;
 }
 

@@ -257,7 +257,8 @@ TEST_F(ObservabilityTest, MetricsCountExactlyTheRequestsSentAndPassPromtool) {
   EXPECT_GE(delta("incident_api_commit_group_writes_count"), 4);
   EXPECT_GT(sample(after, "incident_api_redis_commands_total{connection=\"primary\"}"), 0);
   EXPECT_GT(sample(after, "incident_api_redis_round_trips_total{connection=\"reads\"}"), 0);
-  EXPECT_GE(sample(after, "incident_api_change_feed_entries_total"), 1);  // the follower reads on its own time
+  EXPECT_GE(sample(after, "incident_api_change_feed_entries_total"),
+            1);  // the follower reads on its own time
   EXPECT_GT(sample(after, "process_resident_memory_bytes"), 1e6);
   EXPECT_GT(sample(after, "process_open_fds"), 5);
   EXPECT_EQ(sample(after, "incident_api_build_info{version=\"0.1.0\"}"), 1);
