@@ -17,7 +17,9 @@ std::int64_t epoch_seconds() {
 }
 
 /// Every /api request (the docs too, and unmatched ones: scanning costs quota).
-bool is_counted(const ApiRequest& request) { return request.path.rfind("/api", 0) == 0; }
+bool is_counted(const ApiRequest& request) {
+  return request.path == "/api" || request.path.rfind("/api/", 0) == 0;
+}
 
 }  // namespace
 

@@ -29,12 +29,23 @@ TEST_F(RoutesTest, HealthVersionAnswersJson) {
 }
 
 TEST_F(RoutesTest, AnUnknownRouteIs404Json) {
-  for (const char* target : {"/api/nope", "/nope", "/api/incident/1/explode", "/api"}) {
+  for (const char* target : {"/api/nope", "/nope", "/api/incident/1/explode", "/api/docs/x.js"}) {
     Response response = api().get(target, admin_token());
     EXPECT_EQ(response.status, 404) << target << ": " << response.describe();
     EXPECT_TRUE(response.is_json()) << target;
     EXPECT_TRUE(response.json().contains("message")) << target << ": " << response.body;
   }
+}
+
+TEST_F(RoutesTest, TheApiRootIsTheDocsPageForABrowserAndTheDocumentOtherwise) {
+  Response document = api().get("/api");
+  EXPECT_EQ(document.status, 200) << document.describe();
+  EXPECT_EQ(document.json()["openapi"], "3.0.3");
+  EXPECT_EQ(document.header_or_empty("Vary"), "Accept");
+  Response page = api().get("/api", "", {{"Accept", "text/html,application/xhtml+xml"}});
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.header_or_empty("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page.body.find("/api/openapi.json"), std::string::npos);
 }
 
 TEST_F(RoutesTest, AnIdThatIsNotAPositiveNumberIs404) {
