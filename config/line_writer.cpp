@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <iterator>
 
 namespace incident {
 namespace {
@@ -42,26 +43,37 @@ void LineWriter::close() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return;
-    stopping_ = true;
     give_up_at_ = (std::chrono::steady_clock::now() + kStopPatience).time_since_epoch().count();
+    stopping_ = true;
   }
   wake_.notify_one();
   thread_.join();
 }
 
 bool LineWriter::push(std::string_view lines, bool urgent) {
-  bool wake = false;
+  static std::atomic<std::size_t> threads_seen{0};
+  thread_local const std::size_t thread_index = threads_seen.fetch_add(1);
+  auto& shard = shards_[thread_index % std::size(shards_)];
+  std::size_t buffered;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_ || buffer_.size() + lines.size() > max_buffered_) {
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    // Checked under the shard's lock, which the writer takes after stopping_
+    // is set: no line is appended once the last batch has been collected.
+    if (stopping_.load() ||
+        buffered_.load(std::memory_order_relaxed) + lines.size() > max_buffered_) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    buffer_.append(lines);
-    urgent_ = urgent_ || urgent;
-    wake = urgent || buffer_.size() >= kFlushBytes;
+    shard.buffer.append(lines);
+    buffered = buffered_.fetch_add(lines.size(), std::memory_order_relaxed) + lines.size();
   }
-  if (wake) wake_.notify_one();
+  if (urgent) urgent_.store(true);
+  if (urgent || (buffered >= kFlushBytes && buffered - lines.size() < kFlushBytes)) {
+    // Taking the writer's lock orders this with its check of the predicate:
+    // the wake-up cannot fall between its check and its wait.
+    { std::lock_guard<std::mutex> lock(mutex_); }
+    wake_.notify_one();
+  }
   return true;
 }
 
@@ -90,21 +102,30 @@ std::size_t LineWriter::write_out(std::string_view data,
 
 void LineWriter::run() {
   std::string writing;
-  std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
-    wake_.wait_for(lock, kFlushEvery,
-                   [this] { return stopping_ || urgent_ || buffer_.size() >= kFlushBytes; });
-    writing.swap(buffer_);
-    urgent_ = false;
-    bool last = stopping_;
-    lock.unlock();
+    bool last;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait_for(lock, kFlushEvery, [this] {
+        return stopping_.load() || urgent_.load() ||
+               buffered_.load(std::memory_order_relaxed) >= kFlushBytes;
+      });
+      urgent_.store(false);
+      last = stopping_.load();
+    }
+    for (auto& shard : shards_) {
+      std::lock_guard<std::mutex> lock(shard.mutex);
+      writing.append(shard.buffer);
+      buffered_.fetch_sub(shard.buffer.size(), std::memory_order_relaxed);
+      shard.buffer.clear();
+      if (shard.buffer.capacity() > 4 * kFlushBytes) shard.buffer.shrink_to_fit();
+    }
     if (!writing.empty() &&
         write_out(writing, std::chrono::steady_clock::now() + kBatchPatience) > 0)
       dropped_.fetch_add(1, std::memory_order_relaxed);  // the rest of a batch: one drop
     writing.clear();
     if (writing.capacity() > 4 * kFlushBytes) writing.shrink_to_fit();
-    lock.lock();
-    if (last && buffer_.empty()) return;
+    if (last) return;
   }
 }
 

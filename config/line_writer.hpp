@@ -2,6 +2,9 @@
 // thread of its own writes it to stderr every few milliseconds. Only that
 // thread ever waits on stderr, and never for long: a reader that stops
 // reading costs dropped lines (counted), never a stuck request or Redis thread.
+// Callers append to one of a few buffers chosen by thread, so threads logging
+// at once (an access line per request) do not queue on one lock; lines of one
+// thread stay in order, lines of two threads within one batch may not.
 #pragma once
 
 #include <atomic>
@@ -41,11 +44,16 @@ class LineWriter {
   /// polls writable), everything at once for a file (which never blocks).
   const std::size_t piece_;
   const std::size_t max_buffered_;
-  std::mutex mutex_;
+  struct alignas(64) Shard {
+    std::mutex mutex;
+    std::string buffer;
+  };
+  Shard shards_[4];
+  std::atomic<std::size_t> buffered_{0};  // bytes in all shards
+  std::mutex mutex_;                      // the writer's wake-ups
   std::condition_variable wake_;
-  std::string buffer_;
-  bool urgent_ = false;
-  bool stopping_ = false;
+  std::atomic<bool> urgent_{false};
+  std::atomic<bool> stopping_{false};
   /// Set by close(): a batch waiting for a blocked output gives up then.
   std::atomic<std::chrono::steady_clock::rep> give_up_at_{0};
   std::atomic<std::uint64_t> dropped_{0};

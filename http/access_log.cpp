@@ -5,7 +5,6 @@
 
 #include <charconv>
 #include <cstdint>
-#include <cstdio>
 
 #include "config/log.hpp"
 
@@ -47,8 +46,8 @@ void append_number(std::string& out, const char* prefix, std::uint64_t value) {
   out.append(digits, end);
 }
 
-/// The time of a line, formatted from scratch once a second per thread.
-std::string timestamp(std::chrono::system_clock::time_point when) {
+/// Appends the time of a line, formatted from scratch once a second per thread.
+void append_timestamp(std::string& out, std::chrono::system_clock::time_point when) {
   thread_local std::int64_t cached_second = -1;
   thread_local std::string cached;
   auto micros =
@@ -58,11 +57,12 @@ std::string timestamp(std::chrono::system_clock::time_point when) {
     cached = log_timestamp(when);  // "YYYY-MM-DDTHH:MM:SS.uuuuuuZ"
     cached_second = second;
   }
-  std::string text = cached;
-  char fraction[8];
-  std::snprintf(fraction, sizeof fraction, "%06lld", static_cast<long long>(micros % 1000000));
-  text.replace(20, 6, fraction, 6);
-  return text;
+  auto fraction = static_cast<std::uint32_t>(micros % 1000000);
+  out.append(cached, 0, 20);  // up to the '.'
+  char digits[6];
+  for (int i = 5; i >= 0; --i, fraction /= 10) digits[i] = static_cast<char>('0' + fraction % 10);
+  out.append(digits, sizeof digits);
+  out += 'Z';
 }
 
 }  // namespace
@@ -78,10 +78,16 @@ std::string access_log_line(AccessLogFormat format, const RequestTrace& trace,
                             const RequestOutcome& outcome,
                             std::chrono::system_clock::time_point when) {
   std::string line;
-  line.reserve(256 + trace.path.size());
+  append_access_log_line(line, format, trace, outcome, when);
+  return line;
+}
+
+void append_access_log_line(std::string& line, AccessLogFormat format, const RequestTrace& trace,
+                            const RequestOutcome& outcome,
+                            std::chrono::system_clock::time_point when) {
   if (format == AccessLogFormat::json) {
     line += "{\"time\":\"";
-    line += timestamp(when);
+    append_timestamp(line, when);
     line += "\",\"level\":\"info\",\"type\":\"access\"";
     append_field(line, "request_id", trace.id);
     append_field(line, "client", trace.client);
@@ -96,9 +102,9 @@ std::string access_log_line(AccessLogFormat format, const RequestTrace& trace,
     append_number(line, ",\"bytes\":", outcome.bytes);
     append_number(line, ",\"duration_us\":", outcome.micros);
     line += "}\n";
-    return line;
+    return;
   }
-  line += timestamp(when);
+  append_timestamp(line, when);
   line += " ACCESS";
   append_pair(line, "request_id", trace.id);
   append_pair(line, "client", trace.client);
@@ -113,7 +119,6 @@ std::string access_log_line(AccessLogFormat format, const RequestTrace& trace,
   append_number(line, " bytes=", outcome.bytes);
   append_number(line, " duration_us=", outcome.micros);
   line += '\n';
-  return line;
 }
 
 }  // namespace incident

@@ -18,5 +18,9 @@ std::optional<AccessLogFormat> parse_access_log_format(const std::string& text);
 std::string access_log_line(AccessLogFormat format, const RequestTrace& trace,
                             const RequestOutcome& outcome,
                             std::chrono::system_clock::time_point when);
+/// The same line appended to `line` (a buffer reused from request to request).
+void append_access_log_line(std::string& line, AccessLogFormat format, const RequestTrace& trace,
+                            const RequestOutcome& outcome,
+                            std::chrono::system_clock::time_point when);
 
 }  // namespace incident

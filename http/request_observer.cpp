@@ -1,5 +1,6 @@
 // Metrics first (a few relaxed atomics), then the log line, formatted here and
-// handed to the writer thread: the request path never waits on stderr.
+// handed to the writer thread: the request path never waits on stderr, and
+// takes no lock another request thread holds.
 #include "http/request_observer.hpp"
 
 namespace incident {
@@ -18,9 +19,11 @@ void RequestObserver::finished(const RequestTrace& trace, int status, std::size_
       std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
   if (metrics_) metrics_->requests.record(trace.route, trace.method, status, outcome.micros, bytes);
   if (format_ == AccessLogFormat::off) return;
-  if (!lines_->push(access_log_line(format_, trace, outcome, std::chrono::system_clock::now())) &&
-      metrics_)
-    metrics_->log_lines_dropped.add();
+  thread_local std::string line;  // its capacity is kept: no allocation per request
+  line.clear();
+  append_access_log_line(line, format_, trace, outcome, std::chrono::system_clock::now());
+  if (!lines_->push(line) && metrics_) metrics_->log_lines_dropped.add();
+  if (line.capacity() > 64 * 1024) std::string().swap(line);  // after a huge path
 }
 
 }  // namespace incident

@@ -110,10 +110,12 @@ void write_requests(Writer& out, const RequestMetrics& requests) {
   out.family(prefix + "request_duration_seconds", "histogram",
              "Time from a request read whole to its answer queued, by route pattern.");
   // A route never requested yet has no series: the scrape stays short.
-  for (std::size_t route = 0; route < requests.patterns().size(); ++route)
-    if (requests.latency(route).sum() > 0 || requests.latency(route).bucket(0) > 0)
+  for (std::size_t route = 0; route < requests.patterns().size(); ++route) {
+    auto latency = requests.latency(route);
+    if (latency.sum() > 0 || latency.bucket(0) > 0)
       out.histogram(prefix + "request_duration_seconds", {{"route", requests.patterns()[route]}},
-                    requests.latency(route));
+                    latency);
+  }
   out.family(prefix + "response_bytes_total", "counter",
              "Bytes of answers (head and body), by route pattern.");
   for (std::size_t route = 0; route < requests.patterns().size(); ++route)

@@ -11,6 +11,16 @@ Histogram::Histogram(std::vector<std::uint64_t> upper_bounds, double units_per_r
   for (std::size_t i = 0; i <= bounds_.size(); ++i) counts_[i].store(0);
 }
 
+Histogram::Histogram(const Histogram& other) : Histogram(other.bounds_, other.units_per_rendered_) {
+  add(other);
+}
+
+void Histogram::add(const Histogram& other) noexcept {
+  for (std::size_t i = 0; i <= bounds_.size() && i <= other.bounds_.size(); ++i)
+    counts_[i].fetch_add(other.bucket(i), std::memory_order_relaxed);
+  sum_.fetch_add(other.sum(), std::memory_order_relaxed);
+}
+
 void Histogram::observe(std::uint64_t value) noexcept {
   std::size_t i = 0;
   while (i < bounds_.size() && value > bounds_[i]) ++i;

@@ -38,6 +38,12 @@ class Gauge {
 class Histogram {
  public:
   Histogram(std::vector<std::uint64_t> upper_bounds, double units_per_rendered);
+  /// A snapshot of `other`, taken while it may still move.
+  Histogram(const Histogram& other);
+  Histogram& operator=(const Histogram&) = delete;
+
+  /// Adds `other`'s observations to these (shards merged for a scrape).
+  void add(const Histogram& other) noexcept;
 
   void observe(std::uint64_t value) noexcept;
 

@@ -3,9 +3,14 @@
 #include "metrics/request_metrics.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 namespace incident::metrics {
 namespace {
+
+// More shards than the reactor threads of a usual machine; few enough that a
+// scrape stays cheap.
+constexpr std::size_t kShards = 4;
 
 std::size_t method_slot(const std::string& method) {
   const auto& known = RequestMetrics::methods();
@@ -39,10 +44,20 @@ const std::vector<int>& RequestMetrics::statuses() {
 RequestMetrics::RequestMetrics(std::vector<std::string> route_patterns)
     : patterns_(std::move(route_patterns)) {
   patterns_.emplace_back("unmatched");
-  requests_ = std::vector<Counter>(patterns_.size() * methods().size() * statuses().size());
-  bytes_ = std::vector<Counter>(patterns_.size());
-  for (std::size_t i = 0; i < patterns_.size(); ++i)
-    latency_.emplace_back(latency_bounds_us(), 1e6);
+  for (std::size_t s = 0; s < kShards; ++s) {
+    auto shard = std::make_unique<Shard>();
+    shard->requests = std::vector<Counter>(patterns_.size() * methods().size() * statuses().size());
+    shard->bytes = std::vector<Counter>(patterns_.size());
+    for (std::size_t i = 0; i < patterns_.size(); ++i)
+      shard->latency.emplace_back(latency_bounds_us(), 1e6);
+    shards_.push_back(std::move(shard));
+  }
+}
+
+RequestMetrics::Shard& RequestMetrics::shard_of_this_thread() noexcept {
+  static std::atomic<std::size_t> threads_seen{0};
+  thread_local const std::size_t index = threads_seen.fetch_add(1, std::memory_order_relaxed);
+  return *shards_[index % shards_.size()];
 }
 
 std::size_t RequestMetrics::cell(std::size_t route, std::size_t method, std::size_t status) const {
@@ -52,14 +67,29 @@ std::size_t RequestMetrics::cell(std::size_t route, std::size_t method, std::siz
 void RequestMetrics::record(std::size_t route, const std::string& method, int status,
                             std::uint64_t micros, std::uint64_t bytes) noexcept {
   if (route >= patterns_.size()) route = unmatched();
-  requests_[cell(route, method_slot(method), status_slot(status))].add();
-  latency_[route].observe(micros);
-  bytes_[route].add(bytes);
+  auto& shard = shard_of_this_thread();
+  shard.requests[cell(route, method_slot(method), status_slot(status))].add();
+  shard.latency[route].observe(micros);
+  shard.bytes[route].add(bytes);
 }
 
 std::uint64_t RequestMetrics::requests(std::size_t route, std::size_t method,
                                        std::size_t status) const {
-  return requests_[cell(route, method, status)].value();
+  std::uint64_t total = 0;
+  for (const auto& shard : shards_) total += shard->requests[cell(route, method, status)].value();
+  return total;
+}
+
+Histogram RequestMetrics::latency(std::size_t route) const {
+  Histogram total(shards_.front()->latency[route]);
+  for (std::size_t s = 1; s < shards_.size(); ++s) total.add(shards_[s]->latency[route]);
+  return total;
+}
+
+std::uint64_t RequestMetrics::bytes(std::size_t route) const {
+  std::uint64_t total = 0;
+  for (const auto& shard : shards_) total += shard->bytes[route].value();
+  return total;
 }
 
 }  // namespace incident::metrics

@@ -2,6 +2,9 @@
 // slots whatever a client sends, and the exposition is what Prometheus reads.
 #include <gtest/gtest.h>
 
+#include <thread>
+#include <vector>
+
 #include "metrics/exposition.hpp"
 #include "metrics/metrics.hpp"
 
@@ -28,6 +31,21 @@ TEST(RequestMetricsTest, UnknownMethodsStatusesAndRoutesShareBoundedSlots) {
   EXPECT_EQ(requests.bytes(0), 20u);
   EXPECT_EQ(requests.latency(requests.unmatched()).sum(), 5u);
   EXPECT_EQ(requests.patterns().back(), "unmatched");
+}
+
+TEST(RequestMetricsTest, RecordsFromManyThreadsAddUpExactly) {
+  RequestMetrics requests({"/a"});
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 9; ++t)  // more threads than shards
+    threads.emplace_back([&requests] {
+      for (int i = 0; i < 1000; ++i) requests.record(0, "GET", 200, 30, 2);
+    });
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(requests.requests(0, 0, 1), 9000u);
+  EXPECT_EQ(requests.bytes(0), 18000u);
+  auto latency = requests.latency(0);
+  EXPECT_EQ(latency.bucket(1), 9000u);  // 30 us: above 25, within 50
+  EXPECT_EQ(latency.sum(), 9000u * 30);
 }
 
 TEST(ExpositionTest, RendersCountersGaugesAndCumulativeHistograms) {
