@@ -31,6 +31,8 @@
 #include "storage/feed_follower.hpp"
 #include "storage/sentinel_client.hpp"
 #include "storage/storage_actor.hpp"
+#include "webhooks/dispatcher.hpp"
+#include "webhooks/host_check.hpp"
 
 namespace {
 
@@ -230,7 +232,22 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
           spawn_registry(system, storage, limits), spawn_catalog(system, storage), storage,
           spawn_feed_hub(system, storage, std::chrono::seconds(settings.sse_heartbeat_seconds),
                          part(&metrics::Metrics::feed)),
-          caf::actor{}, metrics, nullptr});
+          caf::actor{}, metrics, nullptr, std::make_shared<std::atomic<bool>>(false),
+          nullptr, nullptr});
+  app->host_check = std::make_shared<webhooks::HostCheck>();
+  if (settings.webhooks) {
+    webhooks::DispatcherOptions options;
+    options.consumer = origin;
+    if (!settings.webhook_retry_schedule.empty())
+      options.schedule = *webhooks::parse_retry_schedule(settings.webhook_retry_schedule);
+    options.timeout = std::chrono::milliseconds(settings.webhook_timeout_ms);
+    options.allow_private = settings.webhook_allow_private;
+    options.disable_after = settings.webhook_disable_after;
+    options.claim_after = std::chrono::seconds(settings.webhook_claim_seconds);
+    options.user_agent = std::string("incident-api-webhooks/") + INCIDENT_API_VERSION;
+    app->webhooks =
+        std::make_shared<webhooks::Dispatcher>(locator, Keys(settings.key_prefix), options);
+  }
   auto access_format = *parse_access_log_format(settings.access_log);  // checked with the settings
   app->observer = std::make_shared<RequestObserver>(settings.metrics ? metrics : nullptr,
                                                     access_format, log_lines);
@@ -274,6 +291,8 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
       },
       part(&metrics::Metrics::feed));
   auto stop_actors = [&] {
+    app->webhooks.reset();  // what it has not delivered stays in Redis
+    app->host_check.reset();
     watcher.reset();
     if (sentinels) sentinels->on_change({});  // it holds the registry, whose system ends first
     follower.reset();

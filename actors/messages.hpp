@@ -21,6 +21,7 @@
 #include "storage/feed_follower.hpp"
 #include "storage/feed_store.hpp"
 #include "storage/store_types.hpp"
+#include "storage/webhook_store.hpp"
 
 namespace incident {
 
@@ -56,6 +57,7 @@ using stop_atom = caf::atom_constant<caf::atom("h_stop")>;
 using inflight_check_atom = caf::atom_constant<caf::atom("i_inflight")>;
 using forget_all_atom = caf::atom_constant<caf::atom("i_forget")>;
 using feed_batch_atom = caf::atom_constant<caf::atom("e_batch")>;
+using webhook_atom = caf::atom_constant<caf::atom("w_op")>;
 
 /// Requests to the storage actor carry no CAF timeout: storage answers every
 /// one, because its Redis pipeline fails each command after the Redis timeout.
@@ -123,6 +125,22 @@ struct CatalogCommand {
   Reply<CatalogPage> reply_page;
 };
 
+/// Webhook endpoints, to the storage actor.
+struct WebhookCommand {
+  enum class Op { get, list, create, update, remove, rotate_secret, deliveries };
+  Op op = Op::get;
+  Id id = 0;
+  PageRequest page;                      // list
+  webhooks::Subscription subscription;   // create
+  WebhookStore::Change change;           // update
+  std::string secret;                    // rotate_secret: the new one
+  std::int64_t previous_expires_ms = 0;  // rotate_secret: when the old one stops signing
+  std::int64_t limit = 0;                // deliveries
+  Reply<webhooks::Subscription> reply_one;
+  Reply<WebhookPage> reply_page;
+  Reply<std::vector<std::string>> reply_deliveries;
+};
+
 /// Reads of the change stream: after `after_id` (or, when empty, just the
 /// newest id, answered as a single record with no data).
 struct FeedReadCommand {
@@ -176,6 +194,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::IncidentCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::ListCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::RateCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::CatalogCommand)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::WebhookCommand)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<incident::CommitRequest>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::LoadResult)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(incident::CommitResult)

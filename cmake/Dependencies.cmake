@@ -15,6 +15,7 @@ target_link_libraries(caf::core INTERFACE ${CAF_CORE_LIBRARY} Threads::Threads)
 pkg_check_modules(PISTACHE REQUIRED IMPORTED_TARGET libpistache)
 pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)
 pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
+pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 
 # jemalloc for the server binaries: the request path allocates a great deal and
 # glibc's malloc cost a fifth of the server's CPU under write load. Left out of

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "storage/sentinel_discovery.hpp"
+#include "webhooks/retry_schedule.hpp"
 
 extern char** environ;
 
@@ -193,6 +194,34 @@ const std::vector<Option>& options() {
        choice(&Settings::access_log, {"off", "text", "json"})},
       {"--log-level", "PM_LOG_LEVEL", "debug, info, warn or error (default info)",
        choice(&Settings::log_level, {"debug", "info", "warn", "error"})},
+      {"--webhooks", "PM_WEBHOOKS",
+       "deliver webhooks from this process, sharing the work with every other process on "
+       "the same Redis (default on; --webhooks=off leaves it to the others)",
+       boolean(&Settings::webhooks), true},
+      {"--webhook-allow-private", "PM_WEBHOOK_ALLOW_PRIVATE",
+       "allow webhook URLs on loopback, private, link-local and metadata addresses (default "
+       "off: refused, as a client could otherwise reach the server's own network)",
+       boolean(&Settings::webhook_allow_private), true},
+      {"--webhook-retry-schedule", "PM_WEBHOOK_RETRY_SCHEDULE",
+       "waits between a failed delivery's attempts, e.g. 1s,2s,5s (ms, s, m, h, d); past the "
+       "last, attempts go on at that interval until 24 h after the first (default "
+       "5s,5m,30m,2h,5h,10h,10h)",
+       [](Settings& s, const std::string& v) {
+         if (!webhooks::parse_retry_schedule(v)) return false;
+         s.webhook_retry_schedule = v;
+         return true;
+       }},
+      {"--webhook-timeout-ms", "PM_WEBHOOK_TIMEOUT_MS",
+       "time an endpoint has to answer a delivery, connecting included (default 10000)",
+       integer(&Settings::webhook_timeout_ms, 100, 60000)},
+      {"--webhook-disable-after", "PM_WEBHOOK_DISABLE_AFTER",
+       "disable an endpoint once this many changes in a row failed for good, after 24 h of "
+       "retries each (default 5)",
+       integer(&Settings::webhook_disable_after, 1, 1000000)},
+      {"--webhook-claim-seconds", "PM_WEBHOOK_CLAIM_SECONDS",
+       "seconds after which changes another process took and then went silent on (it died) "
+       "are delivered by this one (default 60; longer than --webhook-timeout-ms)",
+       integer(&Settings::webhook_claim_seconds, 2, 86400)},
   };
   return table;
 }

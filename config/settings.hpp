@@ -55,6 +55,12 @@ struct Settings {
   int metrics_port = 0;             // 0: /metrics is served on the API's port
   std::string access_log = "text";  // off | text | json
   std::string log_level = "info";   // debug | info | warn | error
+  bool webhooks = true;             // this process delivers webhooks (with the others)
+  bool webhook_allow_private = false;
+  std::string webhook_retry_schedule;  // empty: the Standard Webhooks schedule
+  int webhook_timeout_ms = 10000;
+  long long webhook_disable_after = 5;  // changes failed for good in a row
+  int webhook_claim_seconds = 60;       // a dead process's changes are taken over after this
 
   /// The base of absolute URLs when no request is at hand (change feed).
   std::string default_base_url() const {

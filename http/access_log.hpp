@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "http/request_trace.hpp"
 
@@ -18,9 +19,11 @@ std::optional<AccessLogFormat> parse_access_log_format(const std::string& text);
 std::string access_log_line(AccessLogFormat format, const RequestTrace& trace,
                             const RequestOutcome& outcome,
                             std::chrono::system_clock::time_point when);
-/// The same line appended to `line` (a buffer reused from request to request).
-void append_access_log_line(std::string& line, AccessLogFormat format, const RequestTrace& trace,
-                            const RequestOutcome& outcome,
-                            std::chrono::system_clock::time_point when);
+/// The same line laid out in `buffer` when nothing in it needs escaping and
+/// it fits (the common case, without allocating); else an empty view, and
+/// access_log_line makes it.
+std::string_view format_access_log_line(char* buffer, std::size_t size, AccessLogFormat format,
+                                        const RequestTrace& trace, const RequestOutcome& outcome,
+                                        std::chrono::system_clock::time_point when);
 
 }  // namespace incident

@@ -12,6 +12,10 @@
 namespace incident {
 
 class RequestObserver;
+namespace webhooks {
+class Dispatcher;
+class HostCheck;
+}  // namespace webhooks
 
 struct App {
   Settings settings;
@@ -25,6 +29,8 @@ struct App {
   std::shared_ptr<const RequestObserver> observer;  // access log and request counts
   /// Set when the server stops taking requests (SIGTERM): /health/ready says 503.
   std::shared_ptr<std::atomic<bool>> draining = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<webhooks::Dispatcher> webhooks;  // null with --webhooks=off: replays refused
+  std::shared_ptr<webhooks::HostCheck> host_check;
 };
 
 }  // namespace incident

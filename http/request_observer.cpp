@@ -19,11 +19,12 @@ void RequestObserver::finished(const RequestTrace& trace, int status, std::size_
       std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
   if (metrics_) metrics_->requests.record(trace.route, trace.method, status, outcome.micros, bytes);
   if (format_ == AccessLogFormat::off) return;
-  thread_local std::string line;  // its capacity is kept: no allocation per request
-  line.clear();
-  append_access_log_line(line, format_, trace, outcome, std::chrono::system_clock::now());
-  if (!lines_->push(line) && metrics_) metrics_->log_lines_dropped.add();
-  if (line.capacity() > 64 * 1024) std::string().swap(line);  // after a huge path
+  auto now = std::chrono::system_clock::now();
+  thread_local char buffer[4096];
+  auto line = format_access_log_line(buffer, sizeof buffer, format_, trace, outcome, now);
+  bool kept = line.empty() ? lines_->push(access_log_line(format_, trace, outcome, now))
+                           : lines_->push(line);
+  if (!kept && metrics_) metrics_->log_lines_dropped.add();
 }
 
 }  // namespace incident

@@ -10,6 +10,7 @@
 #include "http/feed_handlers.hpp"
 #include "http/incident_handlers.hpp"
 #include "http/misc_handlers.hpp"
+#include "http/webhook_handlers.hpp"
 
 namespace incident {
 namespace {
@@ -68,6 +69,14 @@ const std::vector<Route>& routes() {
       {"GET", "/api/service/:id", get_service},
       {"POST", "/api/service/:id/update", update_service},
       {"POST", "/api/service/:id/delete", delete_service},
+      {"GET", "/api/webhook", list_webhooks},
+      {"POST", "/api/webhook/create", create_webhook},
+      {"GET", "/api/webhook/:id", get_webhook},
+      {"POST", "/api/webhook/:id/update", update_webhook},
+      {"POST", "/api/webhook/:id/delete", delete_webhook},
+      {"POST", "/api/webhook/:id/rotate-secret", rotate_webhook_secret},
+      {"GET", "/api/webhook/:id/deliveries", list_webhook_deliveries},
+      {"POST", "/api/webhook/:id/replay", replay_webhook},
       {"POST", "/api/token/create", create_token},
       {"GET", "/api/token/whoami", whoami},
       {"GET", "/health", health, RouteKind::operational},

@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
   cmake make g++ pkg-config
   libcaf-dev libpistache-dev libhiredis-dev nlohmann-json3-dev libjwt-dev libssl-dev
+  libcurl4-openssl-dev
   libjemalloc-dev libgtest-dev libbenchmark-dev
   redis-server curl haproxy
   "$@"

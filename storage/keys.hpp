@@ -15,6 +15,14 @@
 //                                   scopes and services (kind = scope|service)
 //   <p>:dataset                     random identity of the data set (see dataset_guard.hpp)
 //   <p>:replication:marker          counter written before each WAIT (see ReplicaAck)
+//   <p>:webhook:next_id / <p>:webhook:<id> (hash) / <p>:webhooks (zset by id)
+//   <p>:webhook:<id>:deliveries     list: the endpoint's recent attempts, newest first
+//   <p>:webhook:<id>:retries        zset: stream ids to send it again, by when (ms)
+//   <p>:webhook:<id>:attempts       hash: stream id -> "<attempts>:<first attempt ms>"
+//   <p>:webhooks:rev                counter: bumped by every change of any endpoint
+//   <p>:webhook:progress:<stream id> hash: endpoint -> "done" once its first
+//                                   attempt's outcome is recorded (expires)
+//   consumer group "webhooks" on the change stream: changes in their first attempt
 #pragma once
 
 #include <string>
@@ -75,6 +83,19 @@ class Keys {
     return prefix_ + ":ratelimit:" + client + ":" + std::to_string(window_start);
   }
   std::string change_stream() const { return prefix_ + ":incidents:stream"; }
+  std::string webhook_next_id() const { return prefix_ + ":webhook:next_id"; }
+  std::string webhook_prefix() const { return prefix_ + ":webhook:"; }
+  std::string webhook(Id id) const { return webhook_prefix() + std::to_string(id); }
+  std::string webhooks_all() const { return prefix_ + ":webhooks"; }
+  std::string webhook_deliveries(Id id) const { return webhook(id) + ":deliveries"; }
+  std::string webhook_retries(Id id) const { return webhook(id) + ":retries"; }
+  std::string webhook_attempts(Id id) const { return webhook(id) + ":attempts"; }
+  std::string webhooks_revision() const { return prefix_ + ":webhooks:rev"; }
+  std::string webhook_progress(const std::string& stream_id) const {
+    return webhook_prefix() + "progress:" + stream_id;
+  }
+  /// The change stream's consumer group that delivers webhooks (not a key).
+  static const char* webhook_group() { return "webhooks"; }
   std::string dataset() const { return prefix_ + ":dataset"; }
   std::string channel_incidents() const { return prefix_ + ":incidents"; }
   std::string channel_incident(Id id) const { return prefix_ + ":incident:" + std::to_string(id); }

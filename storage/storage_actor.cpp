@@ -12,6 +12,7 @@
 #include "storage/feed_store.hpp"
 #include "storage/incident_store.hpp"
 #include "storage/rate_store.hpp"
+#include "storage/webhook_store.hpp"
 
 namespace incident {
 namespace {
@@ -29,6 +30,7 @@ struct StorageState {
   std::shared_ptr<RedisPipeline> writes;    // writes waiting for replicas (may be null)
   std::unique_ptr<IncidentStore> incidents;
   std::unique_ptr<CatalogStore> catalog;
+  std::unique_ptr<WebhookStore> webhooks;
   std::unique_ptr<FeedStore> feed;
   std::unique_ptr<RateStore> rates;
   caf::actor notifier;
@@ -115,6 +117,28 @@ void run_catalog(StorageState& state, const CatalogCommand& command) {
   }
 }
 
+void run_webhook(StorageState& state, const WebhookCommand& command) {
+  using Op = WebhookCommand::Op;
+  auto& store = *state.webhooks;
+  switch (command.op) {
+    case Op::get:
+      return store.get(command.id, command.reply_one);
+    case Op::list:
+      return store.list(command.page, command.reply_page);
+    case Op::create:
+      return store.create(command.subscription, command.reply_one);
+    case Op::update:
+      return store.update(command.id, command.change, command.reply_one);
+    case Op::remove:
+      return store.remove(command.id, command.reply_one);
+    case Op::rotate_secret:
+      return store.rotate_secret(command.id, command.secret, command.previous_expires_ms,
+                                 command.reply_one);
+    case Op::deliveries:
+      return store.deliveries(command.id, command.limit, command.reply_deliveries);
+  }
+}
+
 caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
                                std::shared_ptr<RedisPipeline> connection, caf::actor notifier,
                                std::shared_ptr<RedisPipeline> answers,
@@ -135,6 +159,10 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
   state.catalog =
       std::make_unique<CatalogStore>(others, Keys(settings.key_prefix), feed, settings.guard);
   state.catalog->set_write_pipeline(state.writes.get());
+  // Endpoints are read and written over one connection (the replicas' when
+  // writes wait for them), so an answer never shows an edit a failover loses.
+  state.webhooks = std::make_unique<WebhookStore>(state.writes ? *state.writes : others,
+                                                  Keys(settings.key_prefix));
   // With writes waiting for replicas, event streams read over that same
   // connection, whose answers replicas confirm too: a stream never sends an
   // entry a failover could take back (and its retry then send again).
@@ -171,6 +199,7 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
         self->state.incidents->list(command.page, command.filter, command.reply);
       },
       [=](catalog_atom, const CatalogCommand& command) { run_catalog(self->state, command); },
+      [=](webhook_atom, const WebhookCommand& command) { run_webhook(self->state, command); },
       [=](rate_atom, const RateCommand& command) {
         self->state.rates->count(command.client, command.window_start, command.window_end,
                                  command.now, command.reply);

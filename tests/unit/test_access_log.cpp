@@ -49,6 +49,35 @@ TEST(AccessLogTest, TextValuesThatCouldSplitALineAreQuoted) {
   EXPECT_NE(anonymous.find(" token=- "), std::string::npos);
 }
 
+TEST(AccessLogTest, TheFastLayoutIsTheSameLineOrNoneAtAll) {
+  char buffer[512];
+  for (auto format : {AccessLogFormat::text, AccessLogFormat::json})
+    for (const auto& token : {std::string("ops"), std::string()}) {
+      auto trace = trace_of("/api/incident/7", token);
+      RequestOutcome outcome{200, 512, 153};
+      EXPECT_EQ(format_access_log_line(buffer, sizeof buffer, format, trace, outcome, kWhen),
+                access_log_line(format, trace, outcome, kWhen));
+    }
+  // Something to escape, or no room: none, and the general way makes it.
+  RequestOutcome outcome{404, 1, 2};
+  EXPECT_TRUE(format_access_log_line(buffer, sizeof buffer, AccessLogFormat::text,
+                                     trace_of("/a b", "ops"), outcome, kWhen)
+                  .empty());
+  EXPECT_TRUE(format_access_log_line(buffer, sizeof buffer, AccessLogFormat::json,
+                                     trace_of("/\xc3\xa9", "ops"), outcome, kWhen)
+                  .empty());
+  EXPECT_TRUE(format_access_log_line(buffer, sizeof buffer, AccessLogFormat::text,
+                                     trace_of("/x", "night shift"), outcome, kWhen)
+                  .empty());
+  EXPECT_TRUE(format_access_log_line(buffer, 100, AccessLogFormat::text,
+                                     trace_of("/api/incident/7", "ops"), outcome, kWhen)
+                  .empty());
+  auto empty_path = trace_of("", "ops");
+  EXPECT_TRUE(format_access_log_line(buffer, sizeof buffer, AccessLogFormat::text, empty_path,
+                                     outcome, kWhen)
+                  .empty());  // an empty value is quoted ("")
+}
+
 TEST(AccessLogTest, JsonLinesParseEvenWithInvalidUtf8) {
   auto line = access_log_line(AccessLogFormat::json, trace_of("/x\xff\xc3\xa9", ""),
                               RequestOutcome{400, 10, 20}, kWhen);

@@ -1,0 +1,364 @@
+// The dispatcher's loop: record what came back, take what is due again, keep
+// its held changes alive and claim those of dead processes, then read new
+// changes from the group (waiting there briefly when nothing else is going).
+// Every decision that must survive a crash is in Redis before it counts: a
+// change is acknowledged only after each of its endpoints' first outcomes is
+// recorded, and a retry is leased, not removed, until its outcome is.
+#include "webhooks/dispatcher.hpp"
+
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "config/log.hpp"
+#include "domain/feed_view.hpp"
+#include "webhooks/signature.hpp"
+
+namespace incident::webhooks {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+/// The milliseconds a stream id begins with: when the change was committed.
+std::int64_t stream_id_ms(const std::string& id) {
+  std::int64_t ms = 0;
+  for (char c : id) {
+    if (c < '0' || c > '9') break;
+    ms = ms * 10 + (c - '0');
+  }
+  return ms;
+}
+
+/// "2026-12-04T08:00:00.123Z".
+std::string iso_time(std::int64_t ms) {
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[40];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(ms % 1000));
+  return text;
+}
+
+std::string message_id(const std::string& stream_id) { return "msg_" + stream_id; }
+
+/// One entry of an endpoint's delivery history (GET .../deliveries): the
+/// same fields whatever the outcome, null where they do not apply.
+std::string history_entry(const std::string& stream_id, const std::string& type, int attempt,
+                          std::int64_t at_ms, const OutboundResult& result,
+                          const std::string& outcome, std::optional<std::int64_t> next_ms) {
+  auto text_or_null = [](const std::string& text) {
+    return text.empty() ? nlohmann::json() : nlohmann::json(text);
+  };
+  return nlohmann::json{
+      {"message_id", message_id(stream_id)},
+      {"stream_id", stream_id},
+      {"type", text_or_null(type)},
+      {"attempt", attempt},
+      {"at", iso_time(at_ms)},
+      {"status", result.status ? nlohmann::json(result.status) : nlohmann::json()},
+      {"error", text_or_null(result.error)},
+      {"duration_ms", static_cast<double>(result.duration.count()) / 1000.0},
+      {"outcome", outcome},
+      {"next_attempt_at", next_ms ? nlohmann::json(iso_time(*next_ms)) : nlohmann::json()}}
+      .dump();
+}
+
+// Short waits in Redis while attempts are on the wire, so their outcomes are
+// recorded promptly; longer ones when idle. Retries are looked for this often.
+constexpr auto kBusyBlock = std::chrono::milliseconds(20);
+constexpr auto kIdleBlock = std::chrono::milliseconds(250);
+constexpr auto kRetriesEvery = std::chrono::milliseconds(200);
+constexpr std::size_t kReadCount = 256;
+
+}  // namespace
+
+Dispatcher::Dispatcher(std::shared_ptr<PrimaryLocator> locator, Keys keys,
+                       DispatcherOptions options)
+    : locator_(locator),
+      keys_(keys),
+      options_(std::move(options)),
+      queue_(std::move(locator), std::move(keys), options_.consumer, options_.disable_after),
+      sender_(std::make_unique<HttpSender>(options_.user_agent)),
+      thread_([this] { run(); }) {}
+
+Dispatcher::~Dispatcher() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
+
+void Dispatcher::replay(Id endpoint, std::string first, std::string last) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  replays_.push_back({endpoint, std::move(first), std::move(last)});
+}
+
+bool Dispatcher::stopping() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return stopping_;
+}
+
+void Dispatcher::run() {
+  while (!stopping()) {
+    if (!queue_.ready()) continue;
+    settle_outcomes();
+    if (!unsettled_.empty()) continue;  // Redis failed: reconnect first
+    auto now = Clock::now();
+    if (now >= next_retries_) {
+      if (!refresh_subscriptions()) continue;
+      advance_replay();
+      start_retries();
+      next_retries_ = now + kRetriesEvery;
+    }
+    if (now >= next_claim_) {
+      keep_alive_and_claim();
+      next_claim_ = now + options_.claim_after / 4;
+    }
+    if (!to_acknowledge_.empty() && queue_.acknowledge(to_acknowledge_)) to_acknowledge_.clear();
+    bool busy = sender_->in_flight() > 0 || replay_running_;
+    if (first_round_.size() >= options_.max_first_round) {
+      std::this_thread::sleep_for(kBusyBlock);
+      continue;
+    }
+    auto changes = queue_.read_new(kReadCount, busy ? kBusyBlock : kIdleBlock);
+    // Endpoints made before a change was committed must see it: read them
+    // again, if any changed, after reading the changes.
+    if (!changes.empty() && refresh_subscriptions()) take_new(std::move(changes));
+  }
+}
+
+bool Dispatcher::refresh_subscriptions() {
+  auto revision = queue_.subscriptions_revision();
+  if (!revision) return false;
+  if (*revision == revision_) return true;
+  auto loaded = queue_.load_subscriptions();
+  if (!loaded) return false;
+  subscriptions_.clear();
+  for (auto& subscription : *loaded) subscriptions_[subscription.id] = std::move(subscription);
+  revision_ = *revision;
+  return true;
+}
+
+void Dispatcher::take_new(std::vector<QueuedChange> changes) {
+  for (auto& change : changes) {
+    FirstRound round;
+    for (const auto& [id, subscription] : subscriptions_)
+      if (!change.data.empty() && webhook_body_for(subscription, change.data))
+        round.pending.insert(id);
+    if (round.pending.empty()) {
+      to_acknowledge_.push_back(change.stream_id);
+      continue;
+    }
+    auto pending = round.pending;
+    first_round_[change.stream_id] = std::move(round);
+    for (Id endpoint : pending)
+      start(endpoint, change.stream_id, change.data, true,
+            AttemptCount{0, stream_id_ms(change.stream_id)});
+  }
+}
+
+void Dispatcher::take_claimed(std::vector<QueuedChange> changes) {
+  for (auto& change : changes) {
+    if (first_round_.count(change.stream_id)) continue;  // still ours
+    auto done = queue_.first_round_done(change.stream_id);
+    FirstRound round;
+    for (const auto& [id, subscription] : subscriptions_)
+      if (!done.count(id) && !change.data.empty() && webhook_body_for(subscription, change.data))
+        round.pending.insert(id);
+    if (change.data.empty())
+      log_warning("webhooks: change " + change.stream_id +
+                  " left the stream before it was delivered (the stream is capped)");
+    if (round.pending.empty()) {
+      to_acknowledge_.push_back(change.stream_id);
+      continue;
+    }
+    auto pending = round.pending;
+    first_round_[change.stream_id] = std::move(round);
+    for (Id endpoint : pending)
+      start(endpoint, change.stream_id, change.data, true,
+            AttemptCount{0, stream_id_ms(change.stream_id)});
+  }
+}
+
+void Dispatcher::keep_alive_and_claim() {
+  std::vector<std::string> held;
+  held.reserve(first_round_.size());
+  for (const auto& [id, round] : first_round_) held.push_back(id);
+  queue_.keep_held(held);
+  take_claimed(queue_.claim_idle(options_.claim_after, kReadCount));
+}
+
+void Dispatcher::start_retries() {
+  std::map<Id, std::size_t> wanted;
+  for (const auto& [id, subscription] : subscriptions_) {
+    if (!subscription.enabled) continue;
+    std::size_t busy = in_flight_[id];
+    if (busy < options_.per_endpoint_in_flight) wanted[id] = options_.per_endpoint_in_flight - busy;
+  }
+  auto lease = options_.timeout + std::chrono::seconds(30);
+  for (auto& retry : queue_.take_due(wanted, now_ms(), lease.count())) {
+    if (retry.data.empty()) {
+      // Trimmed from the stream while it waited: nothing is left to send.
+      AttemptRecord record;
+      record.endpoint = retry.endpoint;
+      record.stream_id = retry.stream_id;
+      record.count = retry.count;
+      OutboundResult nothing;
+      nothing.error = "the change is no longer in the stream";
+      record.history_entry = history_entry(retry.stream_id, "", retry.count.attempts, now_ms(),
+                                           nothing, "failed", std::nullopt);
+      queue_.record(record);
+      continue;
+    }
+    start(retry.endpoint, retry.stream_id, retry.data, false, retry.count);
+  }
+}
+
+void Dispatcher::advance_replay() {
+  if (!replay_running_) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (replays_.empty()) return;
+    replay_running_ = std::move(replays_.front());
+    replays_.pop_front();
+  }
+  auto& replay = *replay_running_;
+  auto subscription = subscriptions_.find(replay.endpoint);
+  auto changes = queue_.read_range(replay.from, replay.last, kReadCount);
+  std::int64_t due = now_ms();
+  for (const auto& change : changes) {
+    if (subscription != subscriptions_.end() &&
+        webhook_body_for(subscription->second, change.data) &&
+        !queue_.defer(replay.endpoint, change.stream_id, due, AttemptCount{0, due}, false))
+      return;  // Redis failed: go on from here next time
+    replay.from = "(" + change.stream_id;
+  }
+  if (changes.size() < kReadCount || subscription == subscriptions_.end()) replay_running_.reset();
+}
+
+void Dispatcher::start(Id endpoint, const std::string& stream_id, const std::string& data,
+                       bool first_round, AttemptCount count) {
+  auto found = subscriptions_.find(endpoint);
+  std::optional<std::string> body;
+  if (found != subscriptions_.end()) body = webhook_body_for(found->second, data);
+  if (!body) {  // disabled, deleted or changed since: it no longer takes this change
+    if (first_round) {
+      first_outcome_recorded(stream_id, endpoint);
+    } else {
+      AttemptRecord record;
+      record.endpoint = endpoint;
+      record.stream_id = stream_id;
+      record.count = count;
+      OutboundResult nothing;
+      nothing.error = "the endpoint no longer takes this change";
+      record.history_entry = history_entry(stream_id, feed_message_type(data), count.attempts,
+                                           now_ms(), nothing, "dropped", std::nullopt);
+      queue_.record(record);
+    }
+    return;
+  }
+  auto& busy = in_flight_[endpoint];
+  if (busy >= options_.per_endpoint_in_flight) {
+    // Its turn comes from its retries, where it waits in Redis, not here.
+    if (queue_.defer(endpoint, stream_id, now_ms(), count, first_round) && first_round)
+      first_outcome_recorded(stream_id, endpoint);
+    return;
+  }
+  ++busy;
+  const auto& subscription = found->second;
+  std::int64_t now = now_ms();
+  std::int64_t timestamp = now / 1000;
+  OutboundRequest request;
+  request.url = subscription.url;
+  request.timeout = options_.timeout;
+  request.allow_private = options_.allow_private;
+  request.headers = {
+      "webhook-id: " + message_id(stream_id), "webhook-timestamp: " + std::to_string(timestamp),
+      "webhook-signature: " + webhook_signature_header(signing_secrets(subscription, now),
+                                                       message_id(stream_id), timestamp, *body)};
+  request.body = std::move(*body);
+  Attempt attempt{endpoint, stream_id, feed_message_type(data), first_round, count, {}};
+  sender_->send(std::move(request), [this, attempt = std::move(attempt)](OutboundResult result) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    outcomes_.push_back(attempt);
+    outcomes_.back().result = std::move(result);
+  });
+}
+
+void Dispatcher::settle_outcomes() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& outcome : outcomes_) {
+      auto& busy = in_flight_[outcome.endpoint];
+      if (busy > 0) --busy;
+      unsettled_.push_back(std::move(outcome));
+    }
+    outcomes_.clear();
+  }
+  while (!unsettled_.empty()) {
+    if (!settle(unsettled_.front())) return;
+    unsettled_.pop_front();
+  }
+}
+
+bool Dispatcher::settle(Attempt& attempt) {
+  const auto& result = attempt.result;
+  std::int64_t now = now_ms();
+  AttemptRecord record;
+  record.endpoint = attempt.endpoint;
+  record.stream_id = attempt.stream_id;
+  record.first_round = attempt.first_round;
+  record.count = attempt.count;
+  record.count.attempts += 1;
+  if (record.count.first_attempt_ms == 0) record.count.first_attempt_ms = now;
+  bool delivered = result.error.empty() && result.status >= 200 && result.status < 300;
+  std::string outcome;
+  std::optional<std::int64_t> next;
+  if (delivered) {
+    record.health = AttemptRecord::Health::succeeded;
+    outcome = "delivered";
+  } else if (result.error.empty() && result.status == 410) {
+    record.health = AttemptRecord::Health::gone;
+    record.disabled_reason = "The endpoint answered 410 Gone.";
+    outcome = "disabled";
+  } else {
+    std::uniform_real_distribution<double> jitter(0.0, 1.0);
+    auto delay = retry_delay(options_.schedule, record.count.attempts,
+                             std::chrono::milliseconds(now - record.count.first_attempt_ms),
+                             jitter(random_));
+    if (delay) {
+      next = now + delay->count();
+      record.next_attempt_ms = *next;
+      outcome = "retrying";
+    } else {
+      record.health = AttemptRecord::Health::failed_for_good;
+      record.disabled_reason = "Deliveries failed for good " +
+                               std::to_string(options_.disable_after) + " times in a row.";
+      outcome = "failed";
+    }
+  }
+  record.history_entry = history_entry(attempt.stream_id, attempt.type, record.count.attempts,
+                                       now, result, outcome, next);
+  if (result.error == "stopped") return true;  // shutting down: left for the lease or the claim
+  if (!queue_.record(record)) return false;
+  if (attempt.first_round) first_outcome_recorded(attempt.stream_id, attempt.endpoint);
+  return true;
+}
+
+void Dispatcher::first_outcome_recorded(const std::string& stream_id, Id endpoint) {
+  auto round = first_round_.find(stream_id);
+  if (round == first_round_.end()) return;
+  round->second.pending.erase(endpoint);
+  if (!round->second.pending.empty()) return;
+  to_acknowledge_.push_back(stream_id);
+  first_round_.erase(round);
+}
+
+}  // namespace incident::webhooks

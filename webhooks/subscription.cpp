@@ -1,0 +1,421 @@
+// Subscriptions: requests are read with the project's FieldChecker, so a
+// webhook's 400 reads like every other one; matching reads only the message
+// fields it needs; the stored form is plain JSON, secrets included.
+#include "webhooks/subscription.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "domain/feed_view.hpp"
+#include "domain/field_checks.hpp"
+#include "domain/incident.hpp"
+#include "domain/integers.hpp"
+#include "domain/list_query.hpp"
+#include "domain/validation.hpp"
+#include "webhooks/signature.hpp"
+
+namespace incident::webhooks {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kDefaultEvent = "incident.*";
+constexpr std::string_view kEvents[] = {
+    "incident.created", "incident.updated", "incident.commented", "incident.deleted",
+    "incident.*",       "scope.created",    "scope.updated",      "scope.deleted",
+    "scope.*",          "service.created",  "service.updated",    "service.deleted",
+    "service.*"};
+const std::string kEventChoices =
+    "one of incident.created, incident.updated, incident.commented, incident.deleted, "
+    "scope.created, scope.updated, scope.deleted, service.created, service.updated, "
+    "service.deleted, or a wildcard incident.*, scope.*, service.*.";
+
+bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+// ---- URLs ------------------------------------------------------------------
+
+Error url_error(std::string why) {
+  return field_error(ErrorKind::invalid, "Invalid webhook URL", "url", std::move(why));
+}
+
+bool is_printable_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c > 0x20 && c < 0x7F; });
+}
+
+bool is_host_name(std::string_view host) {
+  return std::all_of(host.begin(), host.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '.' || c == '_';
+  });
+}
+
+// Browsers and the C resolver read a name whose last label is a number as an
+// IPv4 address in some spelling ("127.1", "0x7f.1"): only the dotted quad is
+// accepted, so that a URL means the same address to everyone.
+bool ends_in_number(std::string_view host) {
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  std::string_view label = host.substr(host.rfind('.') + 1);
+  if (label.size() >= 2 && label[0] == '0' && (label[1] == 'x' || label[1] == 'X'))
+    return std::all_of(label.begin() + 2, label.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    });
+  return !label.empty() &&
+         std::all_of(label.begin(), label.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+bool is_address(int family, std::string_view text) {
+  unsigned char buffer[sizeof(in6_addr)];
+  return inet_pton(family, std::string(text).c_str(), buffer) == 1;
+}
+
+// The host and port of an authority without user information; an error
+// text, or "" when they are valid.
+std::string read_authority(std::string_view authority, WebhookUrl& out) {
+  std::string_view host = authority, port;
+  bool has_port = false;
+  if (starts_with(authority, "[")) {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos || !is_address(AF_INET6, authority.substr(1, close - 1)))
+      return "Not a valid IPv6 address.";
+    host = authority.substr(1, close - 1);
+    const auto rest = authority.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':') return "Not a valid host.";
+    has_port = !rest.empty();
+    port = has_port ? rest.substr(1) : rest;
+  } else {
+    const auto colon = authority.find(':');
+    host = authority.substr(0, colon);
+    has_port = colon != std::string_view::npos;
+    if (has_port) port = authority.substr(colon + 1);
+    if (host.empty()) return "A host is required.";
+    if (!is_host_name(host)) return "Not a valid host name.";
+    if (ends_in_number(host) && !is_address(AF_INET, host)) return "Not a valid IPv4 address.";
+  }
+  out.host = lower(host);
+  out.port = out.scheme == "https" ? 443 : 80;
+  if (!has_port) return "";
+  const auto number = parse_integer_in(port, 1, 65535);
+  if (!number) return "Not a valid port: expected 1 to 65535.";
+  out.port = static_cast<int>(*number);
+  return "";
+}
+
+// ---- Request fields --------------------------------------------------------
+
+bool has_value(const FieldMap& fields, const std::string& name) {
+  const auto it = fields.find(name);
+  return it != fields.end() && !it->second.empty();
+}
+
+void read_url(FieldChecker& check, std::string& out) {
+  const auto text = check.required_text("url", 1, kWebhookUrlMax, true);
+  if (!text) return;
+  const auto parsed = validate_webhook_url(*text);
+  if (!parsed) {
+    for (const auto& why : parsed.error().reasons.at("url")) check.fail("url", why);
+    return;
+  }
+  out = *text;
+}
+
+std::optional<std::int64_t> id_value(const FieldValue& v) {
+  const bool numeric = v.kind == FieldValue::Kind::text || v.kind == FieldValue::Kind::number;
+  return numeric ? parse_id(v.text) : std::nullopt;
+}
+
+template <class Enum>
+std::optional<std::string> choice_value(const FieldValue& v,
+                                        std::optional<Enum> (*parse)(std::string_view)) {
+  const auto value = v.kind == FieldValue::Kind::text ? parse(v.text) : std::nullopt;
+  return value ? std::optional<std::string>(to_string(*value)) : std::nullopt;
+}
+
+std::optional<std::string> severity_value(const FieldValue& v) {
+  return choice_value(v, parse_severity);
+}
+std::optional<std::string> status_value(const FieldValue& v) {
+  return choice_value(v, parse_status);
+}
+
+std::optional<std::string> event_value(const FieldValue& v) {
+  if (v.kind != FieldValue::Kind::text) return std::nullopt;
+  const bool known = std::find(std::begin(kEvents), std::end(kEvents), v.text) != std::end(kEvents);
+  return known ? std::optional<std::string>(v.text) : std::nullopt;
+}
+
+// A repeatable field: nullopt when absent (or bad: reported), else its
+// distinct values in request order. Null and empty values are skipped, so
+// `[]` or one empty form value is an empty list.
+template <class T>
+std::optional<std::vector<T>> read_list(FieldChecker& check, const FieldMap& fields,
+                                        const std::string& name, const std::string& expected,
+                                        std::optional<T> (*parse)(const FieldValue&)) {
+  const auto it = fields.find(name);
+  if (it == fields.end()) return std::nullopt;
+  if (it->second.size() > kMaxFilterValues) {
+    check.fail(name, "At most " + std::to_string(kMaxFilterValues) + " values.");
+    return std::nullopt;
+  }
+  std::vector<T> out;
+  bool invalid = false;
+  for (const auto& value : it->second) {
+    if (value.kind == FieldValue::Kind::null ||
+        (value.kind == FieldValue::Kind::text && value.text.empty()))
+      continue;
+    const auto parsed = parse(value);
+    if (!parsed && !invalid) check.fail(name, "Invalid value: expected " + expected);
+    invalid = invalid || !parsed;
+    if (parsed && std::find(out.begin(), out.end(), *parsed) == out.end()) out.push_back(*parsed);
+  }
+  if (invalid) return std::nullopt;
+  return out;
+}
+
+void read_lists(FieldChecker& check, const FieldMap& fields, Subscription& s) {
+  if (auto v = read_list(check, fields, "event", kEventChoices, event_value)) s.events = *v;
+  if (auto v = read_list(check, fields, "scope", "a scope id.", id_value)) s.scopes = *v;
+  if (auto v = read_list(check, fields, "service", "a service id.", id_value)) s.services = *v;
+  if (auto v = read_list(check, fields, "severity", "one of critical, high, moderate, low, minor.",
+                         severity_value))
+    s.severities = *v;
+  if (auto v = read_list(check, fields, "status", "one of active, investigating, stable, resolved.",
+                         status_value))
+    s.statuses = *v;
+  if (s.events.empty()) s.events = {kDefaultEvent};
+}
+
+void read_flag(FieldChecker& check, const FieldMap& fields, const std::string& name, bool& out) {
+  if (has_value(fields, name)) out = check.flag(name);
+}
+
+// ---- Stored form -----------------------------------------------------------
+
+bool read_value(const json& v, std::string& out) {
+  if (!v.is_string()) return false;
+  out = v.get<std::string>();
+  return true;
+}
+
+bool read_value(const json& v, std::int64_t& out) {
+  if (!v.is_number_integer()) return false;
+  out = v.get<std::int64_t>();
+  return true;
+}
+
+bool read_value(const json& v, bool& out) {
+  if (!v.is_boolean()) return false;
+  out = v.get<bool>();
+  return true;
+}
+
+template <class T>
+bool read_value(const json& v, std::vector<T>& out) {
+  if (!v.is_array()) return false;
+  out.clear();
+  for (const auto& element : v) {
+    T value{};
+    if (!read_value(element, value)) return false;
+    out.push_back(std::move(value));
+  }
+  return true;
+}
+
+// An absent key keeps the default; a key of the wrong type spoils the record.
+template <class T>
+bool read(const json& object, const char* key, T& out) {
+  const auto it = object.find(key);
+  return it == object.end() || read_value(*it, out);
+}
+
+json text_or_null(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+
+// ---- Matching --------------------------------------------------------------
+
+bool selects(const std::vector<std::string>& events, const std::string& type) {
+  return std::any_of(events.begin(), events.end(), [&type](const std::string& event) {
+    if (event.size() < 2 || event.compare(event.size() - 2, 2, ".*") != 0) return event == type;
+    const std::string_view family(event.data(), event.size() - 1);  // "incident."
+    return type.size() > family.size() && starts_with(type, family);
+  });
+}
+
+// An empty filter allows anything; otherwise object[key] must be one of it.
+template <class T>
+bool allows(const std::vector<T>& filter, const json& object, const char* key) {
+  if (filter.empty()) return true;
+  const auto it = object.find(key);
+  T value{};
+  return it != object.end() && read_value(*it, value) &&
+         std::find(filter.begin(), filter.end(), value) != filter.end();
+}
+
+bool filters_allow(const Subscription& s, const json& message, const std::string& type) {
+  if (starts_with(type, "scope.")) return allows(s.scopes, message, "id");
+  if (starts_with(type, "service.")) return allows(s.services, message, "id");
+  if (!starts_with(type, "incident.")) return true;
+  static const json kNothing = json::object();
+  const auto it = message.find("incident");
+  const json& incident = it != message.end() && it->is_object() ? *it : kNothing;
+  return allows(s.scopes, incident, "scope") && allows(s.services, incident, "service") &&
+         allows(s.severities, incident, "severity") && allows(s.statuses, incident, "status");
+}
+
+}  // namespace
+
+bool Subscription::operator==(const Subscription& o) const {
+  return std::tie(id, url, description, events, scopes, services, severities, statuses, internal,
+                  enabled, secret, previous_secret, previous_secret_expires_ms, created_at,
+                  updated_at, disabled_reason, failure_run) ==
+         std::tie(o.id, o.url, o.description, o.events, o.scopes, o.services, o.severities,
+                  o.statuses, o.internal, o.enabled, o.secret, o.previous_secret,
+                  o.previous_secret_expires_ms, o.created_at, o.updated_at, o.disabled_reason,
+                  o.failure_run);
+}
+
+Result<WebhookUrl> validate_webhook_url(std::string_view url) {
+  if (url.size() > kWebhookUrlMax)
+    return url_error("At most " + std::to_string(kWebhookUrlMax) + " bytes.");
+  if (!is_printable_ascii(url))
+    return url_error("Only printable ASCII, no spaces: percent-encode anything else.");
+  const auto separator = url.find("://");
+  WebhookUrl parsed;
+  parsed.scheme = lower(url.substr(0, separator));
+  if (separator == std::string_view::npos || (parsed.scheme != "http" && parsed.scheme != "https"))
+    return url_error("The scheme must be http or https.");
+  if (url.find('#') != std::string_view::npos) return url_error("No fragment (#) allowed.");
+  const auto rest = url.substr(separator + 3);
+  const auto end = rest.find_first_of("/?");
+  const auto authority = rest.substr(0, end);
+  // Credentials in a URL would be shown back to every reader of the subscription.
+  if (authority.find('@') != std::string_view::npos)
+    return url_error("No user information (user@) allowed.");
+  if (const std::string why = read_authority(authority, parsed); !why.empty())
+    return url_error(why);
+  parsed.target = end == std::string_view::npos ? "/" : std::string(rest.substr(end));
+  if (parsed.target.front() == '?') parsed.target.insert(0, "/");
+  return parsed;
+}
+
+Result<Subscription> validate_webhook_create(const FieldMap& fields) {
+  FieldChecker check(fields);
+  Subscription s;
+  read_url(check, s.url);
+  s.description = check.optional_text("description", kDescriptionMax).value_or("");
+  read_lists(check, fields, s);
+  read_flag(check, fields, "internal", s.internal);
+  read_flag(check, fields, "enabled", s.enabled);
+  if (!check.ok()) return check.error("Webhook creation failed");
+  return s;
+}
+
+Result<Subscription> apply_webhook_update(Subscription s, const FieldMap& fields) {
+  FieldChecker check(fields);
+  if (has_value(fields, "url")) read_url(check, s.url);
+  const auto description = check.updated_text("description", kDescriptionMax);
+  if (description.present) s.description = description.value.value_or("");
+  read_lists(check, fields, s);
+  read_flag(check, fields, "internal", s.internal);
+  const bool was_enabled = s.enabled;
+  read_flag(check, fields, "enabled", s.enabled);
+  // A client's choice needs no reason; one who re-enables starts a new run.
+  if (s.enabled != was_enabled) s.disabled_reason.clear();
+  if (s.enabled && !was_enabled) s.failure_run = 0;
+  if (!check.ok()) return check.error("Webhook update failed");
+  return s;
+}
+
+json webhook_to_json(const Subscription& s, bool with_secret) {
+  json filters = {{"scope", s.scopes},
+                  {"service", s.services},
+                  {"severity", s.severities},
+                  {"status", s.statuses}};
+  json out = {{"id", s.id},
+              {"url", s.url},
+              {"description", text_or_null(s.description)},
+              {"events", s.events},
+              {"filters", std::move(filters)},
+              {"internal", s.internal},
+              {"enabled", s.enabled},
+              {"disabled_reason", text_or_null(s.disabled_reason)},
+              {"created_at", s.created_at},
+              {"updated_at", s.updated_at}};
+  if (with_secret) out["secret"] = s.secret;
+  return out;
+}
+
+std::string encode_subscription(const Subscription& s) {
+  const json stored = {{"id", s.id},
+                       {"url", s.url},
+                       {"description", s.description},
+                       {"events", s.events},
+                       {"scopes", s.scopes},
+                       {"services", s.services},
+                       {"severities", s.severities},
+                       {"statuses", s.statuses},
+                       {"internal", s.internal},
+                       {"enabled", s.enabled},
+                       {"secret", s.secret},
+                       {"previous_secret", s.previous_secret},
+                       {"previous_secret_expires_ms", s.previous_secret_expires_ms},
+                       {"created_at", s.created_at},
+                       {"updated_at", s.updated_at},
+                       {"disabled_reason", s.disabled_reason},
+                       {"failure_run", s.failure_run}};
+  return stored.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<Subscription> decode_subscription(std::string_view text) {
+  const json o = json::parse(text.begin(), text.end(), nullptr, false);
+  if (!o.is_object()) return std::nullopt;
+  Subscription s;
+  const bool typed = read(o, "id", s.id) && read(o, "url", s.url) &&
+                     read(o, "description", s.description) && read(o, "events", s.events) &&
+                     read(o, "scopes", s.scopes) && read(o, "services", s.services) &&
+                     read(o, "severities", s.severities) && read(o, "statuses", s.statuses) &&
+                     read(o, "internal", s.internal) && read(o, "enabled", s.enabled) &&
+                     read(o, "secret", s.secret) && read(o, "previous_secret", s.previous_secret) &&
+                     read(o, "previous_secret_expires_ms", s.previous_secret_expires_ms) &&
+                     read(o, "created_at", s.created_at) && read(o, "updated_at", s.updated_at) &&
+                     read(o, "disabled_reason", s.disabled_reason) &&
+                     read(o, "failure_run", s.failure_run);
+  // Signing must never fail later: an unusable secret refuses the record now.
+  // An empty one is allowed, for a store that keeps secrets apart.
+  auto usable = [](const std::string& secret) {
+    return secret.empty() || webhook_secret_key(secret).has_value();
+  };
+  if (!typed || s.id < 1 || s.url.empty() || !usable(s.secret) || !usable(s.previous_secret))
+    return std::nullopt;
+  return s;
+}
+
+std::optional<std::string> webhook_body_for(const Subscription& s, const std::string& message) {
+  if (!s.enabled) return std::nullopt;
+  const json parsed = json::parse(message, nullptr, false);
+  if (!parsed.is_object()) return std::nullopt;
+  std::string type;
+  if (!read(parsed, "type", type) || !selects(s.events, type) || !filters_allow(s, parsed, type))
+    return std::nullopt;
+  if (s.internal) return message;
+  return feed_message_for(message, Audience::anonymous);
+}
+
+std::vector<std::string> signing_secrets(const Subscription& s, std::int64_t now_ms) {
+  std::vector<std::string> secrets;
+  if (!s.secret.empty()) secrets.push_back(s.secret);
+  if (!s.previous_secret.empty() && now_ms < s.previous_secret_expires_ms)
+    secrets.push_back(s.previous_secret);
+  return secrets;
+}
+
+}  // namespace incident::webhooks
