@@ -232,8 +232,8 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
           spawn_registry(system, storage, limits), spawn_catalog(system, storage), storage,
           spawn_feed_hub(system, storage, std::chrono::seconds(settings.sse_heartbeat_seconds),
                          part(&metrics::Metrics::feed)),
-          caf::actor{}, metrics, nullptr, std::make_shared<std::atomic<bool>>(false),
-          nullptr, nullptr});
+          caf::actor{}, metrics, nullptr, std::make_shared<std::atomic<bool>>(false), nullptr,
+          nullptr});
   app->host_check = std::make_shared<webhooks::HostCheck>();
   if (settings.webhooks) {
     webhooks::DispatcherOptions options;
@@ -245,8 +245,8 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
     options.disable_after = settings.webhook_disable_after;
     options.claim_after = std::chrono::seconds(settings.webhook_claim_seconds);
     options.user_agent = std::string("incident-api-webhooks/") + INCIDENT_API_VERSION;
-    app->webhooks =
-        std::make_shared<webhooks::Dispatcher>(locator, Keys(settings.key_prefix), options);
+    app->webhooks = std::make_shared<webhooks::Dispatcher>(
+        locator, Keys(settings.key_prefix), options, part(&metrics::Metrics::webhooks));
   }
   auto access_format = *parse_access_log_format(settings.access_log);  // checked with the settings
   app->observer = std::make_shared<RequestObserver>(settings.metrics ? metrics : nullptr,

@@ -64,33 +64,46 @@ void check_url_then(const App& app, const std::string& url, const Responder& res
       });
 }
 
-/// The one text value of `name`, if sent.
+/// Answers that show a secret are kept by no cache.
+ApiResponse with_secret_shown(ApiResponse response) {
+  response.headers.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+
+/// The first text value of `name`, if sent, without surrounding blanks (as
+/// the validation of fields reads it).
 std::optional<std::string> single(const FieldMap& fields, const std::string& name) {
   auto found = fields.find(name);
   if (found == fields.end() || found->second.empty()) return std::nullopt;
-  return found->second.front().text;
+  const std::string& text = found->second.front().text;
+  auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return std::string();
+  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
 }
 
 Reply<Subscription> answer_shown(const Responder& responder, const std::string& base,
                                  bool with_secret) {
   return [=](Result<Subscription> result) {
     if (!result) return responder.send(error_response(result.error()));
-    responder.send(json_response(200, shown(*result, base, with_secret)));
+    auto response = json_response(200, shown(*result, base, with_secret));
+    responder.send(with_secret ? with_secret_shown(std::move(response)) : response);
   };
+}
+
+/// Digits only, and a value Redis takes as one part of a stream id (64 bits).
+bool is_stream_id_part(const std::string& text) {
+  if (text.empty() || text.size() > 20 || text.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  return text.size() < 20 || text <= "18446744073709551615";
 }
 
 /// A stream id ("<ms>-<seq>" or "<ms>") or a date: the first change to replay.
 std::optional<std::string> replay_start(const std::string& since) {
   auto dash = since.find('-');
   std::string ms = since.substr(0, dash);
-  bool digits =
-      !ms.empty() && ms.size() <= 19 && ms.find_first_not_of("0123456789") == std::string::npos;
-  if (digits && dash == std::string::npos) return ms + "-0";
-  if (digits && dash != std::string::npos) {
-    std::string seq = since.substr(dash + 1);
-    if (!seq.empty() && seq.size() <= 20 &&
-        seq.find_first_not_of("0123456789") == std::string::npos)
-      return since;
+  if (is_stream_id_part(ms)) {
+    if (dash == std::string::npos) return ms + "-0";
+    if (is_stream_id_part(since.substr(dash + 1))) return since;
   }
   if (auto minute = parse_date(since)) return std::to_string(*minute * 60000) + "-0";
   return std::nullopt;
@@ -136,7 +149,7 @@ void create_webhook(const App& app, const ApiRequest& request, const RouteParams
     command.subscription = subscription;
     command.reply_one = [responder, base](Result<Subscription> result) {
       if (!result) return responder.send(error_response(result.error()));
-      auto response = json_response(201, shown(*result, base, true));
+      auto response = with_secret_shown(json_response(201, shown(*result, base, true)));
       response.headers.emplace_back("Location", self_url(base, result->id));
       responder.send(response);
     };
@@ -240,12 +253,20 @@ void list_webhook_deliveries(const App& app, const ApiRequest& request, const Ro
 void replay_webhook(const App& app, const ApiRequest& request, const RouteParams& params,
                     const Responder& responder) {
   if (!authorize(app, request, responder, kPermission)) return;
+  if (!app.webhooks)
+    return responder.send(error_response(field_error(
+        ErrorKind::unavailable, "Webhook delivery is off", "request",
+        "This process does not deliver webhooks (--webhooks=off): send the replay to one "
+        "that does.")));
   auto fields = read_body(request, responder);
   if (!fields) return;
   auto since = single(*fields, "since");
-  if (!since)
+  if (!since || since->empty())
     return responder.send(error_response(
         field_error(ErrorKind::invalid, "Invalid replay", "since", "This field is required.")));
+  if (fields->at("since").size() > 1 || fields->at("since").front().listed)
+    return responder.send(error_response(field_error(ErrorKind::invalid, "Invalid replay", "since",
+                                                     "Expected one value, not a list.")));
   auto from = replay_start(*since);
   if (!from)
     return responder.send(error_response(field_error(

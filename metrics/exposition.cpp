@@ -210,6 +210,33 @@ void write_feed(Writer& out, const Metrics& metrics) {
               static_cast<double>(feed.sse_opened.value()));
 }
 
+void write_webhooks(Writer& out, const Metrics& metrics) {
+  const auto& webhooks = metrics.webhooks;
+  out.family("incident_api_webhook_attempts_total", "counter",
+             "Webhook delivery attempts by this process, by outcome.");
+  out.sample("incident_api_webhook_attempts_total", {{"outcome", "delivered"}},
+             static_cast<double>(webhooks.attempts_delivered.value()));
+  out.sample("incident_api_webhook_attempts_total", {{"outcome", "failed"}},
+             static_cast<double>(webhooks.attempts_failed.value()));
+  out.counter("incident_api_webhook_changes_failed_total",
+              "Changes given up on an endpoint once their retries ran out.",
+              static_cast<double>(webhooks.changes_failed.value()));
+  out.counter("incident_api_webhook_endpoints_disabled_total",
+              "Endpoints disabled (410 Gone, or a run of changes failed for good).",
+              static_cast<double>(webhooks.endpoints_disabled.value()));
+  out.counter("incident_api_webhook_changes_read_total",
+              "Changes this process took from the webhooks consumer group.",
+              static_cast<double>(webhooks.changes_read.value()));
+  out.counter("incident_api_webhook_changes_claimed_total",
+              "Changes taken over from a process that went silent.",
+              static_cast<double>(webhooks.changes_claimed.value()));
+  out.gauge("incident_api_webhook_attempts_in_flight", "Webhook attempts on the wire.",
+            static_cast<double>(webhooks.in_flight.value()));
+  out.family("incident_api_webhook_delivery_seconds", "histogram",
+             "From a change's commit to its first attempt's 2xx answer.");
+  out.histogram("incident_api_webhook_delivery_seconds", {}, webhooks.delivery_latency);
+}
+
 void write_process(Writer& out) {
   std::optional<ProcessStats> stats;
   try {
@@ -252,6 +279,7 @@ std::string render_text(const Metrics& metrics) {
   write_redis(out, metrics);
   write_actors(out, metrics);
   write_feed(out, metrics);
+  write_webhooks(out, metrics);
   out.counter("incident_api_log_lines_dropped_total",
               "Access-log lines dropped because the log output was blocked.",
               static_cast<double>(metrics.log_lines_dropped.value()));

@@ -55,6 +55,18 @@ struct ConnectionMetrics {
   Counter refused;  // over --max-connections
 };
 
+struct WebhookMetrics {
+  Counter attempts_delivered;  // attempts answered 2xx
+  Counter attempts_failed;     // attempts answered otherwise, or not at all
+  Counter changes_failed;      // changes given up on an endpoint after their retries
+  Counter endpoints_disabled;  // by 410 Gone or a run of changes failed for good
+  Counter changes_read;        // changes this process took from the consumer group
+  Counter changes_claimed;     // taken over from a process that went silent
+  Gauge in_flight;             // attempts on the wire
+  /// Commit to 2xx answer, for first attempts delivered (the lag a receiver sees).
+  Histogram delivery_latency{latency_bounds_us(), 1e6};
+};
+
 /// A value read when scraped (a bound, a queue length owned elsewhere).
 struct Sampled {
   std::string name;
@@ -75,6 +87,7 @@ struct Metrics {
   CommitMetrics commits;
   CacheMetrics cache;
   FeedMetrics feed;
+  WebhookMetrics webhooks;
   Counter log_lines_dropped;  // access-log lines dropped while stderr was blocked
   std::string version;
   /// Added in main before the server starts, read-only afterwards.

@@ -171,7 +171,7 @@ bool WebhookQueue::ready() {
   }
   if (context_) return true;
   // Replies may take a whole XREADGROUP BLOCK: the bound must exceed it.
-  context_ = connect_primary(*locator_, std::chrono::seconds(3), reached_, generation_);
+  context_ = connect_primary(*locator_, std::chrono::seconds(1), reached_, generation_);
   if (!context_) {
     std::this_thread::sleep_for(std::chrono::milliseconds(250));
     return false;
@@ -350,7 +350,7 @@ std::vector<DueRetry> WebhookQueue::take_due(const std::map<Id, std::size_t>& wa
   return taken;
 }
 
-bool WebhookQueue::record(const AttemptRecord& record) {
+std::optional<bool> WebhookQueue::record(const AttemptRecord& record) {
   auto reply =
       eval(record_script(),
            {keys_.webhook(record.endpoint), keys_.webhook_deliveries(record.endpoint),

@@ -104,7 +104,8 @@ class WebhookQueue {
   /// process until `now_ms + lease_ms`.
   std::vector<DueRetry> take_due(const std::map<Id, std::size_t>& wanted, std::int64_t now_ms,
                                  std::int64_t lease_ms);
-  bool record(const AttemptRecord& record);
+  /// Whether this attempt disabled the endpoint; nullopt when Redis did not take it.
+  std::optional<bool> record(const AttemptRecord& record);
   /// Done with these changes' first round (their progress goes too).
   bool acknowledge(const std::vector<std::string>& stream_ids);
 

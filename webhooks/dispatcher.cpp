@@ -80,10 +80,11 @@ constexpr std::size_t kReadCount = 256;
 }  // namespace
 
 Dispatcher::Dispatcher(std::shared_ptr<PrimaryLocator> locator, Keys keys,
-                       DispatcherOptions options)
+                       DispatcherOptions options, std::shared_ptr<metrics::WebhookMetrics> metrics)
     : locator_(locator),
       keys_(keys),
       options_(std::move(options)),
+      metrics_(metrics ? std::move(metrics) : std::make_shared<metrics::WebhookMetrics>()),
       queue_(std::move(locator), std::move(keys), options_.consumer, options_.disable_after),
       sender_(std::make_unique<HttpSender>(options_.user_agent)),
       thread_([this] { run(); }) {}
@@ -110,7 +111,10 @@ void Dispatcher::run() {
   while (!stopping()) {
     if (!queue_.ready()) continue;
     settle_outcomes();
-    if (!unsettled_.empty()) continue;  // Redis failed: reconnect first
+    if (!unsettled_.empty()) {  // Redis did not take an outcome: try again shortly
+      std::this_thread::sleep_for(kBusyBlock);
+      continue;
+    }
     auto now = Clock::now();
     if (now >= next_retries_) {
       if (!refresh_subscriptions()) continue;
@@ -131,6 +135,8 @@ void Dispatcher::run() {
     auto changes = queue_.read_new(kReadCount, busy ? kBusyBlock : kIdleBlock);
     // Endpoints made before a change was committed must see it: read them
     // again, if any changed, after reading the changes.
+    metrics_->changes_read.add(changes.size());
+    // Changes left unmatched (Redis failed) stay pending: claimed again later.
     if (!changes.empty() && refresh_subscriptions()) take_new(std::move(changes));
   }
 }
@@ -168,6 +174,7 @@ void Dispatcher::take_new(std::vector<QueuedChange> changes) {
 void Dispatcher::take_claimed(std::vector<QueuedChange> changes) {
   for (auto& change : changes) {
     if (first_round_.count(change.stream_id)) continue;  // still ours
+    metrics_->changes_claimed.add();
     auto done = queue_.first_round_done(change.stream_id);
     FirstRound round;
     for (const auto& [id, subscription] : subscriptions_)
@@ -267,11 +274,15 @@ void Dispatcher::start(Id endpoint, const std::string& stream_id, const std::str
   auto& busy = in_flight_[endpoint];
   if (busy >= options_.per_endpoint_in_flight) {
     // Its turn comes from its retries, where it waits in Redis, not here.
-    if (queue_.defer(endpoint, stream_id, now_ms(), count, first_round) && first_round)
-      first_outcome_recorded(stream_id, endpoint);
+    bool deferred = queue_.defer(endpoint, stream_id, now_ms(), count, first_round);
+    if (first_round && deferred) first_outcome_recorded(stream_id, endpoint);
+    // Not deferred: forget the change (unacknowledged, no longer kept alive),
+    // so it is claimed again, its recorded endpoints skipped.
+    if (first_round && !deferred) first_round_.erase(stream_id);
     return;
   }
   ++busy;
+  metrics_->in_flight.add(1);
   const auto& subscription = found->second;
   std::int64_t now = now_ms();
   std::int64_t timestamp = now / 1000;
@@ -298,6 +309,7 @@ void Dispatcher::settle_outcomes() {
     for (auto& outcome : outcomes_) {
       auto& busy = in_flight_[outcome.endpoint];
       if (busy > 0) --busy;
+      metrics_->in_flight.add(-1);
       unsettled_.push_back(std::move(outcome));
     }
     outcomes_.clear();
@@ -344,10 +356,21 @@ bool Dispatcher::settle(Attempt& attempt) {
       outcome = "failed";
     }
   }
-  record.history_entry = history_entry(attempt.stream_id, attempt.type, record.count.attempts,
-                                       now, result, outcome, next);
+  record.history_entry = history_entry(attempt.stream_id, attempt.type, record.count.attempts, now,
+                                       result, outcome, next);
   if (result.error == "stopped") return true;  // shutting down: left for the lease or the claim
-  if (!queue_.record(record)) return false;
+  auto disabled = queue_.record(record);
+  if (!disabled) return false;
+  if (*disabled) metrics_->endpoints_disabled.add();
+  if (delivered) {
+    metrics_->attempts_delivered.add();
+    if (record.count.attempts == 1 && attempt.first_round)
+      metrics_->delivery_latency.observe(static_cast<std::uint64_t>(
+          std::max<std::int64_t>(0, now - stream_id_ms(attempt.stream_id)) * 1000));
+  } else {
+    metrics_->attempts_failed.add();
+    if (record.health == AttemptRecord::Health::failed_for_good) metrics_->changes_failed.add();
+  }
   if (attempt.first_round) first_outcome_recorded(attempt.stream_id, attempt.endpoint);
   return true;
 }

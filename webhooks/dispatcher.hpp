@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "metrics/metrics.hpp"
 #include "storage/keys.hpp"
 #include "storage/primary_locator.hpp"
 #include "storage/webhook_queue.hpp"
@@ -45,7 +46,9 @@ struct DispatcherOptions {
 
 class Dispatcher {
  public:
-  Dispatcher(std::shared_ptr<PrimaryLocator> locator, Keys keys, DispatcherOptions options);
+  /// `metrics`, when given, counts attempts and outcomes.
+  Dispatcher(std::shared_ptr<PrimaryLocator> locator, Keys keys, DispatcherOptions options,
+             std::shared_ptr<metrics::WebhookMetrics> metrics = nullptr);
   /// Stops; what is not delivered yet stays in Redis for this or another
   /// process to deliver.
   ~Dispatcher();
@@ -97,6 +100,7 @@ class Dispatcher {
   std::shared_ptr<PrimaryLocator> locator_;
   Keys keys_;
   DispatcherOptions options_;
+  std::shared_ptr<metrics::WebhookMetrics> metrics_;
   WebhookQueue queue_;
 
   // The dispatcher's thread alone:

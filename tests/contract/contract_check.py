@@ -29,6 +29,14 @@ front of it, then:
   SSE     GET /api/incident/stream read directly from the server (token
           holder and anonymous): each `data:` is validated against the
           document's ChangeFeedMessage.
+  Hooks   The server (run with --webhook-allow-private) delivers webhooks to
+          a receiver this script runs on a loopback port: every delivery's
+          headers are checked against the document's `x-webhooks` operation,
+          its signature against the endpoint's secrets (both during a
+          rotation), its body against ChangeFeedMessage (the public view
+          unless the endpoint is internal); then the endpoints' delivery
+          histories, a 410 that disables one, a replay. The rate-limited
+          server, run without the flag, refuses a loopback URL (400, `url`).
 
 Every answer validated is also checked by the schema checker of this file
 (the subset of OpenAPI 3.0 schemas the document uses), and recorded as
@@ -52,6 +60,7 @@ import collections
 import hashlib
 import hmac
 import http.client
+import http.server
 import itertools
 import json
 import os
@@ -69,7 +78,7 @@ import urllib.parse
 import uuid
 
 SECRET = "contract-secret"
-ALL_PERMISSIONS = ("incident_api", "scope_api", "service_api")
+ALL_PERMISSIONS = ("incident_api", "scope_api", "service_api", "webhook_api")
 
 SERVER_READY_SECONDS = 30
 PRISM_READY_SECONDS = 60
@@ -79,6 +88,10 @@ REDIS_RECOVERY_SECONDS = 20
 SSE_QUIET_SECONDS = 1.5
 SSE_MAX_SECONDS = 8
 WATCHDOG_SECONDS = 240  # the whole run; normally well under a minute
+WEBHOOK_WAIT_SECONDS = 20  # for the deliveries the receiver expects
+WEBHOOK_TYPES = ("incident.created", "incident.updated", "incident.commented", "incident.deleted",
+                 "scope.created", "scope.updated", "scope.deleted", "service.created",
+                 "service.updated", "service.deleted")
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 STREAM_OPERATION = "streamIncidentChanges"
@@ -499,6 +512,12 @@ def forged_token():
     return header + "." + claims + "." + signature
 
 
+def webhook_signature(secret, signed):
+    """`v1,<base64 HMAC-SHA256>` of the bytes `signed` with a `whsec_` secret."""
+    key = base64.b64decode((secret or "").split("_", 1)[-1])
+    return "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+
+
 # --------------------------------------------------------------------------
 # Processes
 
@@ -614,6 +633,51 @@ class Server:
                     except OSError:
                         pass
         self.proc = None
+
+
+class WebhookReceiver:
+    """A webhook endpoint on a loopback port: records every POST the server
+    delivers; /hook/gone answers 410 (the server then disables the endpoint),
+    every other path 204."""
+
+    def __init__(self):
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the standard library's name
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                with receiver.lock:
+                    receiver.requests.append({
+                        "path": self.path, "headers": list(self.headers.items()), "body": body,
+                        "at": time.time()})
+                self.send_response(410 if self.path == "/hook/gone" else 204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.lock = threading.Lock()
+        self.requests = []
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def start(self):
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def received(self, path=None):
+        with self.lock:
+            return [r for r in self.requests if path is None or r["path"] == path]
 
 
 class Prism:
@@ -883,7 +947,8 @@ class Run:
         kind = template.split("/")[2]
         ids = {"incident": self.state.get("incidents", {}).get("one", 1),
                "scope": self.state.get("scope", [1])[0],
-               "service": self.state.get("service", [1])[0]}
+               "service": self.state.get("service", [1])[0],
+               "webhook": self.state.get("webhook", {}).get("public", 1)}
         return template.replace("{id}", str(ids[kind]))
 
     # ---- helpers ----
@@ -928,6 +993,9 @@ class Run:
             {"secret": SECRET, "name": "contract-future", "not_before_date": "2099-01-01T00:00:00",
              "expiration_date": None, "permission": list(ALL_PERMISSIONS)}))
         self.tokens["future"] = self.ok_json(answer, "token")
+        answer = self.a("POST", "/api/token/create", 200, body=form(
+            secret_pairs + [("name", "contract-webhooks"), ("permission", "webhook_api")]))
+        self.tokens["webhooks"] = self.ok_json(answer, "token")
         self.tokens["forged"] = forged_token()
         self.tokens["garbage"] = "not-a-token"
         self.a("POST", "/api/token/create", 400, body=form(
@@ -940,6 +1008,10 @@ class Run:
         for bad in ("forged", "expired", "future", "garbage"):
             self.a("GET", "/api/token/whoami", 401, token=self.tokens[bad])
 
+        try:  # first: the changes made next are delivered
+            self.webhooks_a()
+        except CheckFailed as error:  # the rest of Pass A does not need them
+            self.report.fail("phase pass_a (webhooks)", str(error))
         self.catalog_a("scope")
         self.catalog_a("service")
         self.incidents_a()
@@ -1188,6 +1260,173 @@ class Run:
         self.a("GET", "/api", 200, headers={"Accept": "text/html,application/xhtml+xml"})
         self.a("GET", "/api/openapi.json", 200, headers={"If-None-Match": '"0000000000000000"'})
 
+    # ---- webhooks (Pass A) ----
+
+    def names_field(self, answer, field, text=None):
+        """A 4xx's reasons name `field` (with `text` among them, if given)."""
+        if answer is None or not 400 <= answer.status < 500:
+            return
+        reasons = (answer.json() or {}).get("reasons", {})
+        if field not in reasons or (text is not None and text not in reasons[field]):
+            self.report.fail("[%s] %d naming %s" % (answer.header("x-request-id"),
+                                                    answer.status, field),
+                             "reasons %s do not name %s%s" % (
+                                 short(reasons, 300), field,
+                                 "" if text is None else " with %r" % text))
+
+    def created_webhook(self, answer, name, path):
+        """Keeps a created endpoint's id and secret; checks Location and the secret."""
+        body = self.ok_json(answer, "webhook create " + name)
+        self.state.setdefault("webhook", {})[name] = body["id"]
+        if answer.header("location") != body.get("links", {}).get("self"):
+            self.report.fail("[A] webhook create %s" % name, "Location %r is not links.self %r" % (
+                answer.header("location"), body.get("links", {}).get("self")))
+        if path:
+            self.webhook_secrets.setdefault(path, []).append(body.get("secret"))
+        return body
+
+    def webhooks_a(self):
+        receiver = self.receiver
+        base = "/api/webhook"
+        self.webhook_secrets = {}  # receiver path -> secrets, oldest first
+        # Creates, in each encoding (Prefer is ignored: always 201 with the secret).
+        answer = self.write("POST", base + "/create", form(
+            [("url", receiver.url("/hook/public")), ("description", "Every change, public view"),
+             ("event", "incident.*"), ("event", "scope.*"), ("event", "service.*")]), 201)
+        self.created_webhook(answer, "public", "/hook/public")
+        answer = self.write("POST", base + "/create", json_body(
+            {"url": receiver.url("/hook/internal"), "description": None, "internal": True,
+             "event": ["incident.created", "incident.updated", "incident.commented",
+                       "incident.deleted", "incident.created"]}), 201, prefer=False)
+        body = self.created_webhook(answer, "internal", "/hook/internal")
+        if body.get("events") != ["incident.created", "incident.updated", "incident.commented",
+                                  "incident.deleted"]:
+            self.report.fail("[A] webhook create internal", "events %r: not the four given, "
+                             "once each" % body.get("events"))
+        answer = self.write("POST", base + "/create", multipart(
+            [("url", receiver.url("/hook/filtered")), ("event", "scope.created"),
+             ("event", "service.deleted"), ("severity", "high"), ("status", "active"),
+             ("internal", "no"), ("enabled", "yes")]), 201, token="webhooks")
+        self.created_webhook(answer, "filtered", "/hook/filtered")
+        answer = self.write("POST", base + "/create", json_body(
+            {"url": receiver.url("/hook/gone"), "event": "scope.*"}), 201)
+        self.created_webhook(answer, "gone", "/hook/gone")
+        dead = "http://127.0.0.1:%d/hook" % free_loopback_port()  # nothing listens
+        answer = self.write("POST", base + "/create", form([("url", dead)]), 201)
+        body = self.created_webhook(answer, "dead", None)
+        if body.get("events") != ["incident.*"] or body.get("enabled") is not True:
+            self.report.fail("[A] webhook create dead", "no event should mean incident.*, "
+                             "enabled: %s" % short(body))
+        answer = self.write("POST", base + "/create", json_body(
+            {"url": dead.upper().replace("/HOOK", "/scratch"), "enabled": False,
+             "scope": ["1", 2], "service": 3, "severity": "critical", "status": ["resolved"],
+             "links": {"self": "ignored"}, "id": 12345}), 201)
+        body = self.created_webhook(answer, "scratch", None)
+        if body.get("filters") != {"scope": [1, 2], "service": [3], "severity": ["critical"],
+                                   "status": ["resolved"]} or body.get("enabled") is not False:
+            self.report.fail("[A] webhook create scratch", "filters or enabled not as sent: %s"
+                             % short(body, 300))
+        ids = self.state["webhook"]
+        scratch = ids["scratch"]
+        # Conformant but wrong: a host that is not a dotted quad, an id past 2^53-1, a
+        # calendar date that does not exist; no permission, bad tokens.
+        self.names_field(self.write("POST", base + "/create", form([("url", "http://127.1/")]),
+                                    400), "url")
+        self.names_field(self.write("POST", base + "/create", json_body(
+            {"url": dead, "scope": ["9007199254740992"]}), 400), "scope")
+        self.write("POST", base + "/create", json_body({"url": dead, "padding": "p" * (1 << 20)}),
+                   413)
+        self.write("POST", base + "/create", form([("url", dead)]), 403, token="incidents")
+        self.write("POST", base + "/create", form([("url", dead)]), 403, token="none")
+        for bad in ("forged", "expired", "garbage"):
+            self.write("POST", base + "/create", form([("url", dead)]), 401, token=bad)
+        # Reads: a token with webhook_api is needed.
+        for who in ("all", "webhooks"):
+            answer = self.a("GET", "%s/%d" % (base, ids["public"]), 200, token=self.tokens[who])
+            if answer is not None and "secret" in (answer.json() or {}):
+                self.report.fail("[A] GET webhook", "the secret is shown")
+        self.a("GET", "%s/%d" % (base, 999999), 404, token=self.tokens["all"])
+        self.a("GET", "%s/%d" % (base, ids["public"]), 403, token=self.tokens["incidents"])
+        self.a("GET", "%s/%d" % (base, ids["public"]), 401, token=self.tokens["forged"])
+        self.a("GET", base, 200, token=self.tokens["all"])
+        self.a("GET", query(base, [("page", 1), ("per_page", 2)]), 200, token=self.tokens["all"])
+        self.a("GET", query(base, [("page", 2), ("per_page", 2)]), 200,
+               token=self.tokens["webhooks"])
+        self.a("GET", query(base, [("per_page", 0)]), 200, token=self.tokens["all"])
+        self.a("GET", query(base, [("page", 500), ("per_page", 50)]), 200,
+               token=self.tokens["all"])
+        self.a("GET", base, 403, token=self.tokens["none"])
+        self.a("GET", base, 401, token=self.tokens["expired"])
+        # Updates, in each encoding.
+        path = "%s/%d/update" % (base, scratch)
+        answer = self.write("POST", path, form(
+            [("description", ""), ("event", ""), ("scope", ""), ("enabled", "on")]), 200)
+        body = self.ok_json(answer, "webhook update") if answer is not None else {}
+        if body.get("events") != ["incident.*"] or body.get("filters", {}).get("scope") != [] \
+                or body.get("filters", {}).get("service") != [3] or body.get("enabled") is not True:
+            self.report.fail("[A] webhook update (form)", "an empty event and scope should give "
+                             "incident.* and clear scope, keep service: %s" % short(body, 300))
+        self.write("POST", path, json_body(
+            {"url": receiver.url("/hook/scratch"), "event": ["scope.deleted"], "scope": [],
+             "severity": None, "internal": 0, "enabled": "off", "description": "Scratch",
+             "filters": {"scope": [5]}, "links": {"self": "ignored"}, "id": 1}), 200)
+        self.write("POST", path, multipart([("status", "resolved"), ("status", "stable"),
+                                            ("internal", "y")]), 200, token="webhooks")
+        self.names_field(self.write("POST", path, form([("url", "http://127.1/")]), 400), "url")
+        self.names_field(self.write("POST", path, json_body({"service": ["9007199254740992"]}),
+                                    400), "service")
+        self.write("POST", "%s/%d/update" % (base, 999999), form([("description", "x")]), 404)
+        self.write("POST", path, form([("description", "x")]), 403, token="none")
+        self.write("POST", path, form([("description", "x")]), 401, token="forged")
+        # Rotation: a new secret.
+        path = "%s/%d/rotate-secret" % (base, scratch)
+        first = self.write("POST", path, None, 200, prefer=False)
+        again = self.write("POST", path, form([("ignored", "x")]), 200)
+        if first is not None and again is not None and \
+                self.ok_json(first, "rotate")["secret"] == self.ok_json(again, "rotate")["secret"]:
+            self.report.fail("[A] rotate-secret", "the same secret twice")
+        self.write("POST", "%s/%d/rotate-secret" % (base, 999999), None, 404)
+        self.write("POST", path, None, 403, token="incidents")
+        self.write("POST", path, None, 401, token="expired")
+        # Deliveries and replays of an endpoint with none yet (the others are checked
+        # once the receiver has had its deliveries).
+        path = "%s/%d/deliveries" % (base, scratch)
+        self.a("GET", path, 200, token=self.tokens["all"])
+        self.a("GET", query(path, [("limit", 1)]), 200, token=self.tokens["webhooks"])
+        self.a("GET", query(path, [("limit", 100)]), 200, token=self.tokens["all"])
+        self.a("GET", "%s/%d/deliveries" % (base, 999999), 404, token=self.tokens["all"])
+        self.a("GET", path, 403, token=self.tokens["none"])
+        self.a("GET", path, 401, token=self.tokens["garbage"])
+        path = "%s/%d/replay" % (base, scratch)
+        for body, start in ((form([("since", "0-0")]), "0-0"),
+                            (json_body({"since": "2026-01-01T00:00"}), "1767225600000-0"),
+                            (multipart([("since", "1733300000000")]), "1733300000000-0"),
+                            (json_body({"since": 0}), "0-0"),
+                            (form([("since", "2026-01-01 00:00:30")]), "1767225600000-0")):
+            answer = self.write("POST", path, body, 202)
+            if answer is not None and answer.status == 202 and \
+                    self.ok_json(answer, "replay")["from"] != start:
+                self.report.fail("[A] replay", "from %r, expected %r" % (answer.json(), start))
+        self.names_field(self.write("POST", path, form([("since", "2026-02-30T10:00")]), 400),
+                         "since")
+        self.write("POST", "%s/%d/replay" % (base, 999999), form([("since", "0")]), 404)
+        self.write("POST", path, form([("since", "0")]), 403, token="incidents")
+        self.write("POST", path, form([("since", "0")]), 401, token="forged")
+        # Deletes: no body, a form, JSON, multipart; 404, 403, 401.
+        doomed = []
+        for n in range(3):
+            answer = self.write("POST", base + "/create", form([("url", dead + str(n))]), 201)
+            doomed.append(self.ok_json(answer, "webhook create")["id"])
+        self.write("POST", "%s/%d/delete" % (base, doomed[0]), None, 403, token="incidents")
+        self.write("POST", "%s/%d/delete" % (base, doomed[0]), None, 401, token="expired")
+        self.write("POST", "%s/%d/delete" % (base, doomed[0]), None, 204)
+        self.write("POST", "%s/%d/delete" % (base, doomed[1]), json_body({"ignored": True}), 204)
+        self.write("POST", "%s/%d/delete" % (base, doomed[2]), multipart([("x", "y")]), 204,
+                   token="webhooks")
+        self.write("POST", "%s/%d/delete" % (base, doomed[0]), form([("x", "y")]), 404)
+        self.a("GET", "%s/%d" % (base, doomed[1]), 404, token=self.tokens["all"])
+        self.a("GET", "%s/%d/deliveries" % (base, doomed[2]), 404, token=self.tokens["all"])
+
     # ---- 302: the reference's answer, straight from the server ----
 
     def redirects(self):
@@ -1264,6 +1503,21 @@ class Run:
                       re.escape("/api/incident/%d" % first), True)
             check("POST", "/api/incident/%d/delete" % incidents[-1], None,
                   re.escape("/api/incident"), False)
+        # A webhook's create is 201 all the same (its secret is shown only then);
+        # its update and delete answer 302 like the others.
+        answer = self.direct(port, "POST", "/api/webhook/create", 201, token=token, body=form(
+            [("url", "http://127.0.0.1:%d/redirected" % free_loopback_port())]))
+        if answer is not None and answer.status == 201:
+            hook = self.ok_json(answer, "webhook create")["id"]
+            if answer.header("location") != "%s/api/webhook/%d" % (external, hook):
+                self.report.fail("[D] POST /api/webhook/create -> 201", "Location %r" %
+                                 answer.header("location"))
+            for encode in (form, json_body, multipart):
+                body = json_body({"description": "Redirected"}) if encode is json_body else \
+                    encode([("description", "Redirected %s" % encode.__name__)])
+                check("POST", "/api/webhook/%d/update" % hook, body,
+                      re.escape("/api/webhook/%d" % hook), False)
+            check("POST", "/api/webhook/%d/delete" % hook, None, re.escape("/api/webhook"), False)
 
     # ---- Pass B ----
 
@@ -1395,6 +1649,107 @@ class Run:
                headers={"Prefer": "return=representation"})
         self.b("GET", "/api/incident/stream", 400, headers={"Last-Event-ID": "yesterday"})
         self.b("GET", "/api/incident/stream?last_event_id=1-2-3", 400)
+        self.webhooks_b()
+
+    def webhooks_b(self):
+        hooks = self.state.get("webhook", {})
+        public, scratch = hooks.get("public", 1), hooks.get("scratch", 1)
+        token, pref = self.tokens["all"], {"Prefer": "return=representation"}
+        good = "http://example.org/hook"  # never created: another field is wrong
+        bad_creates = [
+            (json_body({}), "url"),
+            (form([("description", "no url")]), "url"),
+            (json_body({"url": ""}), "url"),
+            (json_body({"url": None}), "url"),
+            (json_body({"url": "ftp://example.org/"}), "url"),
+            (json_body({"url": "example.org/hook"}), "url"),
+            (json_body({"url": "http://example.org/#top"}), "url"),
+            (json_body({"url": "http://user@example.org/"}), "url"),
+            (json_body({"url": "http://example.org:0/"}), "url"),
+            (json_body({"url": "http://example.org:65536/"}), "url"),
+            (json_body({"url": "http://[::1/"}), "url"),
+            (json_body({"url": "http://0x7f.1/"}), "url"),
+            (json_body({"url": "http://example.org/" + "p" * 2048}), "url"),
+            (json_body({"url": "http://example.org/caf\u00e9"}), "url"),
+            (json_body({"url": "http://example.org/a b"}), "url"),
+            (json_body({"url": 5}), "url"),
+            (json_body({"url": [good]}), "url"),
+            (json_body({"url": good, "event": "incident.foo"}), "event"),
+            (json_body({"url": good, "event": [1]}), "event"),
+            (form([("url", good), ("event", "INCIDENT.*")]), "event"),
+            (json_body({"url": good, "event": ["incident.*"] * 51}), "event"),
+            (json_body({"url": good, "scope": "abc"}), "scope"),
+            (json_body({"url": good, "scope": [0]}), "scope"),
+            (multipart([("url", good), ("service", "-3")]), "service"),
+            (json_body({"url": good, "service": True}), "service"),
+            (json_body({"url": good, "severity": "HIGH"}), "severity"),
+            (form([("url", good), ("status", "closed")]), "status"),
+            (json_body({"url": good, "internal": "maybe"}), "internal"),
+            (form([("url", good), ("enabled", "perhaps")]), "enabled"),
+            (json_body({"url": good, "description": "d" * 65537}), "description"),
+            (json_body({"url": good, "description": 7}), "description"),
+            ((b"url=http%3A%2F%2Fexample.org%2F&description=%FF%FE",
+              "application/x-www-form-urlencoded"), None),
+            ((b"url=http://example.org/", "text/plain"), "body"),
+            ((b"[1]", "application/json"), "body"),
+            ((b"--x\r\nbroken", "multipart/form-data; boundary=x"), "body"),
+        ]
+        for body, field in bad_creates:
+            answer = self.b("POST", "/api/webhook/create", 400, token=token, body=body,
+                            headers=pref)
+            if field:
+                self.names_field(answer, field)
+        update = "/api/webhook/%d/update" % scratch
+        for body, field in [(json_body({"url": ""}), "url"),
+                            (json_body({"url": None}), "url"),
+                            (form([("url", "ftp://example.org/")]), "url"),
+                            (json_body({"url": "http://example.org/#x"}), "url"),
+                            (json_body({"event": "incident.foo"}), "event"),
+                            (form([("event", "scope.commented")]), "event"),
+                            (json_body({"scope": "abc"}), "scope"),
+                            (json_body({"severity": ["high", "huge"]}), "severity"),
+                            (json_body({"internal": "maybe"}), "internal"),
+                            (json_body({"enabled": "perhaps"}), "enabled"),
+                            (json_body({"description": "d" * 65537}), "description"),
+                            ((b"description=x", "text/plain"), "body")]:
+            self.names_field(self.b("POST", update, 400, token=token, body=body, headers=pref),
+                             field)
+        deliveries = "/api/webhook/%d/deliveries" % public
+        for value in (0, 101, "abc", "", -1, "1.5"):
+            self.names_field(self.b("GET", query(deliveries, [("limit", value)]), 400,
+                                    token=token), "limit")
+        replay = "/api/webhook/%d/replay" % scratch
+        for body, text in [(form([]), "This field is required."),
+                           (json_body({}), "This field is required."),
+                           ((b"", None), "This field is required."),
+                           (form([("since", "")]), None),
+                           (form([("since", "yesterday")]), None),
+                           (json_body({"since": "1-2-3"}), None),
+                           (json_body({"since": "-1"}), None),
+                           (json_body({"since": "1-"}), None),
+                           (json_body({"since": True}), None),
+                           (json_body({"since": 1.5}), None),
+                           (json_body({"since": "2026-13-01T00:00"}), None)]:
+            self.names_field(self.b("POST", replay, 400, token=token, body=body, headers=pref),
+                             "since", text)
+        for pairs in ([("per_page", 51)], [("page", 0)], [("page", "x")]):
+            self.b("GET", query("/api/webhook", pairs), 400, token=token)
+        # No token (webhooks are not public, reads included), or not a bearer token.
+        calls = [("GET", "/api/webhook", None), ("GET", "/api/webhook/%d" % public, None),
+                 ("POST", "/api/webhook/create", json_body({"url": good})),
+                 ("POST", update, json_body({"description": "anonymous"})),
+                 ("POST", "/api/webhook/%d/delete" % scratch, None),
+                 ("POST", "/api/webhook/%d/rotate-secret" % scratch, None),
+                 ("GET", deliveries, None), ("POST", replay, json_body({"since": "0"}))]
+        for method, path, body in calls:
+            answer = self.b(method, path, 403, body=body, headers=pref)
+            self.names_field(answer, "token")
+        self.b("GET", "/api/webhook", 401, headers={"Authorization": "Basic dXNlcjpwYXNz"})
+        self.b("POST", "/api/webhook/create", 401, body=json_body({"url": good}),
+               headers={"Authorization": "Bearer"})
+        self.b("GET", "/api/webhook/0", 404, token=token)
+        self.b("GET", "/api/webhook/abc/deliveries", 404, token=token)
+        self.b("POST", "/api/webhook/9007199254740992/delete", 404, token=token, headers=pref)
 
     # ---- HTTP layer: what no validating proxy lets through ----
 
@@ -1430,7 +1785,9 @@ class Run:
         one = self.example_path("/api/incident/{id}")
         for path in ("/api/incident/create", one + "/update", one + "/comment",
                      "/api/scope/create", "/api/service/create", "/api/token/create",
-                     self.example_path("/api/scope/{id}") + "/update"):
+                     self.example_path("/api/scope/{id}") + "/update", "/api/webhook/create",
+                     self.example_path("/api/webhook/{id}") + "/update",
+                     self.example_path("/api/webhook/{id}") + "/replay"):
             for data in (b'{"name": ', b'{"name": "\xff\xfe", "comment": "\xc3\x28"}'):
                 self.direct(port, "POST", path, 400, token=token, body=(data, "application/json"),
                             headers={"Prefer": "return=representation"})
@@ -1518,10 +1875,23 @@ class Run:
             ("POST", "/api/service/create", json_body({"name": "limited"})),
             ("POST", "/api/service/1/update", json_body({"name": "limited"})),
             ("POST", "/api/service/1/delete", None),
+            ("GET", "/api/webhook", None), ("GET", "/api/webhook/1", None),
+            ("POST", "/api/webhook/create", json_body({"url": "https://example.org/hook"})),
+            ("POST", "/api/webhook/1/update", json_body({"description": "limited"})),
+            ("POST", "/api/webhook/1/delete", None), ("POST", "/api/webhook/1/rotate-secret", None),
+            ("GET", "/api/webhook/1/deliveries", None),
+            ("POST", "/api/webhook/1/replay", json_body({"since": "0"})),
         ]
         for method, path, body in calls:
             self.r(method, path, 429, token=token, body=body, headers=pref)
         self.r("GET", "/api/incident/stream", 429, token=token)
+        # This server runs without --webhook-allow-private: an endpoint on a loopback,
+        # link-local or metadata address is refused (a token of its own: its own count).
+        for url in ("http://127.0.0.1/", "http://[::1]:8080/hook",
+                    "http://169.254.169.254/latest/meta-data"):
+            answer = self.r("POST", "/api/webhook/create", 400, token=self.tokens["webhooks"],
+                            body=form([("url", url)]))
+            self.names_field(answer, "url")
 
     # ---- the change feed, straight from the server ----
 
@@ -1651,6 +2021,232 @@ class Run:
         largest = "18446744073709551615-18446744073709551615"  # nothing can follow it
         self.a("GET", "/api/incident/stream?last_event_id=" + largest, 400)
 
+    # ---- webhooks: what the receiver got ----
+
+    def check_delivery(self, request, secrets, internal):
+        """The reasons one POST the server delivered breaks the document's
+        `x-webhooks` operation or its signature (empty: it conforms)."""
+        checker = self.document.checker
+        operation = self.document.data.get("x-webhooks", {}).get("change", {}).get("post")
+        if operation is None:
+            return ["the document has no x-webhooks.change.post operation"]
+        headers = {name.lower(): value for name, value in request["headers"]}
+        errors = []
+        for parameter in operation.get("parameters", []):
+            parameter = checker.resolve(parameter)
+            if parameter.get("in") != "header":
+                continue
+            value = headers.get(parameter["name"].lower())
+            if value is None:
+                if parameter.get("required"):
+                    errors.append("header %s is absent" % parameter["name"])
+                continue
+            errors += ["header %s: %s" % (parameter["name"], e)
+                       for e in checker.validate_header(parameter.get("schema", {}), value)]
+        content = checker.resolve(operation["requestBody"])["content"]
+        media = match_media_type(headers.get("content-type"), content)
+        if media is None:
+            return errors + ["Content-Type %r is none of %s" % (headers.get("content-type"),
+                                                                sorted(content))]
+        try:
+            body = json.loads(request["body"].decode("utf-8"))
+        except (UnicodeDecodeError, ValueError) as error:
+            return errors + ["the body is not JSON: %s" % error]
+        errors += ["body " + e for e in checker.validate(content[media]["schema"], body, "$")]
+        stamp = headers.get("webhook-timestamp", "")
+        if stamp.isdigit() and abs(int(stamp) - request["at"]) > 60:
+            errors.append("webhook-timestamp %s is %d s away from the delivery" % (
+                stamp, int(stamp) - request["at"]))
+        signed = ("%s.%s." % (headers.get("webhook-id"), stamp)).encode() + request["body"]
+        expected = [webhook_signature(secret, signed) for secret in secrets]
+        given = (headers.get("webhook-signature") or "").split(" ")
+        if not any(hmac.compare_digest(g, e) for g in given for e in expected):
+            errors.append("no signature of %r verifies with the endpoint's secrets" % given)
+        if not internal and isinstance(body, dict):
+            if body.get("changes") != {}:
+                errors.append("public view carries changes %s" % short(body.get("changes")))
+            incident = body.get("incident") or {}
+            if any(e.get("internal") for e in incident.get("events", []) if isinstance(e, dict)):
+                errors.append("public view carries internal events")
+        return errors
+
+    def delivered(self, path):
+        """(request, parsed body) of what the receiver got on `path`."""
+        out = []
+        for request in self.receiver.received(path):
+            try:
+                body = json.loads(request["body"].decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                body = None
+            out.append((request, body if isinstance(body, dict) else {}))
+        return out
+
+    def wait_for(self, what, predicate, seconds=WEBHOOK_WAIT_SECONDS):
+        deadline = time.monotonic() + seconds
+        while not predicate():
+            if time.monotonic() > deadline:
+                self.report.fail("[Hooks] " + what, "not within %d s" % seconds)
+                return False
+            time.sleep(0.2)
+        return True
+
+    def webhook_deliveries(self):
+        log("Hooks: the deliveries to the script's receiver, histories, a 410, a rotation, a "
+            "replay")
+        hooks = self.state.get("webhook", {})
+        if not all(name in hooks for name in ("public", "internal", "filtered", "gone", "dead")):
+            raise CheckFailed("the webhook endpoints of Pass A were not all created")
+        token = self.tokens["all"]
+        expected = {"/hook/public": set(WEBHOOK_TYPES),
+                    "/hook/internal": {t for t in WEBHOOK_TYPES if t.startswith("incident.")},
+                    "/hook/filtered": {"scope.created", "service.deleted"}}
+
+        def missing():
+            out = {}
+            for path, wanted in expected.items():
+                lacking = wanted - {body.get("type") for _, body in self.delivered(path)}
+                if lacking:
+                    out[path] = sorted(lacking)
+            if not self.receiver.received("/hook/gone"):
+                out["/hook/gone"] = ["any"]
+            return out
+
+        deadline = time.monotonic() + WEBHOOK_WAIT_SECONDS
+        while missing() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for path, kinds in missing().items():
+            self.report.fail("[Hooks] %s" % path, "no delivery of %s within %d s" % (
+                ", ".join(kinds), WEBHOOK_WAIT_SECONDS))
+
+        history = []  # the public endpoint's
+        for step in (self.webhook_histories, self.webhook_rotation, self.webhook_replay):
+            try:
+                step(hooks, token, history)
+            except CheckFailed as error:  # the deliveries are checked all the same
+                self.report.fail("[Hooks] %s" % step.__name__, str(error))
+        self.verify_deliveries(expected)
+
+    def webhook_histories(self, hooks, token, history):
+        """The public endpoint's history, the unreachable one's, the one that said 410."""
+        base = "/api/webhook/%d" % hooks["public"]
+        answer = self.a("GET", query(base + "/deliveries", [("limit", 100)]), 200, token=token)
+        history.extend(self.ok_json(answer, "deliveries")["items"])
+        received = {dict((k.lower(), v) for k, v in r["headers"]).get("webhook-id")
+                    for r in self.receiver.received("/hook/public")}
+        delivered = [item for item in history if item["outcome"] == "delivered"]
+        if not delivered or any(item["status"] != 204 for item in delivered):
+            self.report.fail("[Hooks] GET %s/deliveries" % base, "no delivered attempt, or one "
+                             "whose status is not the receiver's 204: %s" % short(history, 300))
+        strays = [item["message_id"] for item in delivered if item["message_id"] not in received]
+        if strays:
+            self.report.fail("[Hooks] GET %s/deliveries" % base, "delivered, but the receiver "
+                             "never got %s" % ", ".join(strays[:5]))
+        dead = "/api/webhook/%d" % hooks["dead"]
+        if self.wait_for("the unreachable endpoint's first attempt", lambda: json.loads(
+                http_call(self.ports["server"], "GET", dead + "/deliveries",
+                          {"Authorization": "Bearer " + token}).body)["items"], 10):
+            answer = self.a("GET", dead + "/deliveries", 200, token=self.tokens["webhooks"])
+            items = self.ok_json(answer, "deliveries")["items"]
+            if not any(i["outcome"] == "retrying" and i["status"] is None and i["error"] and
+                       i["next_attempt_at"] for i in items):
+                self.report.fail("[Hooks] GET %s/deliveries" % dead, "no retrying attempt with "
+                                 "an error and no status: %s" % short(items, 300))
+        gone = "/api/webhook/%d" % hooks["gone"]
+        if self.wait_for("the endpoint answering 410 disabled", lambda: not json.loads(
+                http_call(self.ports["server"], "GET", gone,
+                          {"Authorization": "Bearer " + token}).body)["enabled"], 10):
+            body = self.ok_json(self.a("GET", gone, 200, token=token), "webhook")
+            if not body.get("disabled_reason"):
+                self.report.fail("[Hooks] GET %s" % gone, "disabled with no disabled_reason")
+            answer = self.a("GET", query(gone + "/deliveries", [("limit", 1)]), 200, token=token)
+            items = self.ok_json(answer, "deliveries")["items"]
+            if not items or (items[0]["outcome"], items[0]["status"]) != ("disabled", 410):
+                self.report.fail("[Hooks] GET %s/deliveries" % gone, "the last attempt is not "
+                                 "410, disabled: %s" % short(items))
+            answer = self.write("POST", gone + "/update", json_body({"enabled": True}), 200)
+            body = self.ok_json(answer, "webhook update")
+            if body.get("enabled") is not True or body.get("disabled_reason") is not None:
+                self.report.fail("[Hooks] POST %s/update" % gone, "enabled again, yet %s" %
+                                 short(body, 300))
+            self.write("POST", gone + "/delete", None, 204)
+
+    def webhook_rotation(self, hooks, token, history):
+        """After a rotation, the new secret and, for 24 hours, the old one sign."""
+        base = "/api/webhook/%d" % hooks["public"]
+        old = self.webhook_secrets["/hook/public"][-1]
+        answer = self.write("POST", base + "/rotate-secret", None, 200, token="webhooks")
+        new = self.ok_json(answer, "rotate-secret")["secret"]
+        self.webhook_secrets["/hook/public"].append(new)
+        name = "Contract rotation %s" % uuid.uuid4().hex[:8]
+        self.write("POST", "/api/scope/create", json_body({"name": name}), 201)
+
+        def rotated():
+            return [r for r, body in self.delivered("/hook/public")
+                    if (body.get("scope") or {}).get("name") == name]
+        if self.wait_for("the change made after the rotation", rotated):
+            request = rotated()[0]
+            headers = dict((k.lower(), v) for k, v in request["headers"])
+            signed = ("%s.%s." % (headers.get("webhook-id"), headers.get("webhook-timestamp"))
+                      ).encode() + request["body"]
+            wanted = [webhook_signature(new, signed), webhook_signature(old, signed)]
+            if headers.get("webhook-signature", "").split(" ") != wanted:
+                self.report.fail("[Hooks] rotation", "webhook-signature %r is not the new "
+                                 "secret's then the old one's" % headers.get("webhook-signature"))
+
+    def webhook_replay(self, hooks, token, history):
+        """A replay: the oldest change of the history is sent again, with its webhook-id."""
+        base = "/api/webhook/%d" % hooks["public"]
+        if history:
+            oldest = min((item["stream_id"] for item in history),
+                         key=lambda i: tuple(int(x) for x in i.split("-")))
+
+            def count():
+                return sum(1 for r in self.receiver.received("/hook/public")
+                           if ("webhook-id", "msg_" + oldest) in
+                           [(k.lower(), v) for k, v in r["headers"]])
+            before = count()
+            answer = self.write("POST", base + "/replay", form([("since", oldest)]), 202,
+                                token="webhooks")
+            body = self.ok_json(answer, "replay")
+            if body.get("from") != oldest or compare_ids(body.get("through", "0-0"), oldest) < 0:
+                self.report.fail("[Hooks] replay since %s" % oldest, "answered %s" % short(body))
+            self.wait_for("the replay of %s" % oldest, lambda: count() > before)
+
+    def verify_deliveries(self, expected):
+        """Every delivery: the document's x-webhooks operation, the signatures, the view."""
+        internal = {"/hook/internal": True}
+        allowed = {"/hook/public": set(WEBHOOK_TYPES), "/hook/internal": expected["/hook/internal"],
+                   "/hook/filtered": expected["/hook/filtered"], "/hook/gone": set(
+                       t for t in WEBHOOK_TYPES if t.startswith("scope."))}
+        changed = False
+        for path in sorted({r["path"] for r in self.receiver.received()}):
+            bad, kinds = 0, collections.Counter()
+            for request, body in self.delivered(path):
+                kinds[body.get("type")] += 1
+                if path not in allowed:
+                    errors = ["a delivery to %s, where no endpoint is" % path]
+                else:
+                    errors = self.check_delivery(request, self.webhook_secrets[path],
+                                                 internal.get(path, False))
+                    if body.get("type") not in allowed[path]:
+                        errors.append("type %r is not one the endpoint takes" % body.get("type"))
+                if path == "/hook/internal" and body.get("type") == "incident.updated" and \
+                        body.get("changes"):
+                    changed = True
+                if errors:
+                    bad += 1
+                    self.report.count_response_violation()
+                    if bad <= 5:  # the rest are counted
+                        self.report.fail("[Hooks] POST %s (%s)" % (path, body.get("type")),
+                                         "the delivery breaks the document:\n" +
+                                         "\n".join(errors[:12]))
+            log("  %s: %d deliveries, %d bad (%s)" % (
+                path, sum(kinds.values()), bad, ", ".join("%s %d" % kv for kv in
+                                                          sorted(kinds.items(), key=str))))
+        if not changed:
+            self.report.fail("[Hooks] /hook/internal", "no incident.updated with its changes: "
+                             "not the token holder's view")
+
     # ---- Redis frozen: 503 ----
 
     def redis_frozen(self, server):
@@ -1698,6 +2294,19 @@ class Run:
                   "headers": pref}, (503,)),
                 ("POST", "/api/%s/%d/delete" % (kind, spare[kind]),
                  {"token": token, "headers": pref}, (503,))]
+        hook = self.state.get("webhook", {}).get("scratch", 1)
+        for method, path, kw in [
+                ("GET", "/api/webhook", {}),
+                ("GET", "/api/webhook/%d" % hook, {}),
+                ("POST", "/api/webhook/create",
+                 {"body": json_body({"url": "http://127.0.0.1:1/frozen"})}),
+                ("POST", "/api/webhook/%d/update" % hook,
+                 {"body": json_body({"description": "Edited while frozen"})}),
+                ("POST", "/api/webhook/%d/rotate-secret" % hook, {}),
+                ("GET", "/api/webhook/%d/deliveries" % hook, {}),
+                ("POST", "/api/webhook/%d/replay" % hook, {"body": json_body({"since": "0"})}),
+                ("POST", "/api/webhook/%d/delete" % hook, {})]:
+            calls.append((method, path, dict(kw, token=token, headers=pref), (503,)))
         two = self.state["incidents"]["two"]
         calls.append(("POST", "/api/incident/%d/delete" % two, {"token": token, "headers": pref},
                       (503,)))
@@ -1804,7 +2413,10 @@ def run(args, workdir, report):
     main_port, rate_port = free_loopback_port(), free_loopback_port()
     prism_ports = {name: free_loopback_port() for name in "ABR"}
     external_url = "http://127.0.0.1:%d" % prism_ports["A"]
-    main = Server(args.binary, workdir, "server", main_port, external_url, (1000000, 1000000))
+    # Webhook endpoints on loopback addresses (the script's receiver) are allowed here,
+    # not on the rate-limited server.
+    main = Server(args.binary, workdir, "server", main_port, external_url, (1000000, 1000000),
+                  ["--webhook-allow-private"])
     limited = Server(args.binary, workdir, "server-limited", rate_port,
                      "http://127.0.0.1:%d" % prism_ports["R"], (RATE_LIMIT, RATE_LIMIT),
                      ["--request-timeout-seconds", str(REQUEST_TIMEOUT)])
@@ -1818,6 +2430,8 @@ def run(args, workdir, report):
     runner = Run(args, document, report, workdir)
     runner.ports = dict(prism_ports, server=main_port)
     runner.external_url = external_url
+    runner.receiver = WebhookReceiver()
+    runner.receiver.start()
     try:
         for thing in [main, limited] + prisms:
             started.append(thing)
@@ -1831,7 +2445,8 @@ def run(args, workdir, report):
                                      prism_ports["R"], prism_ports["B"]))
         runner.ports["limited"] = rate_port
         phases = [runner.pass_a, runner.redirects, runner.pass_b, runner.http_layer,
-                  runner.change_feed, runner.rate_limited, lambda: runner.redis_frozen(main)]
+                  runner.change_feed, runner.webhook_deliveries, runner.rate_limited,
+                  lambda: runner.redis_frozen(main)]
         for phase in phases:
             began = time.monotonic()
             try:
@@ -1852,6 +2467,7 @@ def run(args, workdir, report):
                 thing.stop()
             except Exception:  # noqa: BLE001 - stop the others all the same
                 log("error stopping %s:\n%s" % (thing.name, traceback.format_exc()))
+        runner.receiver.stop()
     if report.failures and not args.expect_violations:
         for thing in [main, limited] + prisms:
             log("\n--- last lines of %s ---\n%s" % (thing.log_path, tail(thing.log_path, 15)))
