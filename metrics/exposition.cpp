@@ -230,6 +230,10 @@ void write_webhooks(Writer& out, const Metrics& metrics) {
   out.counter("incident_api_webhook_changes_claimed_total",
               "Changes taken over from a process that went silent.",
               static_cast<double>(webhooks.changes_claimed.value()));
+  out.counter("incident_api_webhook_changes_missed_total",
+              "Changes trimmed from the stream (--stream-maxlen) before any process delivered "
+              "them: deliveries fell that far behind.",
+              static_cast<double>(webhooks.changes_missed.value()));
   out.gauge("incident_api_webhook_attempts_in_flight", "Webhook attempts on the wire.",
             static_cast<double>(webhooks.in_flight.value()));
   out.family("incident_api_webhook_delivery_seconds", "histogram",

@@ -62,6 +62,7 @@ struct WebhookMetrics {
   Counter endpoints_disabled;  // by 410 Gone or a run of changes failed for good
   Counter changes_read;        // changes this process took from the consumer group
   Counter changes_claimed;     // taken over from a process that went silent
+  Counter changes_missed;      // trimmed from the stream before the group read them
   Gauge in_flight;             // attempts on the wire
   /// Commit to 2xx answer, for first attempts delivered (the lag a receiver sees).
   Histogram delivery_latency{latency_bounds_us(), 1e6};

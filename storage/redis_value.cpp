@@ -83,4 +83,31 @@ RedisValue run_command(redisContext* context, const std::vector<std::string>& ar
   return value;
 }
 
+std::vector<RedisValue> run_commands(redisContext* context,
+                                     const std::vector<std::vector<std::string>>& commands) {
+  std::vector<RedisValue> replies;
+  replies.reserve(commands.size());
+  for (const auto& argv : commands) {
+    std::vector<const char*> pointers;
+    std::vector<size_t> lengths;
+    for (const auto& arg : argv) {
+      pointers.push_back(arg.data());
+      lengths.push_back(arg.size());
+    }
+    if (redisAppendCommandArgv(context, static_cast<int>(argv.size()), pointers.data(),
+                               lengths.data()) != REDIS_OK)
+      return {commands.size(), RedisValue::failure("cannot queue the command")};
+  }
+  for (std::size_t i = 0; i < commands.size(); ++i) {
+    void* reply = nullptr;
+    if (redisGetReply(context, &reply) != REDIS_OK) {
+      replies.resize(commands.size(), RedisValue::failure("no reply"));
+      return replies;
+    }
+    replies.push_back(copy_reply(static_cast<redisReply*>(reply)));
+    freeReplyObject(reply);
+  }
+  return replies;
+}
+
 }  // namespace incident

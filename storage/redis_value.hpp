@@ -55,4 +55,9 @@ void set_reply_timeout(redisContext* context, std::chrono::milliseconds timeout)
 /// Runs one command on a blocking hiredis connection (binary-safe arguments).
 RedisValue run_command(redisContext* context, const std::vector<std::string>& argv);
 
+/// Runs several commands in one round trip (pipelined); one reply each, in
+/// order. After an io_failure the connection is unusable, as for run_command.
+std::vector<RedisValue> run_commands(redisContext* context,
+                                     const std::vector<std::vector<std::string>>& commands);
+
 }  // namespace incident

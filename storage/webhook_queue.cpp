@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "config/log.hpp"
+#include "domain/feed_view.hpp"
 #include "domain/integers.hpp"
 #include "storage/sentinel_client.hpp"
 #include "storage/webhook_store.hpp"
@@ -39,7 +40,7 @@ end
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('LPUSH', KEYS[2], ARGV[1])
 redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[10]) - 1)
-if ARGV[4] ~= '0' then
+if ARGV[4] ~= '0' and redis.call('HGET', KEYS[1], 'enabled') == '1' then
   redis.call('ZADD', KEYS[4], tonumber(ARGV[4]), ARGV[5])
   redis.call('HSET', KEYS[5], ARGV[5], ARGV[6])
 else
@@ -180,13 +181,14 @@ bool WebhookQueue::ready() {
   // first process that delivers webhooks had no endpoint to go to.
   auto made =
       run({"XGROUP", "CREATE", keys_.change_stream(), Keys::webhook_group(), "$", "MKSTREAM"});
-  if (!made) return false;
-  if (made->is_error() && made->str.rfind("BUSYGROUP", 0) != 0) {
-    log_warning("webhooks: cannot make the consumer group: " + made->str);
-    redisFree(context_);
+  if (!made || (made->is_error() && made->str.rfind("BUSYGROUP", 0) != 0)) {
+    if (made) log_warning("webhooks: cannot make the consumer group: " + made->str);
+    if (context_) redisFree(context_);
     context_ = nullptr;
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
     return false;
   }
+  ++connections_;
   return true;
 }
 
@@ -195,13 +197,17 @@ std::optional<RedisValue> WebhookQueue::run(const std::vector<std::string>& argv
   RedisValue reply = run_command(context_, argv);
   if (reply.io_failure || (reply.is_error() && (reply.str.rfind("READONLY", 0) == 0 ||
                                                 reply.str.rfind("LOADING", 0) == 0))) {
-    log_warning("webhooks: Redis failed (" + reply.str + "), reconnecting");
-    locator_->distrust(reached_);
-    redisFree(context_);
-    context_ = nullptr;
+    drop_connection(reply);
     return std::nullopt;
   }
   return reply;
+}
+
+void WebhookQueue::drop_connection(const RedisValue& failure) {
+  log_warning("webhooks: Redis failed (" + failure.str + "), reconnecting");
+  locator_->distrust(reached_);
+  redisFree(context_);
+  context_ = nullptr;
 }
 
 std::optional<RedisValue> WebhookQueue::eval(const Script& script,
@@ -255,9 +261,13 @@ std::vector<QueuedChange> WebhookQueue::read_new(std::size_t count,
 
 std::vector<QueuedChange> WebhookQueue::claim_idle(std::chrono::milliseconds min_idle,
                                                    std::size_t count) {
-  auto reply = run({"XAUTOCLAIM", keys_.change_stream(), Keys::webhook_group(), consumer_,
-                    std::to_string(min_idle.count()), "0-0", "COUNT", std::to_string(count)});
+  auto reply =
+      run({"XAUTOCLAIM", keys_.change_stream(), Keys::webhook_group(), consumer_,
+           std::to_string(min_idle.count()), claim_cursor_, "COUNT", std::to_string(count)});
   if (!reply || reply->type != RedisValue::Type::array || reply->elements.size() < 2) return {};
+  // Redis looks at a bounded part of the pending entries per call: go on
+  // from where it stopped next time, round and round.
+  claim_cursor_ = reply->elements[0].str.empty() ? "0-0" : reply->elements[0].str;
   auto changes = changes_of(reply->elements[1]);
   // Ids whose entries the stream no longer holds (trimmed): Redis 7 drops
   // them from the group and lists them third; they can only fail.
@@ -297,6 +307,47 @@ std::optional<std::vector<webhooks::Subscription>> WebhookQueue::load_subscripti
     if (auto subscription = decode_webhook_hash(hash))
       subscriptions.push_back(std::move(*subscription));
   return subscriptions;
+}
+
+namespace {
+
+/// The value of `name` in a flat [name, value, ...] reply, or nullptr.
+const RedisValue* field_of(const RedisValue& flat, const std::string& name) {
+  for (std::size_t i = 0; i + 1 < flat.elements.size(); i += 2)
+    if (flat.elements[i].str == name) return &flat.elements[i + 1];
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<std::int64_t> WebhookQueue::unread_trimmed(std::string& noted_after) {
+  auto stream = run({"XINFO", "STREAM", keys_.change_stream()});
+  auto groups = run({"XINFO", "GROUPS", keys_.change_stream()});
+  if (!stream || !groups || stream->is_error() || groups->is_error()) return std::nullopt;
+  const RedisValue* group = nullptr;
+  for (const auto& entry : groups->elements) {
+    auto name = field_of(entry, "name");
+    if (name && name->str == Keys::webhook_group()) group = &entry;
+  }
+  auto first = field_of(*stream, "first-entry");
+  auto length = field_of(*stream, "length");
+  auto added = field_of(*stream, "entries-added");
+  if (!group || !first || !length || first->elements.empty()) return 0;
+  auto delivered = field_of(*group, "last-delivered-id");
+  auto read = field_of(*group, "entries-read");
+  // A group that read nothing yet has no position to compare (Redis 7.0's
+  // XTRIM leaves no trace of what it removed).
+  if (!delivered || delivered->str == "0-0") return 0;
+  // Trimming keeps the newest entries, so while nothing unread was trimmed
+  // the oldest entry kept is at most the group's position (or the very next
+  // one, when every read entry is gone: then the stream is as long as the
+  // group is behind, a loss about to happen, and reported as one).
+  const std::string& oldest = first->elements[0].str;
+  if (compare_stream_ids(oldest, delivered->str) <= 0 || delivered->str == noted_after) return 0;
+  noted_after = delivered->str;
+  if (!added || !read || read->type != RedisValue::Type::integer)
+    return -1;  // some, how many unknown
+  return std::max<long long>(1, added->integer - read->integer - length->integer);
 }
 
 std::optional<std::int64_t> WebhookQueue::subscriptions_revision() {
@@ -350,17 +401,62 @@ std::vector<DueRetry> WebhookQueue::take_due(const std::map<Id, std::size_t>& wa
   return taken;
 }
 
+std::vector<std::string> WebhookQueue::record_command(const AttemptRecord& record) const {
+  return {"EVALSHA",
+          record_script().sha1,
+          "6",
+          keys_.webhook(record.endpoint),
+          keys_.webhook_deliveries(record.endpoint),
+          keys_.webhook_progress(record.stream_id),
+          keys_.webhook_retries(record.endpoint),
+          keys_.webhook_attempts(record.endpoint),
+          keys_.webhooks_revision(),
+          record.history_entry,
+          std::to_string(record.endpoint),
+          record.first_round ? "1" : "0",
+          std::to_string(record.next_attempt_ms),
+          record.stream_id,
+          encode_count(record.count),
+          health_name(record.health),
+          std::to_string(disable_after_),
+          record.disabled_reason,
+          std::to_string(kHistoryLength),
+          std::to_string(kProgressSeconds)};
+}
+
 std::optional<bool> WebhookQueue::record(const AttemptRecord& record) {
-  auto reply =
-      eval(record_script(),
-           {keys_.webhook(record.endpoint), keys_.webhook_deliveries(record.endpoint),
-            keys_.webhook_progress(record.stream_id), keys_.webhook_retries(record.endpoint),
-            keys_.webhook_attempts(record.endpoint), keys_.webhooks_revision()},
-           {record.history_entry, std::to_string(record.endpoint), record.first_round ? "1" : "0",
-            std::to_string(record.next_attempt_ms), record.stream_id, encode_count(record.count),
-            health_name(record.health), std::to_string(disable_after_), record.disabled_reason,
-            std::to_string(kHistoryLength), std::to_string(kProgressSeconds)});
-  return reply && !reply->is_error();
+  return record_all({record}).front();
+}
+
+std::vector<std::optional<bool>> WebhookQueue::record_all(
+    const std::vector<AttemptRecord>& records) {
+  std::vector<std::optional<bool>> outcomes(records.size());
+  if (records.empty() || !context_) return outcomes;
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(records.size());
+  for (const auto& record : records) commands.push_back(record_command(record));
+  auto replies = run_commands(context_, commands);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    auto& reply = replies[i];
+    if (reply.io_failure || (reply.is_error() && (reply.str.rfind("READONLY", 0) == 0 ||
+                                                  reply.str.rfind("LOADING", 0) == 0))) {
+      drop_connection(reply);
+      return outcomes;
+    }
+    // Redis lost the script (restarted, or SCRIPT FLUSH): this one the slow way.
+    if (reply.is_error() && reply.str.rfind("NOSCRIPT", 0) == 0) {
+      auto again = run(commands[i]);
+      if (again && again->is_error() && again->str.rfind("NOSCRIPT", 0) == 0) {
+        auto loaded = run({"SCRIPT", "LOAD", record_script().source});
+        if (!loaded) return outcomes;
+        again = run(commands[i]);
+      }
+      if (!again) return outcomes;
+      reply = std::move(*again);
+    }
+    if (!reply.is_error()) outcomes[i] = reply.integer == 1;
+  }
+  return outcomes;
 }
 
 bool WebhookQueue::acknowledge(const std::vector<std::string>& stream_ids) {

@@ -74,6 +74,9 @@ class WebhookQueue {
   /// A connection to the primary with the group made; false (after a short
   /// wait) when Redis cannot be had. Every call below needs it first.
   bool ready();
+  /// Connections made so far: a new one may reach a Redis emptied or failed
+  /// over, whose endpoints must be read again whatever their revision says.
+  std::uint64_t connections() const { return connections_; }
 
   /// Changes no consumer was given yet, waiting at most `block` for some.
   std::vector<QueuedChange> read_new(std::size_t count, std::chrono::milliseconds block);
@@ -87,6 +90,12 @@ class WebhookQueue {
                                        std::size_t count);
   /// The newest change's id, "0-0" when none.
   std::optional<std::string> newest_id();
+
+  /// Changes trimmed from the stream before the group read them (the stream's
+  /// cap overtook the deliveries): their count, 0 when none, nullopt when
+  /// Redis could not say. `noted_after` is the group's position when this
+  /// was last answered, so a loss is counted once.
+  std::optional<std::int64_t> unread_trimmed(std::string& noted_after);
 
   /// The counter every change of an endpoint bumps; nullopt on failure.
   std::optional<std::int64_t> subscriptions_revision();
@@ -106,6 +115,8 @@ class WebhookQueue {
                                  std::int64_t lease_ms);
   /// Whether this attempt disabled the endpoint; nullopt when Redis did not take it.
   std::optional<bool> record(const AttemptRecord& record);
+  /// The same for several, in one round trip; one answer each, in order.
+  std::vector<std::optional<bool>> record_all(const std::vector<AttemptRecord>& records);
   /// Done with these changes' first round (their progress goes too).
   bool acknowledge(const std::vector<std::string>& stream_ids);
 
@@ -114,6 +125,8 @@ class WebhookQueue {
   std::optional<RedisValue> run(const std::vector<std::string>& argv);
   std::optional<RedisValue> eval(const Script& script, const std::vector<std::string>& keys,
                                  const std::vector<std::string>& args);
+  std::vector<std::string> record_command(const AttemptRecord& record) const;
+  void drop_connection(const RedisValue& failure);
   std::vector<QueuedChange> changes_of(const RedisValue& entries);
 
   std::shared_ptr<PrimaryLocator> locator_;
@@ -121,6 +134,8 @@ class WebhookQueue {
   std::string consumer_;
   std::int64_t disable_after_;
   redisContext* context_ = nullptr;
+  std::uint64_t connections_ = 0;
+  std::string claim_cursor_ = "0-0";
   RedisEndpoint reached_;
   std::uint64_t generation_ = 0;
 };

@@ -48,6 +48,10 @@ std::string iso_time(std::int64_t ms) {
 
 std::string message_id(const std::string& stream_id) { return "msg_" + stream_id; }
 
+bool delivered(const OutboundResult& result) {
+  return result.error.empty() && result.status >= 200 && result.status < 300;
+}
+
 /// One entry of an endpoint's delivery history (GET .../deliveries): the
 /// same fields whatever the outcome, null where they do not apply.
 std::string history_entry(const std::string& stream_id, const std::string& type, int attempt,
@@ -142,6 +146,10 @@ void Dispatcher::run() {
 }
 
 bool Dispatcher::refresh_subscriptions() {
+  if (queue_.connections() != connections_seen_) {
+    connections_seen_ = queue_.connections();
+    revision_ = -1;  // the revision counter may have started again (emptied Redis)
+  }
   auto revision = queue_.subscriptions_revision();
   if (!revision) return false;
   if (*revision == revision_) return true;
@@ -154,45 +162,34 @@ bool Dispatcher::refresh_subscriptions() {
 }
 
 void Dispatcher::take_new(std::vector<QueuedChange> changes) {
-  for (auto& change : changes) {
-    FirstRound round;
-    for (const auto& [id, subscription] : subscriptions_)
-      if (!change.data.empty() && webhook_body_for(subscription, change.data))
-        round.pending.insert(id);
-    if (round.pending.empty()) {
-      to_acknowledge_.push_back(change.stream_id);
-      continue;
-    }
-    auto pending = round.pending;
-    first_round_[change.stream_id] = std::move(round);
-    for (Id endpoint : pending)
-      start(endpoint, change.stream_id, change.data, true,
-            AttemptCount{0, stream_id_ms(change.stream_id)});
-  }
+  for (const auto& change : changes) begin_first_round(change, {});
 }
 
 void Dispatcher::take_claimed(std::vector<QueuedChange> changes) {
-  for (auto& change : changes) {
+  for (const auto& change : changes) {
     if (first_round_.count(change.stream_id)) continue;  // still ours
     metrics_->changes_claimed.add();
-    auto done = queue_.first_round_done(change.stream_id);
-    FirstRound round;
-    for (const auto& [id, subscription] : subscriptions_)
-      if (!done.count(id) && !change.data.empty() && webhook_body_for(subscription, change.data))
-        round.pending.insert(id);
     if (change.data.empty())
       log_warning("webhooks: change " + change.stream_id +
                   " left the stream before it was delivered (the stream is capped)");
-    if (round.pending.empty()) {
-      to_acknowledge_.push_back(change.stream_id);
-      continue;
-    }
-    auto pending = round.pending;
-    first_round_[change.stream_id] = std::move(round);
-    for (Id endpoint : pending)
-      start(endpoint, change.stream_id, change.data, true,
-            AttemptCount{0, stream_id_ms(change.stream_id)});
+    begin_first_round(change, queue_.first_round_done(change.stream_id));
   }
+}
+
+void Dispatcher::begin_first_round(const QueuedChange& change, const std::set<Id>& done) {
+  FirstRound round;
+  for (const auto& [id, subscription] : subscriptions_)
+    if (!done.count(id) && !change.data.empty() && webhook_body_for(subscription, change.data))
+      round.pending.insert(id);
+  if (round.pending.empty()) {
+    to_acknowledge_.push_back(change.stream_id);
+    return;
+  }
+  auto pending = round.pending;
+  first_round_[change.stream_id] = std::move(round);
+  for (Id endpoint : pending)
+    start(endpoint, change.stream_id, change.data, true,
+          AttemptCount{0, stream_id_ms(change.stream_id)});
 }
 
 void Dispatcher::keep_alive_and_claim() {
@@ -201,6 +198,13 @@ void Dispatcher::keep_alive_and_claim() {
   for (const auto& [id, round] : first_round_) held.push_back(id);
   queue_.keep_held(held);
   take_claimed(queue_.claim_idle(options_.claim_after, kReadCount));
+  auto missed = queue_.unread_trimmed(missed_noted_after_);
+  if (missed && *missed != 0) {
+    metrics_->changes_missed.add(*missed > 0 ? static_cast<std::uint64_t>(*missed) : 1);
+    log_error("webhooks: " + (*missed > 0 ? std::to_string(*missed) : std::string("some")) +
+              " changes left the stream before they could be delivered: deliveries fell "
+              "behind past --stream-maxlen (raise it, or add processes that deliver)");
+  }
 }
 
 void Dispatcher::start_retries() {
@@ -273,7 +277,13 @@ void Dispatcher::start(Id endpoint, const std::string& stream_id, const std::str
   }
   auto& busy = in_flight_[endpoint];
   if (busy >= options_.per_endpoint_in_flight) {
-    // Its turn comes from its retries, where it waits in Redis, not here.
+    // It waits its turn here, up to a bound; past it, in the endpoint's
+    // retries in Redis, so a slow endpoint never holds much memory.
+    auto& waiting = waiting_[endpoint];
+    if (waiting.size() < options_.per_endpoint_waiting) {
+      waiting.push_back({stream_id, std::make_shared<const std::string>(data), first_round, count});
+      return;
+    }
     bool deferred = queue_.defer(endpoint, stream_id, now_ms(), count, first_round);
     if (first_round && deferred) first_outcome_recorded(stream_id, endpoint);
     // Not deferred: forget the change (unacknowledged, no longer kept alive),
@@ -304,23 +314,36 @@ void Dispatcher::start(Id endpoint, const std::string& stream_id, const std::str
 }
 
 void Dispatcher::settle_outcomes() {
+  std::vector<Id> freed;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto& outcome : outcomes_) {
       auto& busy = in_flight_[outcome.endpoint];
       if (busy > 0) --busy;
       metrics_->in_flight.add(-1);
-      unsettled_.push_back(std::move(outcome));
+      freed.push_back(outcome.endpoint);
+      // Stopping: left for the lease or the claim, not recorded as a failure.
+      if (outcome.result.error != "stopped") unsettled_.push_back(std::move(outcome));
     }
     outcomes_.clear();
   }
-  while (!unsettled_.empty()) {
-    if (!settle(unsettled_.front())) return;
+  // Every outcome in one round trip: the rate of deliveries is not bound by
+  // Redis' latency.
+  std::vector<AttemptRecord> records;
+  records.reserve(unsettled_.size());
+  for (const auto& attempt : unsettled_) records.push_back(record_of(attempt));
+  auto recorded = queue_.record_all(records);
+  std::size_t settled = 0;
+  while (settled < records.size() && recorded[settled]) {
+    settled_one(unsettled_.front(), records[settled], *recorded[settled]);
     unsettled_.pop_front();
+    ++settled;
   }
+  // An endpoint that has room again takes the next change waiting for it.
+  for (Id endpoint : freed) start_waiting(endpoint);
 }
 
-bool Dispatcher::settle(Attempt& attempt) {
+AttemptRecord Dispatcher::record_of(const Attempt& attempt) {
   const auto& result = attempt.result;
   std::int64_t now = now_ms();
   AttemptRecord record;
@@ -330,10 +353,9 @@ bool Dispatcher::settle(Attempt& attempt) {
   record.count = attempt.count;
   record.count.attempts += 1;
   if (record.count.first_attempt_ms == 0) record.count.first_attempt_ms = now;
-  bool delivered = result.error.empty() && result.status >= 200 && result.status < 300;
   std::string outcome;
   std::optional<std::int64_t> next;
-  if (delivered) {
+  if (delivered(result)) {
     record.health = AttemptRecord::Health::succeeded;
     outcome = "delivered";
   } else if (result.error.empty() && result.status == 410) {
@@ -358,21 +380,33 @@ bool Dispatcher::settle(Attempt& attempt) {
   }
   record.history_entry = history_entry(attempt.stream_id, attempt.type, record.count.attempts, now,
                                        result, outcome, next);
-  if (result.error == "stopped") return true;  // shutting down: left for the lease or the claim
-  auto disabled = queue_.record(record);
-  if (!disabled) return false;
-  if (*disabled) metrics_->endpoints_disabled.add();
-  if (delivered) {
+  return record;
+}
+
+void Dispatcher::settled_one(const Attempt& attempt, const AttemptRecord& record, bool disabled) {
+  if (disabled) metrics_->endpoints_disabled.add();
+  if (delivered(attempt.result)) {
     metrics_->attempts_delivered.add();
     if (record.count.attempts == 1 && attempt.first_round)
       metrics_->delivery_latency.observe(static_cast<std::uint64_t>(
-          std::max<std::int64_t>(0, now - stream_id_ms(attempt.stream_id)) * 1000));
+          std::max<std::int64_t>(0, now_ms() - stream_id_ms(attempt.stream_id)) * 1000));
   } else {
     metrics_->attempts_failed.add();
     if (record.health == AttemptRecord::Health::failed_for_good) metrics_->changes_failed.add();
   }
   if (attempt.first_round) first_outcome_recorded(attempt.stream_id, attempt.endpoint);
-  return true;
+}
+
+void Dispatcher::start_waiting(Id endpoint) {
+  auto found = waiting_.find(endpoint);
+  while (found != waiting_.end() && !found->second.empty() &&
+         in_flight_[endpoint] < options_.per_endpoint_in_flight) {
+    Waiting next = std::move(found->second.front());
+    found->second.pop_front();
+    start(endpoint, next.stream_id, *next.data, next.first_round, next.count);
+    found = waiting_.find(endpoint);  // start() may have added to it
+  }
+  if (found != waiting_.end() && found->second.empty()) waiting_.erase(found);
 }
 
 void Dispatcher::first_outcome_recorded(const std::string& stream_id, Id endpoint) {

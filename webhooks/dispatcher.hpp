@@ -40,6 +40,8 @@ struct DispatcherOptions {
   /// A change another process held this long without a sign of life is claimed.
   std::chrono::milliseconds claim_after{60000};
   std::size_t per_endpoint_in_flight = 16;
+  /// Changes waiting in memory for an endpoint's turn; more wait in Redis.
+  std::size_t per_endpoint_waiting = 1000;
   std::size_t max_first_round = 10000;  // changes in their first round at once
   std::string user_agent = "incident-api-webhooks";
 };
@@ -75,6 +77,13 @@ class Dispatcher {
     AttemptCount count;  // before this attempt
     OutboundResult result;
   };
+  /// A change waiting for an endpoint to have room.
+  struct Waiting {
+    std::string stream_id;
+    std::shared_ptr<const std::string> data;
+    bool first_round = false;
+    AttemptCount count;
+  };
   struct ReplayRequest {
     Id endpoint = 0;
     std::string from, last;  // XRANGE's bounds
@@ -86,6 +95,8 @@ class Dispatcher {
   bool refresh_subscriptions();
   void take_new(std::vector<QueuedChange> changes);
   void take_claimed(std::vector<QueuedChange> changes);
+  /// Starts a change's first attempts, on every endpoint it matches but `done`.
+  void begin_first_round(const QueuedChange& change, const std::set<Id>& done);
   void start_retries();
   void advance_replay();
   /// Sends `data` to `endpoint`, or defers it to the endpoint's retries when
@@ -93,7 +104,9 @@ class Dispatcher {
   void start(Id endpoint, const std::string& stream_id, const std::string& data, bool first_round,
              AttemptCount count);
   void settle_outcomes();
-  bool settle(Attempt& attempt);
+  AttemptRecord record_of(const Attempt& attempt);
+  void settled_one(const Attempt& attempt, const AttemptRecord& record, bool disabled);
+  void start_waiting(Id endpoint);
   void first_outcome_recorded(const std::string& stream_id, Id endpoint);
   void keep_alive_and_claim();
 
@@ -106,8 +119,11 @@ class Dispatcher {
   // The dispatcher's thread alone:
   std::map<Id, Subscription> subscriptions_;
   std::int64_t revision_ = -1;
+  std::uint64_t connections_seen_ = 0;
+  std::string missed_noted_after_;  // the group's position when a loss was last noted
   std::unordered_map<std::string, FirstRound> first_round_;
   std::unordered_map<Id, std::size_t> in_flight_;
+  std::unordered_map<Id, std::deque<Waiting>> waiting_;
   std::vector<std::string> to_acknowledge_;
   std::deque<Attempt> unsettled_;  // outcomes not recorded yet (Redis failed)
   std::optional<ReplayRequest> replay_running_;

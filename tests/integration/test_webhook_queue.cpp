@@ -2,10 +2,9 @@
 // group hands each change out once and keeps what is not acknowledged, a
 // retry is leased rather than removed, and one attempt's outcome moves its
 // history, its progress and the endpoint's health together.
-#include "storage/webhook_queue.hpp"
-
 #include <nlohmann/json.hpp>
 
+#include "storage/webhook_queue.hpp"
 #include "storage/webhook_store.hpp"
 #include "store_fixture.hpp"
 
@@ -31,8 +30,8 @@ class WebhookQueueTest : public StoreTest {
     subscription.url = "https://hooks.example.com/a";
     subscription.events = {"incident.*"};
     subscription.secret = "whsec_c2VjcmV0LWJ5dGVzLWZvci10aGUtdGVzdHMtMDE=";
-    auto created = await_result<Result<Subscription>>(
-        [&](auto done) { store_->create(subscription, done); });
+    auto created =
+        await_result<Result<Subscription>>([&](auto done) { store_->create(subscription, done); });
     EXPECT_TRUE(created.ok());
     return created->id;
   }
@@ -89,8 +88,14 @@ TEST_F(WebhookQueueTest, ARetryIsLeasedUntilItsOutcomeIsRecorded) {
   EXPECT_TRUE(worker->take_due({{hook, 5}}, 2000, 30000).empty());
   EXPECT_EQ(worker->take_due({{hook, 5}}, 31001, 30000).size(), 1u);
   // Delivered: gone for good.
-  AttemptRecord record{hook, id, false, "{\"outcome\":\"delivered\"}", 0, AttemptCount{2, 500},
-                       AttemptRecord::Health::succeeded, ""};
+  AttemptRecord record{hook,
+                       id,
+                       false,
+                       "{\"outcome\":\"delivered\"}",
+                       0,
+                       AttemptCount{2, 500},
+                       AttemptRecord::Health::succeeded,
+                       ""};
   ASSERT_TRUE(worker->record(record));
   EXPECT_TRUE(worker->take_due({{hook, 5}}, 999999999, 30000).empty());
   EXPECT_EQ(redis({"HLEN", keys_.webhook_attempts(hook)}).integer, 0);
@@ -109,8 +114,9 @@ TEST_F(WebhookQueueTest, AFailedAttemptSchedulesTheNextAndKeepsTheHistory) {
   auto worker = queue("process-a");
   Id hook = endpoint();
   std::string id = append("{}");
-  AttemptRecord record{hook, id, true, "{\"attempt\":1}", 5000, AttemptCount{1, 4000},
-                       AttemptRecord::Health::keep, ""};
+  AttemptRecord record{
+      hook, id, true, "{\"attempt\":1}", 5000, AttemptCount{1, 4000}, AttemptRecord::Health::keep,
+      ""};
   ASSERT_TRUE(worker->record(record));
   EXPECT_EQ(worker->first_round_done(id), std::set<Id>{hook});
   EXPECT_TRUE(worker->take_due({{hook, 5}}, 4999, 1000).empty());
@@ -128,9 +134,17 @@ TEST_F(WebhookQueueTest, ARunOfChangesFailedForGoodDisablesTheEndpointAndDropsIt
   ASSERT_TRUE(worker->defer(hook, "9-9", 1, AttemptCount{1, 1}, false));
   auto revision = worker->subscriptions_revision();
   for (int i = 1; i <= 3; ++i) {
-    AttemptRecord failed{hook, std::to_string(i) + "-0", false, "{}", 0, AttemptCount{7, 1},
-                         AttemptRecord::Health::failed_for_good, "failed 3 in a row"};
-    ASSERT_TRUE(worker->record(failed));
+    AttemptRecord failed{hook,
+                         std::to_string(i) + "-0",
+                         false,
+                         "{}",
+                         0,
+                         AttemptCount{7, 1},
+                         AttemptRecord::Health::failed_for_good,
+                         "failed 3 in a row"};
+    auto disabled = worker->record(failed);
+    ASSERT_TRUE(disabled.has_value());
+    EXPECT_EQ(*disabled, i == 3) << i;  // this attempt disabled it
     EXPECT_EQ(read(hook).enabled, i < 3) << i;
   }
   EXPECT_EQ(read(hook).disabled_reason, "failed 3 in a row");
@@ -145,11 +159,12 @@ TEST_F(WebhookQueueTest, ASuccessEndsTheFailureRunAndGoneDisablesAtOnce) {
   auto worker = queue("process-a");
   Id hook = endpoint();
   redis({"HSET", keys_.webhook(hook), "failure_run", "2"});
-  ASSERT_TRUE(worker->record({hook, "1-0", false, "{}", 0, AttemptCount{1, 1},
-                              AttemptRecord::Health::succeeded, ""}));
+  EXPECT_EQ(worker->record({hook, "1-0", false, "{}", 0, AttemptCount{1, 1},
+                            AttemptRecord::Health::succeeded, ""}),
+            std::optional<bool>(false));
   EXPECT_EQ(read(hook).failure_run, 0);
-  ASSERT_TRUE(worker->record({hook, "2-0", false, "{}", 0, AttemptCount{1, 1},
-                              AttemptRecord::Health::gone, "410 Gone"}));
+  ASSERT_TRUE(worker->record(
+      {hook, "2-0", false, "{}", 0, AttemptCount{1, 1}, AttemptRecord::Health::gone, "410 Gone"}));
   EXPECT_FALSE(read(hook).enabled);
   EXPECT_EQ(read(hook).disabled_reason, "410 Gone");
 }
@@ -157,8 +172,8 @@ TEST_F(WebhookQueueTest, ASuccessEndsTheFailureRunAndGoneDisablesAtOnce) {
 TEST_F(WebhookQueueTest, AnAttemptForADeletedEndpointStillCountsForItsChange) {
   auto worker = queue("process-a");
   std::string id = append("{}");
-  ASSERT_TRUE(worker->record({77, id, true, "{}", 5000, AttemptCount{1, 1},
-                              AttemptRecord::Health::keep, ""}));
+  ASSERT_TRUE(worker->record(
+      {77, id, true, "{}", 5000, AttemptCount{1, 1}, AttemptRecord::Health::keep, ""}));
   EXPECT_EQ(worker->first_round_done(id), std::set<Id>{77});
   EXPECT_EQ(redis({"EXISTS", keys_.webhook_deliveries(77)}).integer, 0);
   EXPECT_EQ(redis({"EXISTS", keys_.webhook_retries(77)}).integer, 0);
@@ -174,6 +189,30 @@ TEST_F(WebhookQueueTest, ARangeReadsFromAnIdInclusiveOrAfterIt) {
   ASSERT_EQ(after_b.size(), 1u);
   EXPECT_EQ(after_b[0].stream_id, c);
   EXPECT_EQ(*worker->newest_id(), c);
+}
+
+TEST_F(WebhookQueueTest, AnOutcomeRedisRefusedIsNotTakenForRecorded) {
+  auto worker = queue("process-a");
+  Id hook = endpoint();
+  redis({"SET", keys_.webhook_deliveries(hook), "not a list"});  // the script's LPUSH fails
+  EXPECT_EQ(worker->record({hook, "1-0", true, "{}", 0, AttemptCount{1, 1},
+                            AttemptRecord::Health::succeeded, ""}),
+            std::nullopt);
+}
+
+TEST_F(WebhookQueueTest, ChangesTrimmedBeforeTheGroupReadThemAreCountedOnce) {
+  auto worker = queue("process-a");
+  std::string noted;
+  for (int i = 0; i < 5; ++i) append("{}");
+  ASSERT_EQ(worker->read_new(1, std::chrono::milliseconds(10)).size(), 1u);
+  EXPECT_EQ(worker->unread_trimmed(noted), 0);  // behind, but nothing lost yet
+  redis({"XTRIM", keys_.change_stream(), "MAXLEN", "2"});
+  auto missed = worker->unread_trimmed(noted);
+  ASSERT_TRUE(missed.has_value());
+  EXPECT_TRUE(*missed == 2 || *missed == -1) << *missed;  // -1: Redis cannot say how many
+  EXPECT_EQ(worker->unread_trimmed(noted), 0);            // the same loss, counted once
+  EXPECT_EQ(worker->read_new(10, std::chrono::milliseconds(10)).size(), 2u);
+  EXPECT_EQ(worker->unread_trimmed(noted), 0);
 }
 
 TEST_F(WebhookQueueTest, AnEmptiedRedisGetsItsGroupMadeAgain) {
