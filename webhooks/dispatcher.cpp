@@ -85,9 +85,7 @@ constexpr std::size_t kReadCount = 256;
 
 Dispatcher::Dispatcher(std::shared_ptr<PrimaryLocator> locator, Keys keys,
                        DispatcherOptions options, std::shared_ptr<metrics::WebhookMetrics> metrics)
-    : locator_(locator),
-      keys_(keys),
-      options_(std::move(options)),
+    : options_(std::move(options)),
       metrics_(metrics ? std::move(metrics) : std::make_shared<metrics::WebhookMetrics>()),
       queue_(std::move(locator), std::move(keys), options_.consumer, options_.disable_after),
       sender_(std::make_unique<HttpSender>(options_.user_agent)),

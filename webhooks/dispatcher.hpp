@@ -110,8 +110,6 @@ class Dispatcher {
   void first_outcome_recorded(const std::string& stream_id, Id endpoint);
   void keep_alive_and_claim();
 
-  std::shared_ptr<PrimaryLocator> locator_;
-  Keys keys_;
   DispatcherOptions options_;
   std::shared_ptr<metrics::WebhookMetrics> metrics_;
   WebhookQueue queue_;
