@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <random>
 #include <thread>
@@ -180,9 +181,13 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
   const std::string origin = new_origin();
   auto metrics = make_metrics();
   auto dataset = std::make_shared<DatasetGuard>(Keys(settings.key_prefix));
-  StorageSettings storage_settings{
-      settings.key_prefix, settings.default_base_url(), settings.stream_max_length, origin, dataset,
-      settings.list_budget};
+  StorageSettings storage_settings{settings.key_prefix,
+                                   settings.default_base_url(),
+                                   settings.stream_max_length,
+                                   origin,
+                                   dataset,
+                                   settings.list_budget,
+                                   std::chrono::seconds(settings.stream_retention_seconds)};
   // Every connection checks which data set it reaches before it serves.
   ConnectCheck check_dataset = [dataset](redisContext* context) { return dataset->check(context); };
   const auto redis_timeout = std::chrono::milliseconds(settings.redis_timeout_ms);
@@ -234,6 +239,8 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
                          part(&metrics::Metrics::feed)),
           caf::actor{}, metrics, nullptr, std::make_shared<std::atomic<bool>>(false), nullptr,
           nullptr});
+  app->render_cache = std::make_shared<RenderCache>(
+      static_cast<std::size_t>(settings.render_cache_bytes), part(&metrics::Metrics::render_cache));
   app->host_check = std::make_shared<webhooks::HostCheck>();
   if (settings.webhooks) {
     webhooks::DispatcherOptions options;
@@ -269,24 +276,38 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
         ::kill(::getpid(), SIGTERM);
       },
       redis_bound + std::chrono::milliseconds(500));
-  dataset->on_replaced(
-      [registry = app->registry] { caf::anon_send(registry, forget_all_atom::value); });
+  // A version number may come back with other contents after an emptied
+  // Redis or a failover: what was rendered from the old data goes.
+  dataset->on_replaced([registry = app->registry, renderings = app->render_cache] {
+    renderings->clear();
+    caf::anon_send(registry, forget_all_atom::value);
+  });
   // After a failover, the new primary is the truth: a write the old one took
   // but never passed on may sit in a cached incident.
   std::unique_ptr<SentinelWatcher> watcher;
   auto sentinels = std::dynamic_pointer_cast<SentinelLocator>(locator);
   if (sentinels) {
-    sentinels->on_change([registry = app->registry](const RedisEndpoint&) {
-      caf::anon_send(registry, forget_all_atom::value);
-    });
+    sentinels->on_change(
+        [registry = app->registry, renderings = app->render_cache](const RedisEndpoint&) {
+          renderings->clear();
+          caf::anon_send(registry, forget_all_atom::value);
+        });
     watcher = std::make_unique<SentinelWatcher>(sentinels);
   }
   // Learn of every change committed (by other processes, and this one's own
   // whose answer may have been lost), so cached incidents do not stay stale.
   auto follower = std::make_unique<FeedFollower>(
       locator, Keys(settings.key_prefix), origin,
-      [registry = app->registry, hub = app->feed_hub](std::vector<FeedEntry> entries) {
+      [registry = app->registry, hub = app->feed_hub,
+       renderings = app->render_cache](std::vector<FeedEntry> entries) {
         caf::anon_send(hub, feed_atom::value);  // event-stream clients: the stream moved
+        // Renderings are used only at the version a page holds: older ones
+        // would only take room. One committed here is learnt here too.
+        for (const auto& entry : entries)
+          if (entry.type == "incident.deleted")
+            renderings->forget_before(entry.id, std::numeric_limits<std::int64_t>::max());
+          else if (entry.type.rfind("incident.", 0) == 0)
+            renderings->forget_before(entry.id, entry.version);
         if (!entries.empty()) caf::anon_send(registry, feed_atom::value, std::move(entries));
       },
       part(&metrics::Metrics::feed));

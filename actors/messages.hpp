@@ -106,10 +106,12 @@ struct GetCommand {
 /// another incident until now: one message instead of two.
 using IncidentCommand = std::variant<GetCommand, UpdateCommand, CommentCommand, DeleteCommand>;
 
+/// A list page, its items rendered by `renderer` or taken from what it keeps.
 struct ListCommand {
   PageRequest page;
   IncidentFilter filter;
-  Reply<IncidentPage> reply;
+  PageRenderer renderer;
+  Reply<RenderedPage> reply;
 };
 
 /// Scopes and services: one command type, `kind` is "scope" or "service".

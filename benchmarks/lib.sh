@@ -1,6 +1,6 @@
 # Shared by the benchmark scripts (sourced): a Release build, a private work
-# directory cleaned up on exit, free loopback ports, a private redis-server
-# and incident-api, each stopped by PID.
+# directory cleaned up on exit, free loopback ports, a private redis-server,
+# incident-api and nginx, each stopped by PID.
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${BENCH_BUILD:-$BENCH_ROOT/build/bench}"
 export WRK_DIR="$BENCH_ROOT/benchmarks/wrk"
@@ -59,6 +59,77 @@ start_api() {
 
 # cpu_ticks PID: the user + system CPU time a process has used so far, in clock ticks.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# cpu_ticks_tree PID: cpu_ticks of a process plus those of its children. A
+# process's stat counts all its threads but not its children, and nginx serves
+# from worker processes; for a server without children it equals cpu_ticks.
+cpu_ticks_tree() {
+  local pid total=0
+  for pid in "$1" $(pgrep -P "$1"); do total=$((total + $(cpu_ticks "$pid"))); done
+  echo "$total"
+}
+
+# nginx_config PORT PATH BODY_FILE: the configuration start_nginx runs, on
+# stdout; relative paths are under nginx's prefix ($WORK/nginx). The body is
+# inlined in `return 200`: answered from memory in one writev with the headers,
+# where a static file costs a read or sendfile per request (and an open and
+# fstat unless open_file_cache keeps them), so this is nginx's cheapest answer.
+# Fails past 4 KiB, the longest parameter nginx reads.
+nginx_config() {
+  local body
+  # Quoted for nginx (\ and "); a "$" would start a variable, so it is written
+  # as JSON's \u0024 instead (never the case for the benchmark's incident).
+  body=$(sed 's/[\\"]/\\&/g; s/\$/\\\\u0024/g' "$3")
+  if [ "$(printf %s "$body" | wc -c)" -gt 4094 ]; then
+    echo "nginx: $3 is too long for one nginx parameter (4 KiB)" >&2
+    return 1
+  fi
+  cat <<CONF
+worker_processes 2;
+daemon off;
+pid nginx.pid;
+error_log error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server_tokens off;
+  client_body_temp_path body;
+  proxy_temp_path proxy;
+  fastcgi_temp_path fastcgi;
+  uwsgi_temp_path uwsgi;
+  scgi_temp_path scgi;
+  keepalive_requests 1000000;
+  keepalive_timeout 60s;
+  types {}
+  default_type application/json;
+  server {
+    # reuseport: the kernel spreads wrk's connections over both workers
+    # (otherwise one worker may accept most of the burst of connections).
+    listen 127.0.0.1:$1 reuseport;
+    location = $2 { return 200 "$body"; }
+    location / { return 404; }
+  }
+}
+CONF
+}
+
+# start_nginx PORT PATH BODY_FILE: nginx (2 workers, keep-alive) answering GET
+# PATH with BODY_FILE's bytes as application/json and writing only under
+# $WORK/nginx (no system configuration, log, pid or temp directory touched);
+# sets NGINX_PID (the master: TERM stops its workers too) and waits until it
+# answers.
+start_nginx() {
+  local dir="$WORK/nginx" _
+  mkdir -p "$dir"
+  nginx_config "$@" >"$dir/nginx.conf"
+  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
+  NGINX_PID=$!
+  PIDS+=($NGINX_PID)
+  for _ in $(seq 100); do curl -sf "127.0.0.1:$1$2" >/dev/null && return 0; sleep 0.1; done
+  echo "nginx did not start:" >&2
+  tail -5 "$dir/error.log" >&2
+  return 1
+}
 
 # wait_caught_up: the server follows the change stream, so every seeded
 # incident is an entry it reads. Returns once its follower is blocked in XREAD

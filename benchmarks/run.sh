@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # HTTP load, measured side by side: builds Release, starts redis-server,
-# incident-api and the baseline Pistache server on private loopback ports,
-# seeds incidents, runs wrk for every scenario with fixed duration and
+# incident-api, the baseline Pistache server and nginx on private loopback
+# ports, seeds incidents, runs wrk for every scenario with fixed duration and
 # connections, and prints (and writes into RESULTS.md) requests/s, p50, p99,
-# errors and the ratio to the baseline measured in the same run.
+# errors and the ratio to the baseline measured in the same run, and GET hot's
+# ratio to nginx serving the same bytes (the practical limit of an HTTP server
+# on this machine).
 #
 #   benchmarks/run.sh                  # defaults below
 #   DURATION=10 CONNECTIONS=50 INCIDENTS=100000 benchmarks/run.sh
@@ -15,8 +17,10 @@ CONNECTIONS="${CONNECTIONS:-50}"
 INCIDENTS="${INCIDENTS:-100000}"
 export INCIDENTS
 
+# nginx-light for the nginx run (bench_setup installs wrk and the rest).
+"$ROOT/scripts/install-deps.sh" nginx-light
 bench_setup bench incident-api baseline-server seed_incidents
-API_PORT=$(free_port); BASE_PORT=$(free_port)
+API_PORT=$(free_port); BASE_PORT=$(free_port); NGINX_PORT=$(free_port)
 start_redis
 echo "seeding: $("$BUILD/benchmarks/seed_incidents" "unix://$SOCKET" "$INCIDENTS")"
 start_api "$API_PORT"
@@ -35,21 +39,29 @@ create_hot() {
 }
 export HOT_ID=$(create_hot)
 
+# nginx answers the hot incident's bytes as get_hot.lua reads them (no token,
+# so the anonymous view) at the path it asks, for the same wrk scenario.
+mkdir -p "$WORK/nginx"
+curl -sf "$API/api/incident/$HOT_ID" >"$WORK/nginx/incident.json"
+start_nginx "$NGINX_PORT" "/api/incident/$HOT_ID" "$WORK/nginx/incident.json"
+
 # run NAME SCRIPT URL SERVER_PID: one wrk run; prints its RESULT JSON with the
-# CPU time the server and redis-server used meanwhile (clock ticks) added.
+# CPU time the server (its child processes included: nginx's workers) and
+# redis-server used meanwhile (clock ticks) added.
 run() {
   local server_before redis_before result
-  server_before=$(cpu_ticks "$4")
+  server_before=$(cpu_ticks_tree "$4")
   redis_before=$(cpu_ticks "$REDIS_PID")
   result=$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WRK_DIR/$2" "$3" |
     sed -n 's/^RESULT //p')
   printf '%s, "server_ticks": %d, "redis_ticks": %d}\n' "${result%\}}" \
-    $(($(cpu_ticks "$4") - server_before)) $(($(cpu_ticks "$REDIS_PID") - redis_before))
+    $(($(cpu_ticks_tree "$4") - server_before)) $(($(cpu_ticks "$REDIS_PID") - redis_before))
 }
 commands_processed() { redis-cli -s "$SOCKET" info stats | sed -n 's/^total_commands_processed:\([0-9]*\).*/\1/p'; }
 
 declare -A RESULTS
 RESULTS[baseline]=$(run baseline baseline.lua "http://127.0.0.1:$BASE_PORT" "$BASE_PID")
+RESULTS[nginx]=$(run nginx get_hot.lua "http://127.0.0.1:$NGINX_PORT" "$NGINX_PID")
 RESULTS[get_hot]=$(run get_hot get_hot.lua "$API" "$API_PID")
 RESULTS[get_random]=$(run get_random get_random.lua "$API" "$API_PID")
 RSS_KIB=$(sed -n 's/^VmRSS:\s*\([0-9]*\).*/\1/p' "/proc/$API_PID/status")

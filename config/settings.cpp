@@ -52,6 +52,36 @@ Setter integer(T Settings::*member, long long min, long long max) {
   };
 }
 
+/// A duration: digits and a unit, s, m, h or d ("7d"); bare digits are seconds.
+Setter duration_seconds(long long Settings::*member, long long max_seconds) {
+  return [=](Settings& s, const std::string& v) {
+    if (v.empty()) return false;
+    long long unit = 1;
+    std::string digits = v;
+    switch (v.back()) {
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      case 'd':
+        unit = 86400;
+        break;
+      default:
+        unit = 0;
+    }
+    if (unit) digits.pop_back();
+    long long value;
+    if (!to_int(digits, 0, max_seconds / (unit ? unit : 1), value)) return false;
+    s.*member = value * (unit ? unit : 1);
+    return true;
+  };
+}
+
 Setter text(std::string Settings::*member, bool allow_empty = false) {
   return [=](Settings& s, const std::string& v) {
     if (v.empty() && !allow_empty) return false;
@@ -116,8 +146,14 @@ const std::vector<Option>& options() {
        "bound on connecting to and waiting for Redis (default 1000)",
        integer(&Settings::redis_timeout_ms, 10, 60000)},
       {"--stream-maxlen", "PM_STREAM_MAXLEN",
-       "approximate cap of the change stream <prefix>:incidents:stream (default 1000000)",
+       "approximate cap of the change stream <prefix>:incidents:stream, in entries "
+       "(default 250000, about 256 MB)",
        integer(&Settings::stream_max_length, 1000, 100000000000LL)},
+      {"--stream-retention", "PM_STREAM_RETENTION",
+       "entries of the change stream older than this are trimmed (7d, 12h, 30m, 90s; 0 keeps "
+       "them until --stream-maxlen), except what webhook delivery has not done yet "
+       "(default 7d)",
+       duration_seconds(&Settings::stream_retention_seconds, 3650LL * 86400)},
       {"--list-budget", "PM_LIST_BUDGET",
        "most index entries one list may examine; a costlier list is a 400 saying why "
        "(default 20000)",
@@ -129,6 +165,10 @@ const std::vector<Option>& options() {
        "most memory (MiB, estimated) cached incidents may hold; the least recently used "
        "are dropped past it (default 512)",
        integer(&Settings::actor_cache_mb, 1, 1048576)},
+      {"--render-cache-bytes", "PM_RENDER_CACHE_BYTES",
+       "most bytes (estimated) of incident renderings kept for list pages, least recently "
+       "used out first; 0 keeps none (default 134217728, 128 MiB)",
+       integer(&Settings::render_cache_bytes, 0, 1LL << 40)},
       {"--actor-idle-seconds", "PM_ACTOR_IDLE_SECONDS",
        "seconds after which an unused incident actor is retired (default 300)",
        integer(&Settings::actor_idle_seconds, 1, 86400)},
@@ -268,6 +308,13 @@ Result<Invocation> parse_invocation(const std::vector<std::string>& args,
   const Settings& settings = invocation.settings;
   if (settings.max_pending_mb * 1024 * 1024 < static_cast<long long>(settings.max_body_bytes))
     return bad_option("--max-pending-mb", "must hold at least one body of --max-body-bytes");
+  // A change is retried for 24 h after its first attempt, read back from the
+  // stream each time: a shorter retention would fail its retries.
+  if (settings.webhooks && settings.stream_retention_seconds != 0 &&
+      settings.stream_retention_seconds < 25 * 3600)
+    return bad_option("--stream-retention",
+                      "must be at least 25h (or 0) while webhooks are on: changes are retried "
+                      "for 24 h from the stream");
   if (settings.metrics_port != 0 && !settings.metrics)
     return bad_option("--metrics-port", "metrics are off (--metrics=off)");
   if (settings.metrics_port == settings.port &&

@@ -31,7 +31,8 @@ struct Settings {
   std::string external_url;  // empty: built from each request's Host header
   std::size_t max_body_bytes = 1024 * 1024;
   int redis_timeout_ms = 1000;
-  long long stream_max_length = 1000000;
+  long long stream_max_length = 250000;
+  long long stream_retention_seconds = 7 * 86400;  // 0: by count only
   long long list_budget = 20000;  // index entries one list may examine
   int sse_heartbeat_seconds = 15;
   bool ratelimit_enabled = false;
@@ -45,7 +46,8 @@ struct Settings {
   // fastest on 2 cores: more only add context switches (benchmarks/RESULTS.md).
   int actor_threads = 1;
   long long actor_cache = 50000;
-  long long actor_cache_mb = 512;  // cached incidents, estimated
+  long long actor_cache_mb = 512;              // cached incidents, estimated
+  long long render_cache_bytes = 128LL << 20;  // renderings of list items, estimated
   // Admission: past either bound a request is answered 503 with Retry-After.
   long max_pending_requests = 4096;  // admitted and not yet answered
   long long max_pending_mb = 256;    // their bodies plus answers waiting for slow clients

@@ -7,6 +7,7 @@
 
 #include "config/settings.hpp"
 #include "http/auth.hpp"
+#include "http/render_cache.hpp"
 #include "metrics/metrics.hpp"
 
 namespace incident {
@@ -31,6 +32,8 @@ struct App {
   std::shared_ptr<std::atomic<bool>> draining = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<webhooks::Dispatcher> webhooks;  // null with --webhooks=off: replays refused
   std::shared_ptr<webhooks::HostCheck> host_check;
+  /// Renderings of list items (--render-cache-bytes; 0 keeps none).
+  std::shared_ptr<RenderCache> render_cache = std::make_shared<RenderCache>(0);
 };
 
 }  // namespace incident

@@ -5,6 +5,7 @@
 #include "domain/validation.hpp"
 #include "http/handler_support.hpp"
 #include "http/list_answer.hpp"
+#include "http/render_cache.hpp"
 
 namespace incident::handlers {
 namespace {
@@ -30,6 +31,48 @@ Audience audience_of(const Principal& principal) {
   return principal.anonymous ? Audience::anonymous : Audience::token_holder;
 }
 
+/// The incident as `audience` sees it with links from `base`: the rendering
+/// `cache` keeps of that version, else rendered now. A GET does not keep
+/// what it renders: the actor's copy may predate a failover that the cache
+/// was cleared for; renderings are kept only from what lists read in Redis.
+std::shared_ptr<const std::string> rendered(RenderCache& cache, const Incident& incident,
+                                            const std::string& base, Audience audience) {
+  if (auto kept = cache.find(incident.id, incident.version, audience, base)) return kept;
+  return std::make_shared<const std::string>(incident_json_text(incident, base, audience));
+}
+
+/// Items of list pages as `audience` sees them with links from `base`: the
+/// renderings `cache` keeps, and the same bytes a GET would give otherwise.
+PageRenderer renderer_for(const std::shared_ptr<RenderCache>& cache, const std::string& base,
+                          Audience audience) {
+  PageRenderer renderer;
+  const std::uint64_t generation = cache->generation();  // before anything is read
+  renderer.cached = [cache, base, audience](const IncidentRef& item) {
+    return cache->find(item.id, item.version, audience, base);
+  };
+  renderer.render = [cache, base, audience, generation](const Incident& incident) {
+    // A miss already: rendered without looking again.
+    auto json = std::make_shared<const std::string>(incident_json_text(incident, base, audience));
+    cache->put(incident.id, incident.version, audience, base, json, generation);
+    return json;
+  };
+  return renderer;
+}
+
+std::string json_array(const std::vector<std::shared_ptr<const std::string>>& items) {
+  std::size_t size = 2 + items.size();
+  for (const auto& item : items) size += item->size();
+  std::string out;
+  out.reserve(size);
+  out += '[';
+  for (const auto& item : items) {
+    if (out.size() > 1) out += ',';
+    out += *item;
+  }
+  out += ']';
+  return out;
+}
+
 }  // namespace
 
 void list_incidents(const App& app, const ApiRequest& request, const RouteParams&,
@@ -44,18 +87,14 @@ void list_incidents(const App& app, const ApiRequest& request, const RouteParams
   Audience audience = audience_of(*principal);
   PageRequest requested = *page;
   std::string filter_query = filter_query_string(*filter);
-  caf::anon_send(app.storage, list_atom::value,
-                 ListCommand{requested, *filter, [=](Result<IncidentPage> result) {
-                               if (!result) return responder.send(error_response(result.error()));
-                               std::string items = "[";
-                               for (const auto& incident : result->items) {
-                                 if (items.size() > 1) items += ',';
-                                 items += incident_json_text(incident, base, audience);
-                               }
-                               items += ']';
-                               responder.send(list_answer(requested, result->total, items,
-                                                          base + "/api/incident", filter_query));
-                             }});
+  caf::anon_send(
+      app.storage, list_atom::value,
+      ListCommand{requested, *filter, renderer_for(app.render_cache, base, audience),
+                  [=](Result<RenderedPage> result) {
+                    if (!result) return responder.send(error_response(result.error()));
+                    responder.send(list_answer(requested, result->total, json_array(result->items),
+                                               base + "/api/incident", filter_query));
+                  }});
 }
 
 void get_incident(const App& app, const ApiRequest& request, const RouteParams& params,
@@ -64,10 +103,11 @@ void get_incident(const App& app, const ApiRequest& request, const RouteParams& 
   if (!principal) return;
   std::string base = base_url(app, request);
   Audience audience = audience_of(*principal);
+  auto cache = app.render_cache;
   caf::anon_send(
       app.registry, get_atom::value, params.id, GetCommand{[=](Result<Incident> result) {
         if (!result) return responder.send(error_response(result.error()));
-        auto response = json_text_response(200, incident_json_text(*result, base, audience));
+        auto response = json_text_response(200, *rendered(*cache, *result, base, audience));
         response.headers.emplace_back("ETag", "\"" + std::to_string(result->version) + "\"");
         responder.send(response);
       }});

@@ -191,6 +191,20 @@ void write_actors(Writer& out, const Metrics& metrics) {
              static_cast<double>(cache.evicted_bytes.value()));
   out.sample("incident_api_incident_cache_evictions_total", {{"reason", "idle"}},
              static_cast<double>(cache.retired_idle.value()));
+  const auto& rendered = metrics.render_cache;
+  out.counter("incident_api_render_cache_hits_total",
+              "Incidents (list items and GETs) answered from a rendering kept at their version.",
+              static_cast<double>(rendered.hits.value()));
+  out.counter(
+      "incident_api_render_cache_misses_total",
+      "Incidents (list items and GETs) rendered because no rendering of their version was kept.",
+      static_cast<double>(rendered.misses.value()));
+  out.counter("incident_api_render_cache_evictions_total",
+              "Renderings dropped to stay within --render-cache-bytes.",
+              static_cast<double>(rendered.evicted.value()));
+  out.gauge("incident_api_render_cache_bytes",
+            "Estimated bytes of incident renderings kept (--render-cache-bytes).",
+            static_cast<double>(rendered.bytes.value()));
 }
 
 void write_feed(Writer& out, const Metrics& metrics) {

@@ -41,6 +41,13 @@ struct CacheMetrics {
   Counter retired_idle;
 };
 
+struct RenderCacheMetrics {
+  Counter hits;     // incidents answered from a rendering kept at their version
+  Counter misses;   // incidents rendered anew (list items: loaded from Redis first)
+  Counter evicted;  // renderings dropped for room
+  Gauge bytes;      // estimated bytes of renderings kept
+};
+
 struct FeedMetrics {
   Counter follower_entries;  // change-stream entries the follower read
   Gauge follower_lag_ms;     // age of the newest entry read when it was read; 0 when caught up
@@ -87,6 +94,7 @@ struct Metrics {
   PipelineMetrics redis_writes;   // writes that wait for replicas (--redis-replicas-ack)
   CommitMetrics commits;
   CacheMetrics cache;
+  RenderCacheMetrics render_cache;
   FeedMetrics feed;
   WebhookMetrics webhooks;
   Counter log_lines_dropped;  // access-log lines dropped while stderr was blocked

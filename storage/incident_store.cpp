@@ -54,10 +54,16 @@ CommitResult decode_commit_reply(const RedisValue& reply, std::vector<std::strin
 }  // namespace
 
 std::optional<Incident> decode_stored_incident(const RedisValue& pair) {
-  if (pair.elements.size() != 2 || pair.elements[0].elements.empty()) return std::nullopt;
-  std::vector<std::string> events;
-  for (const auto& event : pair.elements[1].elements) events.push_back(event.str);
-  return decode_incident(to_flat_hash(pair.elements[0]), std::move(events));
+  if (pair.elements.size() != 2) return std::nullopt;
+  return decode_stored_incident(pair.elements[0], pair.elements[1]);
+}
+
+std::optional<Incident> decode_stored_incident(const RedisValue& hash, const RedisValue& events) {
+  if (hash.elements.empty()) return std::nullopt;
+  std::vector<std::string> texts;
+  texts.reserve(events.elements.size());
+  for (const auto& event : events.elements) texts.push_back(event.str);
+  return decode_incident(to_flat_hash(hash), std::move(texts));
 }
 
 void IncidentStore::load(Id id, std::function<void(LoadResult)> done) {
@@ -210,10 +216,10 @@ void IncidentStore::commit_chain(const std::vector<CommitRequest>& chain,
       });
 }
 
-void IncidentStore::list(const PageRequest& page, const IncidentFilter& filter,
-                         std::function<void(Result<IncidentPage>)> done) {
+void IncidentStore::list_refs(const PageRequest& page, const IncidentFilter& filter,
+                              std::function<void(Result<IncidentRefPage>)> done) {
   IndexPlan plan = plan_incident_query(keys_, filter);
-  if (plan.nothing) return done(IncidentPage{});
+  if (plan.nothing) return done(IncidentRefPage{});
   RedisPipeline& reads = list_pipeline_ ? *list_pipeline_ : pipeline_;
   if (plan.groups.size() > 1 || plan.groups.front().size() > 1) {
     return run_list_scan(
@@ -226,14 +232,71 @@ void IncidentStore::list(const PageRequest& page, const IncidentFilter& filter,
              [done = std::move(done)](const RedisValue& reply) {
                if (auto error = error_in_array_reply(reply, "a list page")) return done(*error);
                if (reply.elements.size() != 2) return done(corrupt_record("page reply"));
-               IncidentPage result;
+               IncidentRefPage result;
                result.total = reply.elements[0].integer;
-               for (const auto& pair : reply.elements[1].elements) {
-                 auto incident = decode_stored_incident(pair);
-                 if (incident) result.items.push_back(std::move(*incident));
+               const auto& pairs = reply.elements[1].elements;
+               for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+                 // An index member without its hash is not listed (the commit
+                 // script writes both at once: only a damaged data set has one).
+                 if (pairs[i + 1].type == RedisValue::Type::nil) continue;
+                 auto id = parse_id(pairs[i].str);
+                 auto version = parse_integer(pairs[i + 1].str);
+                 if (!id || !version) return done(corrupt_record("page reply"));
+                 result.items.push_back(IncidentRef{*id, *version});
                }
                done(std::move(result));
              });
+}
+
+void IncidentStore::load_many(
+    const std::vector<Id>& ids,
+    std::function<void(Result<std::vector<std::optional<Incident>>>)> done) {
+  if (ids.empty()) return done(std::vector<std::optional<Incident>>{});
+  RedisPipeline& reads = list_pipeline_ ? *list_pipeline_ : pipeline_;
+  std::vector<std::vector<std::string>> commands;
+  commands.reserve(2 * ids.size());
+  for (Id id : ids) {
+    commands.push_back({"HGETALL", keys_.incident(id)});
+    commands.push_back({"LRANGE", keys_.events(id), "0", "-1"});
+  }
+  reads.transaction(std::move(commands),
+                    [done = std::move(done), count = ids.size()](const RedisValue& reply) {
+                      if (auto error = error_in_array_reply(reply, "incidents"))
+                        return done(*error);
+                      if (reply.elements.size() != 2 * count)
+                        return done(corrupt_record("incidents reply"));
+                      std::vector<std::optional<Incident>> incidents;
+                      incidents.reserve(count);
+                      for (std::size_t i = 0; i < reply.elements.size(); i += 2) {
+                        const RedisValue& hash = reply.elements[i];
+                        const RedisValue& events = reply.elements[i + 1];
+                        // No such incident, or one whose keys are damaged (another type,
+                        // fields that do not decode): left out, as lists always left them.
+                        if (hash.is_error() || events.is_error() || hash.elements.empty()) {
+                          incidents.emplace_back();
+                          continue;
+                        }
+                        incidents.push_back(decode_stored_incident(hash, events));
+                      }
+                      done(std::move(incidents));
+                    });
+}
+
+void IncidentStore::list(const PageRequest& page, const IncidentFilter& filter,
+                         std::function<void(Result<IncidentPage>)> done) {
+  list_refs(page, filter, [this, done = std::move(done)](Result<IncidentRefPage> refs) mutable {
+    if (!refs) return done(refs.error());
+    std::vector<Id> ids;
+    for (const auto& item : refs->items) ids.push_back(item.id);
+    load_many(ids, [total = refs->total,
+                    done = std::move(done)](Result<std::vector<std::optional<Incident>>> loaded) {
+      if (!loaded) return done(loaded.error());
+      IncidentPage page{total, {}};
+      for (auto& incident : *loaded)
+        if (incident) page.items.push_back(std::move(*incident));
+      done(std::move(page));
+    });
+  });
 }
 
 }  // namespace incident

@@ -48,9 +48,18 @@ class IncidentStore {
   /// write checked against the first one's version.
   void commit_chain(const std::vector<CommitRequest>& chain,
                     std::function<void(CommitResult)> done);
-  /// One page of the incidents passing `filter`, in list order, and their total;
-  /// a 400 naming "query", with nothing read, when the page would examine
-  /// more index entries than the list budget allows.
+  /// The ids and versions of one page of the incidents passing `filter`, in
+  /// list order, and their total, as one state of Redis held them; a 400
+  /// naming "query", with nothing read, when the page would examine more
+  /// index entries than the list budget allows.
+  void list_refs(const PageRequest& page, const IncidentFilter& filter,
+                 std::function<void(Result<IncidentRefPage>)> done);
+  /// The stored incidents `ids` (nullopt for those there are none of), in
+  /// their order, read in one transaction over the list connection.
+  void load_many(const std::vector<Id>& ids,
+                 std::function<void(Result<std::vector<std::optional<Incident>>>)> done);
+  /// One page of the incidents themselves: list_refs, then load_many of
+  /// them (an item deleted in between is left out; one changed is newer).
   void list(const PageRequest& page, const IncidentFilter& filter,
             std::function<void(Result<IncidentPage>)> done);
 
@@ -78,5 +87,8 @@ class IncidentStore {
 
 /// Decodes an {flat hash, events} pair as the load and page scripts return it.
 std::optional<Incident> decode_stored_incident(const RedisValue& pair);
+/// Decodes an incident from its flat hash and its events, as HGETALL and
+/// LRANGE return them; nullopt when the hash is empty (no such incident).
+std::optional<Incident> decode_stored_incident(const RedisValue& hash, const RedisValue& events);
 
 }  // namespace incident

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <unordered_set>
 
+#include "domain/integers.hpp"
 #include "storage/incident_store.hpp"
 #include "storage/scripts.hpp"
 
@@ -30,7 +31,7 @@ std::size_t smallest_group(const std::vector<std::vector<std::int64_t>>& counts)
 class ListScan : public std::enable_shared_from_this<ListScan> {
  public:
   ListScan(RedisPipeline& reads, ListScanRequest request, ScanQueue& queue,
-           std::function<void(Result<IncidentPage>)> done)
+           std::function<void(Result<IncidentRefPage>)> done)
       : reads_(reads), request_(std::move(request)), queue_(queue), done_(std::move(done)) {}
 
   void start() {
@@ -92,7 +93,7 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
     wanted_per_key_ = request_.page.offset() + request_.page.per_page;
     // A single group's total is its counts': members are read only for a page.
     if (merging_ && (request_.page.per_page == 0 || request_.page.offset() >= total_))
-      return finish(IncidentPage{total_, {}});
+      return finish(IncidentRefPage{total_, {}});
     cursor_ = request_.plan.min;
     // A list that fits in a couple of steps runs at once; a longer one waits
     // for its turn, so that costly lists' steps never pile up in Redis.
@@ -153,32 +154,35 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
         std::min<std::int64_t>(request_.page.offset(), static_cast<std::int64_t>(matched_.size())));
     std::size_t to =
         std::min(matched_.size(), from + static_cast<std::size_t>(request_.page.per_page));
-    if (from == to) return finish(IncidentPage{total_, {}});
+    if (from == to) return finish(IncidentRefPage{total_, {}});
+    page_ids_.clear();
     std::vector<std::vector<std::string>> reads;
     for (std::size_t i = from; i < to; ++i) {
-      std::string key = request_.incident_prefix + id_of_member(matched_[i]);
-      reads.push_back({"HGETALL", key});
-      reads.push_back({"LRANGE", key + ":events", "0", "-1"});
+      auto id = parse_id(id_of_member(matched_[i]));
+      if (!id) return finish(corrupt_record("index member"));
+      page_ids_.push_back(*id);
+      reads.push_back({"HGET", request_.incident_prefix + std::to_string(*id), "version"});
     }
     auto self = shared_from_this();
     reads_.transaction(std::move(reads),
                        [self](const RedisValue& reply) { self->guarded(&ListScan::items, reply); });
   }
 
+  /// The page's versions, read in one state of Redis: the page's snapshot.
   void items(const RedisValue& reply) {
     if (failed(reply, "a list page")) return;
-    IncidentPage page{total_, {}};
-    for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
-      if (reply.elements[i].elements.empty()) continue;  // deleted since it was matched
-      RedisValue pair;
-      pair.type = RedisValue::Type::array;
-      pair.elements = {reply.elements[i], reply.elements[i + 1]};
-      if (auto incident = decode_stored_incident(pair)) page.items.push_back(std::move(*incident));
+    if (reply.elements.size() != page_ids_.size()) return finish(corrupt_record("list page"));
+    IncidentRefPage page{total_, {}};
+    for (std::size_t i = 0; i < page_ids_.size(); ++i) {
+      if (reply.elements[i].type == RedisValue::Type::nil) continue;  // deleted since matched
+      auto version = parse_integer(reply.elements[i].str);
+      if (!version) return finish(corrupt_record("incident version"));
+      page.items.push_back(IncidentRef{page_ids_[i], *version});
     }
     finish(std::move(page));
   }
 
-  void finish(Result<IncidentPage> result) {
+  void finish(Result<IncidentRefPage> result) {
     if (finished_) return;
     finished_ = true;
     if (release_) release_();  // the next queued scan starts while this one answers
@@ -189,7 +193,7 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
   ListScanRequest request_;
   ScanQueue& queue_;
   std::function<void()> release_;  // set while this scan holds the queue
-  std::function<void(Result<IncidentPage>)> done_;
+  std::function<void(Result<IncidentRefPage>)> done_;
   bool finished_ = false;
   bool merging_ = false;  // one group: merge its keys; else scan one, look up in the others
   std::vector<std::string> driver_keys_;
@@ -201,6 +205,7 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
   std::int64_t wanted_per_key_ = 0;
   std::int64_t total_ = 0;
   std::vector<std::string> matched_;
+  std::vector<Id> page_ids_;  // the page's, in list order, while their versions are read
 };
 
 }  // namespace
@@ -221,7 +226,7 @@ std::int64_t list_scan_cost(const std::vector<std::vector<std::int64_t>>& counts
 }
 
 void run_list_scan(RedisPipeline& reads, ListScanRequest request, ScanQueue& queue,
-                   std::function<void(Result<IncidentPage>)> done) {
+                   std::function<void(Result<IncidentRefPage>)> done) {
   std::make_shared<ListScan>(reads, std::move(request), queue, std::move(done))->start();
 }
 

@@ -51,10 +51,11 @@ class ScanQueue {
 };
 
 /// Runs the list: counts its keys, refuses it over the budget, and runs its
-/// steps at once when they are few, else in its turn in `queue`. `done` is
+/// steps at once when they are few, else in its turn in `queue`; answers the
+/// page's ids with their versions, all read in one transaction. `done` is
 /// called once, on the I/O thread of `reads`.
 void run_list_scan(RedisPipeline& reads, ListScanRequest request, ScanQueue& queue,
-                   std::function<void(Result<IncidentPage>)> done);
+                   std::function<void(Result<IncidentRefPage>)> done);
 
 /// Index entries a plan examines, from each group's per-key counts in range:
 /// one group of several keys merges up to offset + count members of each; more

@@ -64,8 +64,11 @@ return {'ok', entry}
 // that one index answers: a single value, or a pair of values read from their
 // paired index), and how many there are. KEYS: 1 the index zset. ARGV: 1 lex
 // min, 2 lex max (the start_impact_date range), 3 offset, 4 count, 5 incident
-// key prefix. Cost: O(log N + count): the page is found by rank. Lists that
-// read several keys are scanned in steps instead (list_scan.hpp).
+// key prefix. Returns {total, {id, version, id, version, ...}}: the ids and
+// versions alone, which the server fills from the renderings it keeps (one
+// HGET per item instead of the whole hash and event list). Cost: O(log N +
+// count): the page is found by rank. Lists that read several keys are scanned
+// in steps instead (list_scan.hpp).
 const Script& incident_page() {
   static const Script script(R"lua(
 local min, max = ARGV[1], ARGV[2]
@@ -80,8 +83,9 @@ if count > 0 and offset < total then
 end
 local items = {}
 for _, member in ipairs(members) do
-  local incident = prefix .. string.match(member, ':(%d+)$')
-  items[#items + 1] = {redis.call('HGETALL', incident), redis.call('LRANGE', incident .. ':events', 0, -1)}
+  local id = string.match(member, ':(%d+)$')
+  items[#items + 1] = id
+  items[#items + 1] = redis.call('HGET', prefix .. id, 'version')
 end
 return {total, items}
 )lua");
@@ -131,6 +135,38 @@ for _, m in ipairs(batch) do
 end
 matched[#matched + 1] = batch[#batch] or ''
 return matched
+)lua");
+  return script;
+}
+
+// Trims the change stream by age: every entry older than ARGV[1] (a stream
+// id "<ms>-0") goes, except those the consumer group ARGV[2] (the webhooks')
+// has not read or not acknowledged yet, so delivery never loses a change to
+// age (the count cap of every XADD still bounds the stream). KEYS: 1 the
+// stream. Returns {entries removed, the oldest id kept by the trim}.
+const Script& stream_trim() {
+  static const Script script(R"lua(
+local function before(a, b)
+  local a_ms, a_seq = string.match(a, '^(%d+)-(%d+)$')
+  local b_ms, b_seq = string.match(b, '^(%d+)-(%d+)$')
+  a_ms, a_seq, b_ms, b_seq = tonumber(a_ms), tonumber(a_seq), tonumber(b_ms), tonumber(b_seq)
+  return a_ms < b_ms or (a_ms == b_ms and a_seq < b_seq)
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, ARGV[1]} end
+local minid = ARGV[1]
+for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  local fields = {}
+  for i = 1, #group, 2 do fields[group[i]] = group[i + 1] end
+  if fields['name'] == ARGV[2] then
+    local last = fields['last-delivered-id']
+    if before(last, minid) then minid = last end
+    if tonumber(fields['pending']) > 0 then
+      local oldest = redis.call('XPENDING', KEYS[1], ARGV[2])[2]
+      if oldest and before(oldest, minid) then minid = oldest end
+    end
+  end
+end
+return {redis.call('XTRIM', KEYS[1], 'MINID', '~', minid), minid}
 )lua");
   return script;
 }

@@ -11,11 +11,18 @@
 #include "storage/catalog_store.hpp"
 #include "storage/feed_store.hpp"
 #include "storage/incident_store.hpp"
+#include "storage/page_fill.hpp"
 #include "storage/rate_store.hpp"
+#include "storage/stream_retention.hpp"
 #include "storage/webhook_store.hpp"
 
 namespace incident {
 namespace {
+
+/// Trims the change stream by age this often: between two rounds it grows by
+/// what a few seconds of writes add.
+constexpr std::chrono::seconds kTrimInterval{5};
+using trim_stream_atom = caf::atom_constant<caf::atom("s_trim")>;
 
 struct StorageState {
   // Stop the pipeline (running its last callbacks) while the stores it calls
@@ -172,7 +179,15 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
   state.notifier = std::move(notifier);
   state.settings = std::move(settings);
   auto post = in_actor(self);
+  if (state.settings.stream_retention.count() > 0) self->send(self, trim_stream_atom::value);
   return {
+      [=](trim_stream_atom) {
+        auto& state = self->state;
+        trim_change_stream(state.answers ? *state.answers : *state.pipeline,
+                           Keys(state.settings.key_prefix), state.settings.stream_retention,
+                           [](Result<StreamTrim>) {});  // tried again at the next round
+        self->delayed_send(self, kTrimInterval, trim_stream_atom::value);
+      },
       [=](deliver_atom, const std::function<void()>& work) { work(); },
       // Incident actors: the answer goes straight from the I/O thread to
       // them, without a detour through this actor's mailbox.
@@ -196,7 +211,8 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
         return promise;
       },
       [=](list_atom, const ListCommand& command) {
-        self->state.incidents->list(command.page, command.filter, command.reply);
+        fill_page(*self->state.incidents, command.page, command.filter, command.renderer,
+                  command.reply);
       },
       [=](catalog_atom, const CatalogCommand& command) { run_catalog(self->state, command); },
       [=](webhook_atom, const WebhookCommand& command) { run_webhook(self->state, command); },

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <caf/all.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -20,10 +21,11 @@ namespace incident {
 struct StorageSettings {
   std::string key_prefix = "pm";
   std::string base_url;  // for links inside change-feed messages
-  long long stream_max_length = 1000000;
+  long long stream_max_length = 250000;
   std::string origin;                             // this process's id in the stream entries it adds
   std::shared_ptr<DatasetGuard> guard;            // optional: learns every id reserved
   std::int64_t list_budget = kDefaultListBudget;  // index entries one list page may examine
+  std::chrono::seconds stream_retention{0};       // 0: the stream is trimmed by count only
 };
 
 /// Spawns the storage actor, which stops `connection` (and `answers`) when it

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -17,6 +19,33 @@ namespace incident {
 struct IncidentPage {
   std::int64_t total = 0;
   std::vector<Incident> items;
+};
+
+/// An incident of a list page as the index held it when the page was read.
+struct IncidentRef {
+  Id id = 0;
+  std::int64_t version = 0;
+};
+
+/// A list page's ids and versions, in list order, and the list's total.
+struct IncidentRefPage {
+  std::int64_t total = 0;
+  std::vector<IncidentRef> items;
+};
+
+/// A list page whose items are the incidents' JSON texts, in list order.
+struct RenderedPage {
+  std::int64_t total = 0;
+  std::vector<std::shared_ptr<const std::string>> items;
+};
+
+/// Where a list page's items come from (storage/page_fill.hpp). Both are called on the list
+/// connection's reply thread.
+struct PageRenderer {
+  /// The rendering of `item` at exactly its version, or null.
+  std::function<std::shared_ptr<const std::string>(const IncidentRef& item)> cached;
+  /// Renders an incident loaded from Redis (and may keep the rendering).
+  std::function<std::shared_ptr<const std::string>(const Incident& incident)> render;
 };
 
 struct CatalogView {
@@ -52,7 +81,7 @@ struct CommitOutcome {
 /// How changes are described in the change feed.
 struct FeedOptions {
   std::string base_url;                   // for links inside messages
-  long long stream_max_length = 1000000;  // approximate cap of the stream
+  long long stream_max_length = 250000;  // approximate cap of the stream
   /// The committing process's id, in each incident entry's field "origin":
   /// a process following the stream skips its own changes, already known.
   std::string origin;
