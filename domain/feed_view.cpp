@@ -19,7 +19,10 @@ bool is_internal(const nlohmann::json& event) {
 
 std::optional<std::string> feed_message_for(const std::string& message, Audience audience) {
   if (audience == Audience::token_holder) return message;
-  auto json = nlohmann::json::parse(message, nullptr, false);
+  return anonymous_feed_message(nlohmann::json::parse(message, nullptr, false));
+}
+
+std::optional<std::string> anonymous_feed_message(nlohmann::json json) {
   if (!json.is_object()) return std::nullopt;
   // Previous values are never public: an update's live only in internal
   // events, and an anonymous GET shows a scope, a service or an incident only

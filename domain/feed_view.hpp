@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
@@ -30,6 +31,10 @@ std::string format_server_sent_event(const FeedEvent& event);
 /// change at all (an internal comment, for an anonymous reader) or the message
 /// is not a JSON object.
 std::optional<std::string> feed_message_for(const std::string& message, Audience audience);
+
+/// The anonymous view of a message already parsed (a JSON object), as
+/// feed_message_for gives it: for a reader that parsed it for other reasons.
+std::optional<std::string> anonymous_feed_message(nlohmann::json message);
 
 /// The "type" of a message, "" when absent.
 std::string feed_message_type(const std::string& message);

@@ -3,6 +3,7 @@
 // closure, so promises are only ever fulfilled on the actor's own thread.
 #include "storage/storage_actor.hpp"
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -23,6 +24,13 @@ namespace {
 /// what a few seconds of writes add.
 constexpr std::chrono::seconds kTrimInterval{5};
 using trim_stream_atom = caf::atom_constant<caf::atom("s_trim")>;
+
+/// Unix milliseconds: what a rotation compares the previous secrets' expiries with.
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 struct StorageState {
   // Stop the pipeline (running its last callbacks) while the stores it calls
@@ -139,8 +147,8 @@ void run_webhook(StorageState& state, const WebhookCommand& command) {
     case Op::remove:
       return store.remove(command.id, command.reply_one);
     case Op::rotate_secret:
-      return store.rotate_secret(command.id, command.secret, command.previous_expires_ms,
-                                 command.reply_one);
+      return store.rotate_secret(command.id, command.secret, unix_now_ms(),
+                                 command.previous_expires_ms, command.reply_one);
     case Op::deliveries:
       return store.deliveries(command.id, command.limit, command.reply_deliveries);
   }

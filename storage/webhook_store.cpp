@@ -3,6 +3,8 @@
 // their own, which only creation and rotation write.
 #include "storage/webhook_store.hpp"
 
+#include <sstream>
+
 #include "domain/integers.hpp"
 #include "storage/store_errors.hpp"
 
@@ -78,14 +80,32 @@ return hash
   return script;
 }
 
-// KEYS: 1 endpoint hash, 2 revision. ARGV: 1 new secret, 2 when the old one
-// stops signing. Returns the hash after (empty when missing).
+// KEYS: 1 endpoint hash, 2 revision. ARGV: 1 new secret, 2 when the secret
+// it replaces stops signing, 3 now (Unix ms), 4 how many previous secrets to
+// keep at most. `previous_secrets` holds "<secret> <expires ms>" pairs, newest
+// first (decode_previous_secrets): the replaced secret joins at the front,
+// those whose window has ended by now leave, and the list is cut at ARGV[4].
+// The single previous_secret of an older version is taken in as the oldest.
+// Returns the hash after (empty when missing).
 const Script& rotate_script() {
   static const Script script(R"lua(
 local old = redis.call('HGET', KEYS[1], 'secret')
 if not old then return {} end
-redis.call('HSET', KEYS[1], 'previous_secret', old, 'previous_secret_expires_ms', ARGV[2],
-           'secret', ARGV[1])
+local listed = redis.call('HGET', KEYS[1], 'previous_secrets') or ''
+local legacy = redis.call('HMGET', KEYS[1], 'previous_secret', 'previous_secret_expires_ms')
+if legacy[1] and legacy[1] ~= '' then
+  listed = listed .. ' ' .. legacy[1] .. ' ' .. (legacy[2] or '0')
+end
+local kept = {}
+if old ~= '' then kept[1] = old .. ' ' .. ARGV[2] end
+local now, most = tonumber(ARGV[3]), tonumber(ARGV[4])
+for secret, expires in string.gmatch(listed, '(%S+)%s+(%S+)') do
+  if #kept < most and (tonumber(expires) or 0) > now then
+    kept[#kept + 1] = secret .. ' ' .. expires
+  end
+end
+redis.call('HDEL', KEYS[1], 'previous_secret', 'previous_secret_expires_ms')
+redis.call('HSET', KEYS[1], 'secret', ARGV[1], 'previous_secrets', table.concat(kept, ' '))
 redis.call('INCR', KEYS[2])
 return redis.call('HGETALL', KEYS[1])
 )lua");
@@ -106,8 +126,7 @@ Error webhook_not_found() { return Error{ErrorKind::not_found, "Webhook not foun
 /// The settings alone: what `data` holds.
 std::string encode_settings(webhooks::Subscription subscription) {
   subscription.secret.clear();
-  subscription.previous_secret.clear();
-  subscription.previous_secret_expires_ms = 0;
+  subscription.previous_secrets.clear();
   subscription.disabled_reason.clear();
   subscription.failure_run = 0;
   return webhooks::encode_subscription(subscription);
@@ -131,6 +150,20 @@ void answer_hash(const RedisValue& reply, const WebhookStore::Done& done) {
 
 }  // namespace
 
+std::vector<webhooks::PreviousSecret> decode_previous_secrets(const std::string& field) {
+  std::vector<webhooks::PreviousSecret> secrets;
+  std::istringstream words(field);
+  webhooks::PreviousSecret previous;
+  std::string expires;
+  while (words >> previous.secret >> expires) {
+    auto ms = parse_id(expires);
+    if (!ms) break;
+    previous.expires_ms = *ms;
+    secrets.push_back(previous);
+  }
+  return secrets;
+}
+
 std::optional<webhooks::Subscription> decode_webhook_hash(const RedisValue& hash) {
   const std::string* data = nullptr;
   for (std::size_t i = 0; i + 1 < hash.elements.size(); i += 2)
@@ -138,6 +171,7 @@ std::optional<webhooks::Subscription> decode_webhook_hash(const RedisValue& hash
   if (!data) return std::nullopt;
   auto subscription = webhooks::decode_subscription(*data);
   if (!subscription) return std::nullopt;
+  webhooks::PreviousSecret legacy;  // the one field of an older version
   for (std::size_t i = 0; i + 1 < hash.elements.size(); i += 2) {
     const std::string& field = hash.elements[i].str;
     const std::string& value = hash.elements[i + 1].str;
@@ -147,10 +181,12 @@ std::optional<webhooks::Subscription> decode_webhook_hash(const RedisValue& hash
       subscription->id = *id;
     } else if (field == "secret") {
       subscription->secret = value;
+    } else if (field == "previous_secrets") {
+      subscription->previous_secrets = decode_previous_secrets(value);
     } else if (field == "previous_secret") {
-      subscription->previous_secret = value;
+      legacy.secret = value;
     } else if (field == "previous_secret_expires_ms") {
-      subscription->previous_secret_expires_ms = parse_id(value).value_or(0);
+      legacy.expires_ms = parse_id(value).value_or(0);
     } else if (field == "enabled") {
       subscription->enabled = value == "1";
     } else if (field == "disabled_reason") {
@@ -159,6 +195,8 @@ std::optional<webhooks::Subscription> decode_webhook_hash(const RedisValue& hash
       subscription->failure_run = parse_id(value).value_or(0);
     }
   }
+  // A rotation moves it into the list; until then it signs as the oldest.
+  if (!legacy.secret.empty()) subscription->previous_secrets.push_back(std::move(legacy));
   return subscription;
 }
 
@@ -251,10 +289,11 @@ void WebhookStore::remove(Id id, Done done) {
                  });
 }
 
-void WebhookStore::rotate_secret(Id id, std::string secret, std::int64_t previous_expires_ms,
-                                 Done done) {
+void WebhookStore::rotate_secret(Id id, std::string secret, std::int64_t now_ms,
+                                 std::int64_t previous_expires_ms, Done done) {
   pipeline_.eval(rotate_script(), {keys_.webhook(id), keys_.webhooks_revision()},
-                 {std::move(secret), std::to_string(previous_expires_ms)},
+                 {std::move(secret), std::to_string(previous_expires_ms), std::to_string(now_ms),
+                  std::to_string(webhooks::kMaxPreviousSecrets)},
                  [done = std::move(done)](const RedisValue& reply) {
                    if (reply.io_failure) return done(write_failure(reply));
                    answer_hash(reply, done);

@@ -43,8 +43,11 @@ class WebhookStore {
   /// Answers the endpoint as it was; its delivery history goes with it.
   void remove(Id id, Done done);
   /// `secret` signs from now on; the one it replaces signs too until
-  /// `previous_expires_ms` (Unix milliseconds), so receivers can switch over.
-  void rotate_secret(Id id, std::string secret, std::int64_t previous_expires_ms, Done done);
+  /// `previous_expires_ms` (Unix milliseconds), so receivers can switch over,
+  /// and so do the secrets replaced before it whose windows have not ended
+  /// at `now_ms`, up to webhooks::kMaxPreviousSecrets in all (newest first).
+  void rotate_secret(Id id, std::string secret, std::int64_t now_ms,
+                     std::int64_t previous_expires_ms, Done done);
 
   /// The recent delivery attempts (JSON objects), newest first.
   void deliveries(Id id, std::int64_t limit,
@@ -60,5 +63,10 @@ class WebhookStore {
 /// The subscription a webhook hash holds (HGETALL's reply); nullopt when it
 /// is missing or unreadable.
 std::optional<webhooks::Subscription> decode_webhook_hash(const RedisValue& hash);
+
+/// The previous secrets as the hash's `previous_secrets` field holds them
+/// (written by the rotation script): "<secret> <expires ms>" pairs, newest
+/// first, separated by spaces. A malformed pair ends the list.
+std::vector<webhooks::PreviousSecret> decode_previous_secrets(const std::string& field);
 
 }  // namespace incident

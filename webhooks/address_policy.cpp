@@ -27,16 +27,24 @@ constexpr std::uint32_t ip4(unsigned a, unsigned b, unsigned c, unsigned d) {
 }
 
 constexpr Range4 kRanges4[] = {
-    {ip4(169, 254, 169, 254), 32, "metadata"}, {ip4(0, 0, 0, 0), 8, "unspecified"},
-    {ip4(127, 0, 0, 0), 8, "loopback"},        {ip4(10, 0, 0, 0), 8, "private"},
-    {ip4(172, 16, 0, 0), 12, "private"},       {ip4(192, 168, 0, 0), 16, "private"},
+    {ip4(169, 254, 169, 254), 32, "metadata"},
+    // Azure's wire server (the guest agent, DHCP, health probes): a public
+    // address that only a VM inside Azure reaches, and answers as metadata.
+    {ip4(168, 63, 129, 16), 32, "metadata"},
+    {ip4(0, 0, 0, 0), 8, "unspecified"},
+    {ip4(127, 0, 0, 0), 8, "loopback"},
+    {ip4(10, 0, 0, 0), 8, "private"},
+    {ip4(172, 16, 0, 0), 12, "private"},
+    {ip4(192, 168, 0, 0), 16, "private"},
     {ip4(100, 64, 0, 0), 10, "private"},  // carrier-grade NAT
-    {ip4(169, 254, 0, 0), 16, "link-local"},   {ip4(224, 0, 0, 0), 4, "multicast"},
+    {ip4(169, 254, 0, 0), 16, "link-local"},
+    {ip4(224, 0, 0, 0), 4, "multicast"},
     {ip4(240, 0, 0, 0), 4, "reserved"},    // and the broadcast 255.255.255.255
     {ip4(192, 0, 0, 0), 24, "reserved"},   // IETF protocol assignments
     {ip4(198, 18, 0, 0), 15, "reserved"},  // benchmarking
     {ip4(192, 0, 2, 0), 24, "reserved"},   // documentation: TEST-NET-1..3
-    {ip4(198, 51, 100, 0), 24, "reserved"},    {ip4(203, 0, 113, 0), 24, "reserved"},
+    {ip4(198, 51, 100, 0), 24, "reserved"},
+    {ip4(203, 0, 113, 0), 24, "reserved"},
 };
 
 Reason ipv4_reason(std::uint32_t address) {

@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 
 #include "config/log.hpp"
-#include "domain/feed_view.hpp"
 #include "webhooks/signature.hpp"
 
 namespace incident::webhooks {
@@ -52,6 +51,12 @@ bool delivered(const OutboundResult& result) {
   return result.error.empty() && result.status >= 200 && result.status < 300;
 }
 
+/// What an outcome says of its endpoint: "stopped" says nothing.
+AttemptEnd end_of(const OutboundResult& result) {
+  if (delivered(result)) return AttemptEnd::succeeded;
+  return result.error == "stopped" ? AttemptEnd::stopped : AttemptEnd::failed;
+}
+
 /// One entry of an endpoint's delivery history (GET .../deliveries): the
 /// same fields whatever the outcome, null where they do not apply.
 std::string history_entry(const std::string& stream_id, const std::string& type, int attempt,
@@ -88,6 +93,7 @@ Dispatcher::Dispatcher(std::shared_ptr<PrimaryLocator> locator, Keys keys,
     : options_(std::move(options)),
       metrics_(metrics ? std::move(metrics) : std::make_shared<metrics::WebhookMetrics>()),
       queue_(std::move(locator), std::move(keys), options_.consumer, options_.disable_after),
+      slots_(options_.per_endpoint_in_flight),
       sender_(std::make_unique<HttpSender>(options_.user_agent)),
       thread_([this] { run(); }) {}
 
@@ -175,9 +181,11 @@ void Dispatcher::take_claimed(std::vector<QueuedChange> changes) {
 }
 
 void Dispatcher::begin_first_round(const QueuedChange& change, const std::set<Id>& done) {
+  // Parsed once here, for matching and for every body sent from it.
+  auto parsed = std::make_shared<const ParsedChange>(change.data);
   FirstRound round;
   for (const auto& [id, subscription] : subscriptions_)
-    if (!done.count(id) && !change.data.empty() && webhook_body_for(subscription, change.data))
+    if (!done.count(id) && !change.data.empty() && matching_body(subscription, *parsed))
       round.pending.insert(id);
   if (round.pending.empty()) {
     to_acknowledge_.push_back(change.stream_id);
@@ -186,7 +194,7 @@ void Dispatcher::begin_first_round(const QueuedChange& change, const std::set<Id
   auto pending = round.pending;
   first_round_[change.stream_id] = std::move(round);
   for (Id endpoint : pending)
-    start(endpoint, change.stream_id, change.data, true,
+    start(endpoint, change.stream_id, parsed, true,
           AttemptCount{0, stream_id_ms(change.stream_id)});
 }
 
@@ -209,10 +217,11 @@ void Dispatcher::start_retries() {
   std::map<Id, std::size_t> wanted;
   for (const auto& [id, subscription] : subscriptions_) {
     if (!subscription.enabled) continue;
-    std::size_t busy = in_flight_[id];
-    if (busy < options_.per_endpoint_in_flight) wanted[id] = options_.per_endpoint_in_flight - busy;
+    if (std::size_t room = slots_.room(id)) wanted[id] = room;
   }
   auto lease = options_.timeout + std::chrono::seconds(30);
+  // Retries of one change for several endpoints share one parse.
+  std::unordered_map<std::string, std::shared_ptr<const ParsedChange>> parsed;
   for (auto& retry : queue_.take_due(wanted, now_ms(), lease.count())) {
     if (retry.data.empty()) {
       // Trimmed from the stream while it waited: nothing is left to send.
@@ -227,7 +236,9 @@ void Dispatcher::start_retries() {
       queue_.record(record);
       continue;
     }
-    start(retry.endpoint, retry.stream_id, retry.data, false, retry.count);
+    auto& change = parsed[retry.stream_id];
+    if (!change) change = std::make_shared<const ParsedChange>(std::move(retry.data));
+    start(retry.endpoint, retry.stream_id, change, false, retry.count);
   }
 }
 
@@ -244,7 +255,7 @@ void Dispatcher::advance_replay() {
   std::int64_t due = now_ms();
   for (const auto& change : changes) {
     if (subscription != subscriptions_.end() &&
-        webhook_body_for(subscription->second, change.data) &&
+        matching_body(subscription->second, ParsedChange(change.data)) &&
         !queue_.defer(replay.endpoint, change.stream_id, due, AttemptCount{0, due}, false))
       return;  // Redis failed: go on from here next time
     replay.from = "(" + change.stream_id;
@@ -252,11 +263,12 @@ void Dispatcher::advance_replay() {
   if (changes.size() < kReadCount || subscription == subscriptions_.end()) replay_running_.reset();
 }
 
-void Dispatcher::start(Id endpoint, const std::string& stream_id, const std::string& data,
-                       bool first_round, AttemptCount count) {
+void Dispatcher::start(Id endpoint, const std::string& stream_id,
+                       const std::shared_ptr<const ParsedChange>& change, bool first_round,
+                       AttemptCount count) {
   auto found = subscriptions_.find(endpoint);
-  std::optional<std::string> body;
-  if (found != subscriptions_.end()) body = webhook_body_for(found->second, data);
+  const std::string* body = nullptr;
+  if (found != subscriptions_.end()) body = matching_body(found->second, *change);
   if (!body) {  // disabled, deleted or changed since: it no longer takes this change
     if (first_round) {
       first_outcome_recorded(stream_id, endpoint);
@@ -267,19 +279,18 @@ void Dispatcher::start(Id endpoint, const std::string& stream_id, const std::str
       record.count = count;
       OutboundResult nothing;
       nothing.error = "the endpoint no longer takes this change";
-      record.history_entry = history_entry(stream_id, feed_message_type(data), count.attempts,
-                                           now_ms(), nothing, "dropped", std::nullopt);
+      record.history_entry = history_entry(stream_id, change->type(), count.attempts, now_ms(),
+                                           nothing, "dropped", std::nullopt);
       queue_.record(record);
     }
     return;
   }
-  auto& busy = in_flight_[endpoint];
-  if (busy >= options_.per_endpoint_in_flight) {
+  if (slots_.room(endpoint) == 0) {
     // It waits its turn here, up to a bound; past it, in the endpoint's
     // retries in Redis, so a slow endpoint never holds much memory.
     auto& waiting = waiting_[endpoint];
     if (waiting.size() < options_.per_endpoint_waiting) {
-      waiting.push_back({stream_id, std::make_shared<const std::string>(data), first_round, count});
+      waiting.push_back({stream_id, change, first_round, count});
       return;
     }
     bool deferred = queue_.defer(endpoint, stream_id, now_ms(), count, first_round);
@@ -289,12 +300,13 @@ void Dispatcher::start(Id endpoint, const std::string& stream_id, const std::str
     if (first_round && !deferred) first_round_.erase(stream_id);
     return;
   }
-  ++busy;
+  slots_.started(endpoint);
   metrics_->in_flight.add(1);
   const auto& subscription = found->second;
   std::int64_t now = now_ms();
   std::int64_t timestamp = now / 1000;
   OutboundRequest request;
+  request.key = endpoint;
   request.url = subscription.url;
   request.timeout = options_.timeout;
   request.allow_private = options_.allow_private;
@@ -302,8 +314,8 @@ void Dispatcher::start(Id endpoint, const std::string& stream_id, const std::str
       "webhook-id: " + message_id(stream_id), "webhook-timestamp: " + std::to_string(timestamp),
       "webhook-signature: " + webhook_signature_header(signing_secrets(subscription, now),
                                                        message_id(stream_id), timestamp, *body)};
-  request.body = std::move(*body);
-  Attempt attempt{endpoint, stream_id, feed_message_type(data), first_round, count, {}};
+  request.body = *body;
+  Attempt attempt{endpoint, stream_id, change->type(), first_round, count, {}};
   sender_->send(std::move(request), [this, attempt = std::move(attempt)](OutboundResult result) {
     std::lock_guard<std::mutex> lock(mutex_);
     outcomes_.push_back(attempt);
@@ -316,8 +328,9 @@ void Dispatcher::settle_outcomes() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto& outcome : outcomes_) {
-      auto& busy = in_flight_[outcome.endpoint];
-      if (busy > 0) --busy;
+      slots_.ended(outcome.endpoint, end_of(outcome.result));
+      // A deleted endpoint's standing goes once its last attempt has ended.
+      if (!subscriptions_.count(outcome.endpoint)) slots_.forget(outcome.endpoint);
       metrics_->in_flight.add(-1);
       freed.push_back(outcome.endpoint);
       // Stopping: left for the lease or the claim, not recorded as a failure.
@@ -397,11 +410,10 @@ void Dispatcher::settled_one(const Attempt& attempt, const AttemptRecord& record
 
 void Dispatcher::start_waiting(Id endpoint) {
   auto found = waiting_.find(endpoint);
-  while (found != waiting_.end() && !found->second.empty() &&
-         in_flight_[endpoint] < options_.per_endpoint_in_flight) {
+  while (found != waiting_.end() && !found->second.empty() && slots_.room(endpoint) > 0) {
     Waiting next = std::move(found->second.front());
     found->second.pop_front();
-    start(endpoint, next.stream_id, *next.data, next.first_round, next.count);
+    start(endpoint, next.stream_id, next.change, next.first_round, next.count);
     found = waiting_.find(endpoint);  // start() may have added to it
   }
   if (found != waiting_.end() && found->second.empty()) waiting_.erase(found);

@@ -3,7 +3,9 @@
 // once, across process deaths, with retries on the schedule for 24 h.
 // One thread of its own reads the group and keeps the bookkeeping; the
 // sender's thread does the HTTP. Neither is ever on a request's path: a write
-// only appends to the stream, and a slow endpoint waits alone.
+// only appends to the stream, and a slow endpoint waits alone: an endpoint on
+// probation (EndpointSlots) has one attempt on the wire, and the sender takes
+// turns between endpoints, so a dead one holds one of its slots at most.
 #pragma once
 
 #include <chrono>
@@ -25,7 +27,9 @@
 #include "storage/keys.hpp"
 #include "storage/primary_locator.hpp"
 #include "storage/webhook_queue.hpp"
+#include "webhooks/endpoint_slots.hpp"
 #include "webhooks/http_sender.hpp"
+#include "webhooks/parsed_change.hpp"
 #include "webhooks/retry_schedule.hpp"
 #include "webhooks/subscription.hpp"
 
@@ -39,6 +43,7 @@ struct DispatcherOptions {
   std::int64_t disable_after = 5;  // changes failed for good in a row
   /// A change another process held this long without a sign of life is claimed.
   std::chrono::milliseconds claim_after{60000};
+  /// Attempts of one endpoint on the wire at once; 1 while on probation.
   std::size_t per_endpoint_in_flight = 16;
   /// Changes waiting in memory for an endpoint's turn; more wait in Redis.
   std::size_t per_endpoint_waiting = 1000;
@@ -80,7 +85,7 @@ class Dispatcher {
   /// A change waiting for an endpoint to have room.
   struct Waiting {
     std::string stream_id;
-    std::shared_ptr<const std::string> data;
+    std::shared_ptr<const ParsedChange> change;  // shared by every endpoint it waits for
     bool first_round = false;
     AttemptCount count;
   };
@@ -99,9 +104,11 @@ class Dispatcher {
   void begin_first_round(const QueuedChange& change, const std::set<Id>& done);
   void start_retries();
   void advance_replay();
-  /// Sends `data` to `endpoint`, or defers it to the endpoint's retries when
-  /// as many of its attempts are on the wire as it may have.
-  void start(Id endpoint, const std::string& stream_id, const std::string& data, bool first_round,
+  /// Sends `change` to `endpoint`, or leaves it waiting (in memory, or past
+  /// the bound in the endpoint's retries) when as many of its attempts are on
+  /// the wire as it may have.
+  void start(Id endpoint, const std::string& stream_id,
+             const std::shared_ptr<const ParsedChange>& change, bool first_round,
              AttemptCount count);
   void settle_outcomes();
   AttemptRecord record_of(const Attempt& attempt);
@@ -120,7 +127,7 @@ class Dispatcher {
   std::uint64_t connections_seen_ = 0;
   std::string missed_noted_after_;  // the group's position when a loss was last noted
   std::unordered_map<std::string, FirstRound> first_round_;
-  std::unordered_map<Id, std::size_t> in_flight_;
+  EndpointSlots slots_;
   std::unordered_map<Id, std::deque<Waiting>> waiting_;
   std::vector<std::string> to_acknowledge_;
   std::deque<Attempt> unsettled_;  // outcomes not recorded yet (Redis failed)

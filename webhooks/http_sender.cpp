@@ -1,7 +1,8 @@
 // HttpSender: send() queues under a lock and wakes the thread with
 // curl_multi_wakeup; the thread moves queued requests onto the multi handle
-// while slots are free, drives them with curl_multi_perform and sleeps in
-// curl_multi_poll. Peers are judged on the address actually connected to.
+// while slots are free, taking turns between the keys with requests waiting,
+// drives them with curl_multi_perform and sleeps in curl_multi_poll. Peers are
+// judged on the address actually connected to.
 #include "webhooks/http_sender.hpp"
 
 #include <sys/socket.h>
@@ -228,7 +229,8 @@ void HttpSender::send(OutboundRequest request, Done done) {
   outstanding_.fetch_add(1);
   std::lock_guard<std::mutex> lock(mutex_);
   const bool was_empty = queue_.empty();
-  queue_.push_back(Queued{std::move(request), std::move(done)});
+  const auto key = request.key;
+  queue_.push(key, Queued{std::move(request), std::move(done)});
   // A request already waiting means a wake-up is pending or every slot is
   // taken (a finishing transfer starts the next): one wake-up is enough.
   if (was_empty) curl_multi_wakeup(multi_);
@@ -252,10 +254,8 @@ bool HttpSender::start_queued() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_) return false;
-    while (!queue_.empty() && running_.size() + starting.size() < max_in_flight_) {
-      starting.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
+    while (!queue_.empty() && running_.size() + starting.size() < max_in_flight_)
+      starting.push_back(queue_.pop());
   }
   for (auto& queued : starting) start(std::move(queued));
   return true;
@@ -308,13 +308,16 @@ void HttpSender::stop_all() {
   }
   stopping.clear();
   for (;;) {
-    std::deque<Queued> left;
+    FairQueue<Queued> left;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (queue_.empty()) return;
-      left.swap(queue_);
+      std::swap(left, queue_);
     }
-    for (auto& queued : left) complete(queued.done, OutboundResult{0, "stopped", {}});
+    while (!left.empty()) {
+      Queued queued = left.pop();
+      complete(queued.done, OutboundResult{0, "stopped", {}});
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 // Delivers webhook requests over HTTP(S) from one thread of its own running
 // libcurl's multi interface: every request waits on the network at once, so a
 // slow or hanging endpoint never delays another, and no caller ever waits on it.
+// Past the limit of transfers at once, requests wait taking turns by key (the
+// endpoint), so one endpoint's backlog never waits in front of another's.
 #pragma once
 
 #include <curl/curl.h>
@@ -8,7 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
-#include <deque>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -17,9 +19,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "webhooks/fair_queue.hpp"
+
 namespace incident::webhooks {
 
 struct OutboundRequest {
+  std::int64_t key = 0;  // whose request (the endpoint id): waiting takes turns by key
   std::string url;
   std::vector<std::string> headers;          // "Name: value"
   std::string body;                          // sent as POST with Content-Type: application/json
@@ -36,7 +41,8 @@ struct OutboundResult {
 class HttpSender {
  public:
   /// Starts the thread. At most `max_in_flight` (at least 1) transfers run at
-  /// once; more wait in a queue, in the order sent.
+  /// once; more wait, one line per key in the order sent, the lines taking
+  /// turns (round-robin) for each slot that frees.
   explicit HttpSender(std::string user_agent, std::size_t max_in_flight = 512);
   /// Stops: every request not yet completed, queued or on the wire, completes
   /// with error "stopped" on the sender's thread before this returns.
@@ -75,7 +81,7 @@ class HttpSender {
   const std::size_t max_in_flight_;
   CURLM* const multi_;  // curl_multi_wakeup from any thread; the rest on the sender's
   std::mutex mutex_;
-  std::deque<Queued> queue_;
+  FairQueue<Queued> queue_;
   bool stopping_ = false;  // under mutex_: set by the destructor
   std::atomic<std::size_t> outstanding_{0};
   std::unordered_map<CURL*, std::unique_ptr<Transfer>> running_;  // the sender's thread only

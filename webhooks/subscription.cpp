@@ -1,6 +1,6 @@
 // Subscriptions: requests are read with the project's FieldChecker, so a
-// webhook's 400 reads like every other one; matching reads only the message
-// fields it needs; the stored form is plain JSON, secrets included.
+// webhook's 400 reads like every other one; the stored form is plain JSON,
+// secrets included. Matching changes to subscriptions is in matching.cpp.
 #include "webhooks/subscription.hpp"
 
 #include <arpa/inet.h>
@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <tuple>
 
-#include "domain/feed_view.hpp"
 #include "domain/field_checks.hpp"
 #include "domain/incident.hpp"
 #include "domain/integers.hpp"
@@ -240,47 +239,46 @@ bool read(const json& object, const char* key, T& out) {
 
 json text_or_null(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
 
-// ---- Matching --------------------------------------------------------------
-
-bool selects(const std::vector<std::string>& events, const std::string& type) {
-  return std::any_of(events.begin(), events.end(), [&type](const std::string& event) {
-    if (event.size() < 2 || event.compare(event.size() - 2, 2, ".*") != 0) return event == type;
-    const std::string_view family(event.data(), event.size() - 1);  // "incident."
-    return type.size() > family.size() && starts_with(type, family);
-  });
+json previous_secrets_json(const std::vector<PreviousSecret>& secrets) {
+  json out = json::array();
+  for (const auto& previous : secrets)
+    out.push_back({{"secret", previous.secret}, {"expires_ms", previous.expires_ms}});
+  return out;
 }
 
-// An empty filter allows anything; otherwise object[key] must be one of it.
-template <class T>
-bool allows(const std::vector<T>& filter, const json& object, const char* key) {
-  if (filter.empty()) return true;
-  const auto it = object.find(key);
-  T value{};
-  return it != object.end() && read_value(*it, value) &&
-         std::find(filter.begin(), filter.end(), value) != filter.end();
-}
-
-bool filters_allow(const Subscription& s, const json& message, const std::string& type) {
-  if (starts_with(type, "scope.")) return allows(s.scopes, message, "id");
-  if (starts_with(type, "service.")) return allows(s.services, message, "id");
-  if (!starts_with(type, "incident.")) return true;
-  static const json kNothing = json::object();
-  const auto it = message.find("incident");
-  const json& incident = it != message.end() && it->is_object() ? *it : kNothing;
-  return allows(s.scopes, incident, "scope") && allows(s.services, incident, "service") &&
-         allows(s.severities, incident, "severity") && allows(s.statuses, incident, "status");
+// "previous_secrets": [{"secret", "expires_ms"}, ...]; the single
+// "previous_secret" and its expiry that records of an older version hold are
+// read as the last one.
+bool read_previous_secrets(const json& o, std::vector<PreviousSecret>& out) {
+  out.clear();
+  const auto list = o.find("previous_secrets");
+  if (list != o.end()) {
+    if (!list->is_array()) return false;
+    for (const auto& item : *list) {
+      PreviousSecret previous;
+      if (!item.is_object() || !read(item, "secret", previous.secret) ||
+          !read(item, "expires_ms", previous.expires_ms))
+        return false;
+      out.push_back(std::move(previous));
+    }
+  }
+  PreviousSecret legacy;
+  if (!read(o, "previous_secret", legacy.secret) ||
+      !read(o, "previous_secret_expires_ms", legacy.expires_ms))
+    return false;
+  if (!legacy.secret.empty()) out.push_back(std::move(legacy));
+  return true;
 }
 
 }  // namespace
 
 bool Subscription::operator==(const Subscription& o) const {
   return std::tie(id, url, description, events, scopes, services, severities, statuses, internal,
-                  enabled, secret, previous_secret, previous_secret_expires_ms, created_at,
-                  updated_at, disabled_reason, failure_run) ==
-         std::tie(o.id, o.url, o.description, o.events, o.scopes, o.services, o.severities,
-                  o.statuses, o.internal, o.enabled, o.secret, o.previous_secret,
-                  o.previous_secret_expires_ms, o.created_at, o.updated_at, o.disabled_reason,
-                  o.failure_run);
+                  enabled, secret, previous_secrets, created_at, updated_at, disabled_reason,
+                  failure_run) == std::tie(o.id, o.url, o.description, o.events, o.scopes,
+                                           o.services, o.severities, o.statuses, o.internal,
+                                           o.enabled, o.secret, o.previous_secrets, o.created_at,
+                                           o.updated_at, o.disabled_reason, o.failure_run);
 }
 
 Result<WebhookUrl> validate_webhook_url(std::string_view url) {
@@ -366,8 +364,7 @@ std::string encode_subscription(const Subscription& s) {
                        {"internal", s.internal},
                        {"enabled", s.enabled},
                        {"secret", s.secret},
-                       {"previous_secret", s.previous_secret},
-                       {"previous_secret_expires_ms", s.previous_secret_expires_ms},
+                       {"previous_secrets", previous_secrets_json(s.previous_secrets)},
                        {"created_at", s.created_at},
                        {"updated_at", s.updated_at},
                        {"disabled_reason", s.disabled_reason},
@@ -384,8 +381,7 @@ std::optional<Subscription> decode_subscription(std::string_view text) {
                      read(o, "scopes", s.scopes) && read(o, "services", s.services) &&
                      read(o, "severities", s.severities) && read(o, "statuses", s.statuses) &&
                      read(o, "internal", s.internal) && read(o, "enabled", s.enabled) &&
-                     read(o, "secret", s.secret) && read(o, "previous_secret", s.previous_secret) &&
-                     read(o, "previous_secret_expires_ms", s.previous_secret_expires_ms) &&
+                     read(o, "secret", s.secret) && read_previous_secrets(o, s.previous_secrets) &&
                      read(o, "created_at", s.created_at) && read(o, "updated_at", s.updated_at) &&
                      read(o, "disabled_reason", s.disabled_reason) &&
                      read(o, "failure_run", s.failure_run);
@@ -394,27 +390,22 @@ std::optional<Subscription> decode_subscription(std::string_view text) {
   auto usable = [](const std::string& secret) {
     return secret.empty() || webhook_secret_key(secret).has_value();
   };
-  if (!typed || s.id < 1 || s.url.empty() || !usable(s.secret) || !usable(s.previous_secret))
+  const bool previous_usable =
+      std::all_of(s.previous_secrets.begin(), s.previous_secrets.end(),
+                  [&usable](const PreviousSecret& previous) { return usable(previous.secret); });
+  if (!typed || s.id < 1 || s.url.empty() || !usable(s.secret) || !previous_usable)
     return std::nullopt;
   return s;
-}
-
-std::optional<std::string> webhook_body_for(const Subscription& s, const std::string& message) {
-  if (!s.enabled) return std::nullopt;
-  const json parsed = json::parse(message, nullptr, false);
-  if (!parsed.is_object()) return std::nullopt;
-  std::string type;
-  if (!read(parsed, "type", type) || !selects(s.events, type) || !filters_allow(s, parsed, type))
-    return std::nullopt;
-  if (s.internal) return message;
-  return feed_message_for(message, Audience::anonymous);
 }
 
 std::vector<std::string> signing_secrets(const Subscription& s, std::int64_t now_ms) {
   std::vector<std::string> secrets;
   if (!s.secret.empty()) secrets.push_back(s.secret);
-  if (!s.previous_secret.empty() && now_ms < s.previous_secret_expires_ms)
-    secrets.push_back(s.previous_secret);
+  std::size_t previous = 0;
+  for (const auto& old : s.previous_secrets) {
+    if (previous++ == kMaxPreviousSecrets) break;
+    if (!old.secret.empty() && now_ms < old.expires_ms) secrets.push_back(old.secret);
+  }
   return secrets;
 }
 

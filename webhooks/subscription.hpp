@@ -3,6 +3,7 @@
 // shown and stored, and which change-feed messages it receives, as what body.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -16,6 +17,21 @@
 namespace incident::webhooks {
 
 inline constexpr std::size_t kWebhookUrlMax = 2048;  // bytes
+/// Secrets replaced by rotations that are kept signing at once, newest first:
+/// each adds a signature to every delivery, so a run of rotations cannot
+/// grow the header without bound (a fourth rotation within 24 h ends the
+/// oldest one's window early).
+inline constexpr std::size_t kMaxPreviousSecrets = 3;
+
+/// A secret replaced by a rotation: it still signs until `expires_ms`.
+struct PreviousSecret {
+  std::string secret;
+  std::int64_t expires_ms = 0;  // Unix milliseconds
+
+  bool operator==(const PreviousSecret& other) const {
+    return secret == other.secret && expires_ms == other.expires_ms;
+  }
+};
 
 struct Subscription {
   std::int64_t id = 0;
@@ -27,8 +43,7 @@ struct Subscription {
   bool internal = false;  // receives internal events and comments, and `changes`
   bool enabled = true;
   std::string secret;
-  std::string previous_secret;  // still signs until previous_secret_expires_ms
-  std::int64_t previous_secret_expires_ms = 0;
+  std::vector<PreviousSecret> previous_secrets;  // newest first; each signs until it expires
   std::string created_at, updated_at;
   std::string disabled_reason;   // why the server disabled it; "" when none
   std::int64_t failure_run = 0;  // consecutive failed deliveries
@@ -88,8 +103,9 @@ std::optional<Subscription> decode_subscription(std::string_view text);
 std::optional<std::string> webhook_body_for(const Subscription& subscription,
                                             const std::string& message);
 
-/// The secrets that sign a delivery at `now_ms`: the secret, then the previous
-/// one while now_ms < previous_secret_expires_ms (an empty one never signs).
+/// The secrets that sign a delivery at `now_ms`: the secret, then each previous
+/// one (newest first, at most kMaxPreviousSecrets) while now_ms < its
+/// expires_ms. An empty one never signs.
 std::vector<std::string> signing_secrets(const Subscription& subscription, std::int64_t now_ms);
 
 }  // namespace incident::webhooks

@@ -38,6 +38,13 @@ class WebhookStoreTest : public StoreTest {
         [&](auto done) { store_->update(id, std::move(change), done); });
   }
 
+  Result<Subscription> rotate(Id id, const std::string& secret, std::int64_t now_ms,
+                              std::int64_t previous_expires_ms) {
+    return await_result<Result<Subscription>>(
+        [&](auto done) { store_->rotate_secret(id, secret, now_ms, previous_expires_ms, done); });
+  }
+
+  static constexpr std::int64_t kDay = 24 * 3600 * 1000;
   std::unique_ptr<WebhookStore> store_;
 };
 
@@ -141,17 +148,74 @@ TEST_F(WebhookStoreTest, ARefusedEditLeavesTheEndpointAsItWas) {
 TEST_F(WebhookStoreTest, RotationKeepsThePreviousSecretUntilItsExpiry) {
   auto created = create("https://hooks.example.com/a");
   ASSERT_TRUE(created.ok());
-  auto rotated = await_result<Result<Subscription>>([&](auto done) {
-    store_->rotate_secret(created->id, "whsec_bmV3LXNlY3JldC1ieXRlcy1mb3ItdGVzdHMtMDI=", 123456789,
-                          done);
-  });
+  auto rotated =
+      rotate(created->id, "whsec_bmV3LXNlY3JldC1ieXRlcy1mb3ItdGVzdHMtMDI=", 1000, 123456789);
   ASSERT_TRUE(rotated.ok());
   EXPECT_EQ(rotated->secret, "whsec_bmV3LXNlY3JldC1ieXRlcy1mb3ItdGVzdHMtMDI=");
-  EXPECT_EQ(rotated->previous_secret, endpoint("").secret);
-  EXPECT_EQ(rotated->previous_secret_expires_ms, 123456789);
-  auto missing = await_result<Result<Subscription>>(
-      [&](auto done) { store_->rotate_secret(999, "whsec_eA==", 1, done); });
+  EXPECT_EQ(rotated->previous_secrets,
+            (std::vector<webhooks::PreviousSecret>{{endpoint("").secret, 123456789}}));
+  EXPECT_EQ(get(created->id)->previous_secrets, rotated->previous_secrets);
+  auto missing = rotate(999, "whsec_eA==", 1000, 1);
   EXPECT_EQ(missing.error().kind, ErrorKind::not_found);
+}
+
+TEST_F(WebhookStoreTest, ASecondRotationLeavesTheFirstReplacedSecretItsWindow) {
+  auto created = create("https://hooks.example.com/a");
+  ASSERT_TRUE(created.ok());
+  const std::string first = endpoint("").secret;
+  ASSERT_TRUE(rotate(created->id, "whsec_c2Vjb25k", 1000, 1000 + kDay).ok());
+  auto twice = rotate(created->id, "whsec_dGhpcmQ=", 2000, 2000 + kDay);
+  ASSERT_TRUE(twice.ok());
+  EXPECT_EQ(twice->secret, "whsec_dGhpcmQ=");
+  EXPECT_EQ(twice->previous_secrets, (std::vector<webhooks::PreviousSecret>{
+                                         {"whsec_c2Vjb25k", 2000 + kDay}, {first, 1000 + kDay}}));
+  // Both replaced secrets sign until their own windows end.
+  EXPECT_EQ(webhooks::signing_secrets(*twice, 3000),
+            (std::vector<std::string>{"whsec_dGhpcmQ=", "whsec_c2Vjb25k", first}));
+  EXPECT_EQ(webhooks::signing_secrets(*twice, 1000 + kDay),
+            (std::vector<std::string>{"whsec_dGhpcmQ=", "whsec_c2Vjb25k"}));
+}
+
+TEST_F(WebhookStoreTest, RotationDropsEndedWindowsAndKeepsAtMostTheBound) {
+  auto created = create("https://hooks.example.com/a");
+  ASSERT_TRUE(created.ok());
+  const std::vector<std::string> secrets = {
+      "whsec_YQ==", "whsec_Yg==", "whsec_Yw==", "whsec_ZA==", "whsec_ZQ=="};
+  for (std::size_t i = 0; i < secrets.size(); ++i)
+    ASSERT_TRUE(rotate(created->id, secrets[i], 1000 + i, 1000 + i + kDay).ok());
+  auto read = get(created->id);
+  ASSERT_TRUE(read.ok());
+  ASSERT_EQ(read->previous_secrets.size(), webhooks::kMaxPreviousSecrets);
+  EXPECT_EQ(read->previous_secrets[0].secret, "whsec_ZA==");  // newest first
+  EXPECT_EQ(read->previous_secrets[2].secret, "whsec_Yg==");
+  // A day later every window has ended: only the one just replaced signs.
+  auto later = rotate(created->id, "whsec_Zg==", 1010 + kDay, 1010 + 2 * kDay);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->previous_secrets,
+            (std::vector<webhooks::PreviousSecret>{{"whsec_ZQ==", 1010 + 2 * kDay}}));
+}
+
+TEST_F(WebhookStoreTest, ThePreviousSecretOfAnOlderVersionSignsAndMovesIntoTheList) {
+  auto created = create("https://hooks.example.com/a");
+  ASSERT_TRUE(created.ok());
+  redis({"HSET", keys_.webhook(created->id), "previous_secret", "whsec_b2xk",
+         "previous_secret_expires_ms", std::to_string(5000)});
+  EXPECT_EQ(get(created->id)->previous_secrets,
+            (std::vector<webhooks::PreviousSecret>{{"whsec_b2xk", 5000}}));
+  auto rotated = rotate(created->id, "whsec_bmV3", 1000, 1000 + kDay);
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_EQ(rotated->previous_secrets,
+            (std::vector<webhooks::PreviousSecret>{{endpoint("").secret, 1000 + kDay},
+                                                   {"whsec_b2xk", 5000}}));
+  EXPECT_EQ(redis({"HEXISTS", keys_.webhook(created->id), "previous_secret"}).integer, 0);
+}
+
+TEST(WebhookHash, PreviousSecretsAreSecretAndExpiryPairsNewestFirst) {
+  EXPECT_EQ(decode_previous_secrets("whsec_YQ== 20 whsec_Yg== 10"),
+            (std::vector<webhooks::PreviousSecret>{{"whsec_YQ==", 20}, {"whsec_Yg==", 10}}));
+  EXPECT_TRUE(decode_previous_secrets("").empty());
+  EXPECT_EQ(decode_previous_secrets("whsec_YQ== 20 whsec_Yg== x whsec_Yw== 5").size(), 1u);
+  EXPECT_EQ(decode_previous_secrets("whsec_YQ== 20 whsec_Yg==").size(), 1u);
 }
 
 TEST_F(WebhookStoreTest, DeliveriesAreNewestFirstAndGoWithTheEndpoint) {

@@ -76,6 +76,9 @@ TEST(WebhookAddressPolicy, JudgesEachIpv4RangeAndItsBoundaries) {
       {"169.254.169.254", "metadata"},
       {"169.254.169.253", "link-local"},
       {"169.254.169.255", "link-local"},
+      {"168.63.129.16", "metadata"},  // Azure's wire server, public otherwise
+      {"168.63.129.15", nullptr},
+      {"168.63.129.17", nullptr},
       {"0.0.0.0", "unspecified"},
       {"0.255.255.255", "unspecified"},
       {"1.0.0.0", nullptr},
@@ -142,6 +145,7 @@ TEST(WebhookAddressPolicy, JudgesAnIpv6AddressThatEmbedsAnIpv4OneByTheIpv4Addres
       {"::ffff:127.0.0.1", "loopback"},  // IPv4-mapped
       {"::ffff:10.1.2.3", "private"},
       {"::ffff:169.254.169.254", "metadata"},
+      {"::ffff:168.63.129.16", "metadata"},
       {"::ffff:0.0.0.0", "unspecified"},
       {"::ffff:8.8.8.8", nullptr},
       {"::127.0.0.1", "loopback"},  // IPv4-compatible
@@ -193,6 +197,7 @@ TEST(WebhookAddressPolicy, ReadsEveryIpv4SpellingTheResolverAccepts) {
     EXPECT_EQ(forbidden_literal_host_reason(host), "loopback") << host;
   EXPECT_EQ(forbidden_literal_host_reason("10"), "unspecified");
   EXPECT_EQ(forbidden_literal_host_reason("0xa9.0xfe.0xa9.0xfe"), "metadata");
+  EXPECT_EQ(forbidden_literal_host_reason("2822734096"), "metadata");  // 168.63.129.16
   EXPECT_EQ(forbidden_literal_host_reason("1.2.3.4.5"), std::nullopt);
   EXPECT_EQ(forbidden_literal_host_reason("8.8.8.8"), std::nullopt);
 }

@@ -1,10 +1,11 @@
 // Which change-feed messages a webhook subscription takes (events, wildcards,
-// filters) and with what body (the public view unless internal), and the
-// secrets that sign during a rotation.
+// filters) and with what body (the public view unless internal), from one
+// parse of the message, and the secrets that sign during rotations.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include "webhooks/parsed_change.hpp"
 #include "webhooks/signature.hpp"
 #include "webhooks/subscription.hpp"
 
@@ -217,34 +218,91 @@ TEST(WebhookBody, AnInternalCommentIsNeverDeliveredToOthers) {
 // A subscription whose secret was rotated: the previous one signs until expiry.
 Subscription rotated() {
   Subscription s = subscriber();
-  s.previous_secret = "whsec_aGVsbG8=";
-  s.previous_secret_expires_ms = 1764237600000;
+  s.previous_secrets = {{"whsec_aGVsbG8=", 1764237600000}};
   return s;
 }
 
 TEST(WebhookRotation, ThePreviousSecretSignsUntilItExpires) {
   Subscription s = rotated();
-  const std::int64_t expiry = s.previous_secret_expires_ms;
-  EXPECT_EQ(signing_secrets(s, expiry - 1),
-            (std::vector<std::string>{s.secret, s.previous_secret}));
-  EXPECT_EQ(signing_secrets(s, 0), (std::vector<std::string>{s.secret, s.previous_secret}));
+  const std::string previous = s.previous_secrets[0].secret;
+  const std::int64_t expiry = s.previous_secrets[0].expires_ms;
+  EXPECT_EQ(signing_secrets(s, expiry - 1), (std::vector<std::string>{s.secret, previous}));
+  EXPECT_EQ(signing_secrets(s, 0), (std::vector<std::string>{s.secret, previous}));
   EXPECT_EQ(signing_secrets(s, expiry), std::vector<std::string>{s.secret});
   EXPECT_EQ(signing_secrets(s, expiry + 1), std::vector<std::string>{s.secret});
-  s.previous_secret.clear();
+  s.previous_secrets[0].secret.clear();
   EXPECT_EQ(signing_secrets(s, 0), std::vector<std::string>{s.secret});
   s.secret.clear();
   EXPECT_TRUE(signing_secrets(s, 0).empty());
 }
 
+TEST(WebhookRotation, EveryPreviousSecretSignsUntilItsOwnExpiry) {
+  // Rotated at 1000, then again at 2000 (windows of 10,000 ms): the first
+  // replaced secret keeps its window, the second rotation does not end it.
+  Subscription s = subscriber();
+  s.previous_secrets = {{"whsec_c2Vjb25k", 12000}, {"whsec_Zmlyc3Q=", 11000}};
+  EXPECT_EQ(signing_secrets(s, 2000),
+            (std::vector<std::string>{s.secret, "whsec_c2Vjb25k", "whsec_Zmlyc3Q="}));
+  EXPECT_EQ(signing_secrets(s, 11000), (std::vector<std::string>{s.secret, "whsec_c2Vjb25k"}));
+  EXPECT_EQ(signing_secrets(s, 12000), std::vector<std::string>{s.secret});
+}
+
+TEST(WebhookRotation, AtMostTheBoundOfPreviousSecretsSign) {
+  Subscription s = subscriber();
+  for (int i = 0; i < 5; ++i)
+    s.previous_secrets.push_back({"whsec_" + std::to_string(i) + "AAA", 10000});
+  const auto secrets = signing_secrets(s, 0);
+  ASSERT_EQ(secrets.size(), 1 + kMaxPreviousSecrets);
+  EXPECT_EQ(secrets[1], "whsec_0AAA");  // the newest ones
+}
+
 TEST(WebhookRotation, BothSecretsVerifyTheHeaderDuringTheWindow) {
   const Subscription s = rotated();
+  const std::string previous = s.previous_secrets[0].secret;
   const std::string header =
       webhook_signature_header(signing_secrets(s, 0), "msg_1", 1764237600, "{}");
   EXPECT_TRUE(verify_webhook_signature(header, s.secret, "msg_1", 1764237600, "{}"));
-  EXPECT_TRUE(verify_webhook_signature(header, s.previous_secret, "msg_1", 1764237600, "{}"));
+  EXPECT_TRUE(verify_webhook_signature(header, previous, "msg_1", 1764237600, "{}"));
   const std::string after = webhook_signature_header(
-      signing_secrets(s, s.previous_secret_expires_ms), "msg_1", 1764237600, "{}");
-  EXPECT_FALSE(verify_webhook_signature(after, s.previous_secret, "msg_1", 1764237600, "{}"));
+      signing_secrets(s, s.previous_secrets[0].expires_ms), "msg_1", 1764237600, "{}");
+  EXPECT_FALSE(verify_webhook_signature(after, previous, "msg_1", 1764237600, "{}"));
+}
+
+TEST(ParsedChange, OneParseServesEverySubscriptionAsWebhookBodyForWould) {
+  Subscription internal = subscriber();
+  Subscription open = subscriber();
+  open.internal = false;
+  Subscription critical = open;
+  critical.severities = {"critical"};
+  for (const std::string& message :
+       {incident_message("incident.updated", {}, true),
+        incident_message("incident.commented", {}, true),
+        incident_message("incident.commented", {}, false), catalog_message("scope", "created", 1),
+        std::string("not json"), std::string(R"({"type": 5})")}) {
+    const ParsedChange change(message);
+    for (const Subscription* s : {&internal, &open, &critical}) {
+      const std::string* body = matching_body(*s, change);
+      const auto expected = webhook_body_for(*s, message);
+      ASSERT_EQ(body != nullptr, expected.has_value()) << message;
+      if (body) {
+        EXPECT_EQ(*body, *expected) << message;
+      }
+    }
+  }
+}
+
+TEST(ParsedChange, MakesThePublicBodyOnceAndTheInternalOneNever) {
+  const ParsedChange change(incident_message("incident.updated", {}, true));
+  EXPECT_EQ(change.type(), "incident.updated");
+  Subscription open = subscriber();
+  open.internal = false;
+  const std::string* first = matching_body(open, change);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(matching_body(open, change), first);  // the same string: made once
+  EXPECT_EQ(matching_body(subscriber(), change), &change.internal_body());
+  EXPECT_EQ(change.internal_body(), incident_message("incident.updated", {}, true));
+  EXPECT_EQ(ParsedChange("[1]").type(), "");
+  EXPECT_FALSE(ParsedChange("[1]").is_object());
 }
 
 }  // namespace

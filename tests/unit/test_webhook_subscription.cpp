@@ -275,8 +275,7 @@ Subscription stored() {
   s.internal = true;
   s.enabled = true;
   s.secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-  s.previous_secret = "whsec_aGVsbG8=";
-  s.previous_secret_expires_ms = 1764237600000;
+  s.previous_secrets = {{"whsec_aGVsbG8=", 1764237600000}, {"whsec_b2xk", 1764237500000}};
   s.created_at = "2026-11-27T10:04";
   s.updated_at = "2026-11-28T08:00";
   s.disabled_reason = "";
@@ -426,10 +425,24 @@ TEST(WebhookStoredForm, RoundTripsEveryField) {
 TEST(WebhookStoredForm, AllowsAnEmptySecretForAStoreThatKeepsSecretsApart) {
   Subscription s = stored();
   s.secret.clear();
-  s.previous_secret.clear();
+  s.previous_secrets.clear();
   const auto decoded = decode_subscription(encode_subscription(s));
   ASSERT_TRUE(decoded);
   EXPECT_EQ(*decoded, s);
+}
+
+TEST(WebhookStoredForm, ReadsTheSinglePreviousSecretOfAnOlderVersionAsTheLastOne) {
+  const auto decoded = decode_subscription(
+      R"({"id": 3, "url": "http://a.example/", "previous_secret": "whsec_aGVsbG8=",
+          "previous_secret_expires_ms": 1764237600000})");
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->previous_secrets,
+            (std::vector<PreviousSecret>{{"whsec_aGVsbG8=", 1764237600000}}));
+  const auto empty = decode_subscription(
+      R"({"id": 3, "url": "http://a.example/", "previous_secret": "",
+          "previous_secret_expires_ms": 0})");
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->previous_secrets.empty());
 }
 
 TEST(WebhookStoredForm, AbsentFieldsTakeTheirDefaults) {
@@ -443,17 +456,28 @@ TEST(WebhookStoredForm, AbsentFieldsTakeTheirDefaults) {
 
 TEST(WebhookStoredForm, RefusesAnythingElse) {
   for (const std::string& text :
-       {std::string(""), std::string("not json"), std::string("[]"), std::string("null"),
+       {std::string(""),
+        std::string("not json"),
+        std::string("[]"),
+        std::string("null"),
         std::string(R"({"url": "http://a.example/"})"),
         std::string(R"({"id": 0, "url": "http://a.example/"})"),
-        std::string(R"({"id": "3", "url": "http://a.example/"})"), std::string(R"({"id": 3})"),
-        std::string(R"({"id": 3, "url": ""})"), std::string(R"({"id": 3, "url": 5})"),
+        std::string(R"({"id": "3", "url": "http://a.example/"})"),
+        std::string(R"({"id": 3})"),
+        std::string(R"({"id": 3, "url": ""})"),
+        std::string(R"({"id": 3, "url": 5})"),
         std::string(R"({"id": 3, "url": "http://a.example/", "events": "incident.*"})"),
         std::string(R"({"id": 3, "url": "http://a.example/", "scopes": ["1"]})"),
         std::string(R"({"id": 3, "url": "http://a.example/", "scopes": [1.5]})"),
         std::string(R"({"id": 3, "url": "http://a.example/", "enabled": 1})"),
         std::string(R"({"id": 3, "url": "http://a.example/", "secret": "whsec_!"})"),
         std::string(R"({"id": 3, "url": "http://a.example/", "previous_secret": "x"})"),
+        std::string(R"({"id": 3, "url": "http://a.example/", "previous_secrets": {}})"),
+        std::string(R"({"id": 3, "url": "http://a.example/", "previous_secrets": ["x"]})"),
+        std::string(R"({"id": 3, "url": "http://a.example/",
+            "previous_secrets": [{"secret": "x", "expires_ms": 1}]})"),
+        std::string(R"({"id": 3, "url": "http://a.example/",
+            "previous_secrets": [{"secret": "whsec_aGVsbG8=", "expires_ms": "1"}]})"),
         std::string(R"({"id": 3, "url": "http://a.example/", "failure_run": null})"),
         encode_subscription(stored()).substr(1)})
     EXPECT_EQ(decode_subscription(text), std::nullopt) << text;

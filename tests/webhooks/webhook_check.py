@@ -30,6 +30,12 @@ Cases (each named, printing what it measured):
   11  redis-refuses  a failed attempt's outcome met by Redis refusing writes
                      (OOM): the change is still retried once Redis recovers
   12  metrics        api-a's webhook counters against what receivers saw
+  13  fairness       a process of its own (--webhook-timeout-ms 1000): 40
+                     endpoints at a receiver that never answers (at 16 attempts
+                     each they would fill the sender's 512 slots) and one at a
+                     healthy receiver; 16 writes reach the healthy one, each
+                     once, p99 well under the timeout, while the hanging ones
+                     time out and are retried
 Then: no sanitizer report and no webhook secret or signature in any log.
 
 A change that arrives twice is a failure unless the server recorded as many
@@ -76,6 +82,9 @@ GROUP = "webhooks"
 RETRY_SCHEDULE = "1s,1s,2s"
 TIMEOUT_MS = 1000  # --webhook-timeout-ms
 CLAIM_SECONDS = 5  # --webhook-claim-seconds (default 60) for the two-process case
+FAIR_TIMEOUT_MS = 1000  # --webhook-timeout-ms of the fairness case's process
+FAIR_HANGING = 40  # its endpoints that never get an answer
+FAIR_WRITES = 16  # 40 x 16 attempts would hold more than the sender's 512 slots
 
 READY_SECONDS = 30
 STOP_GRACE_SECONDS = 10
@@ -466,12 +475,12 @@ class World:
                 del env[key]
         return env
 
-    def start_server(self, name, allow_private=True, extra=()):
+    def start_server(self, name, allow_private=True, extra=(), timeout_ms=TIMEOUT_MS):
         port = free_port()
         args = [self.args.binary, "--port", str(port),
                 "--redis-uri", "unix://" + self.socket_path,
                 "--webhook-retry-schedule", RETRY_SCHEDULE,
-                "--webhook-timeout-ms", str(TIMEOUT_MS),
+                "--webhook-timeout-ms", str(timeout_ms),
                 "--webhook-claim-seconds", str(CLAIM_SECONDS)] + list(extra)
         if allow_private:
             args.append("--webhook-allow-private")
@@ -567,13 +576,16 @@ class World:
     # ---- the change stream
 
     def newest(self):
-        found = self.redis.call("XREVRANGE", STREAM, "+", "-", "COUNT", 1)
+        return self.newest_of(STREAM)
+
+    def newest_of(self, stream):
+        found = self.redis.call("XREVRANGE", stream, "+", "-", "COUNT", 1)
         return found[0][0].decode() if found else "0-0"
 
-    def stream_after(self, marker, last="+"):
+    def stream_after(self, marker, last="+", stream=STREAM):
         entries, start = [], "(" + marker
         while True:
-            batch = self.redis.call("XRANGE", STREAM, start, last, "COUNT", 500)
+            batch = self.redis.call("XRANGE", stream, start, last, "COUNT", 500)
             for sid, fields in batch:
                 data = pairs(fields).get("data", b"")
                 entries.append(Entry(sid.decode(), data, json.loads(data)))
@@ -1474,6 +1486,112 @@ def case_redis_refuses(world, measured):
     receiver.stop()
 
 
+def fair_setup(world, hanging, healthy):
+    """api-fair (a prefix of its own, --webhook-timeout-ms FAIR_TIMEOUT_MS), its
+    API, FAIR_HANGING endpoints at `hanging` and one at `healthy`:
+    (server, api, [hanging endpoints], healthy endpoint)."""
+    server = world.start_server("api-fair", extra=("--redis-prefix", "fair"),
+                                timeout_ms=FAIR_TIMEOUT_MS)
+    world.wait_for_group("fair:incidents:stream")
+    api = Api(server.port)
+    api.login("fair")
+    created = []
+    for receiver in [hanging] * FAIR_HANGING + [healthy]:
+        endpoint = api.request("POST", "/api/webhook/create", [
+            ("url", receiver.url), ("description", "e2e " + receiver.name)],
+            expect=(201,)).json()
+        world.secrets.add(endpoint["secret"])
+        created.append(endpoint)
+    return server, api, created[:-1], created[-1]
+
+
+def case_fairness(world, measured):
+    """Each change goes to 41 endpoints; 40 never answer. Probation holds
+    each dead endpoint to one attempt on the wire and the sender takes turns
+    between endpoints, so the healthy one's deliveries never queue behind
+    them: every one arrives, none near the timeout."""
+    hang = FAIR_TIMEOUT_MS / 1000 + 2  # the receiver's threads end soon after
+    hanging = world.receiver("never-answers", answer(200, hang))
+    healthy = world.receiver("healthy")
+    server, api, dead, alive = fair_setup(world, hanging, healthy)
+    try:
+        scope = api.write("/api/scope/create", [("name", new_name("fair"))])["id"]
+        service = api.write("/api/service/create", [("name", new_name("fair"))])["id"]
+        marker = world.newest_of("fair:incidents:stream")
+        started = time.monotonic()
+        for _ in range(FAIR_WRITES):
+            api.write("/api/incident/create", [("scope", scope), ("service", service),
+                                               ("name", new_name("Incident")),
+                                               ("severity", "high")])
+        entries = world.stream_after(marker, stream="fair:incidents:stream")
+        sids = [e.sid for e in entries if e.message.get("type") == "incident.created"]
+        arrived = healthy.wait_for_sids(sids, 10)
+        first_seen = {}
+        for r in healthy.snapshot():
+            first_seen.setdefault(r.sid, r)
+        latencies = [first_seen[sid].at * 1000 - stream_ms(sid) for sid in sids
+                     if sid in first_seen]
+        p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+        delivered_in = time.monotonic() - started
+        # The dead endpoints: every first attempt times out (one at a time
+        # each), then their retries come; seen in their deliveries lists.
+        def retried():
+            history = api.request("GET", "/api/webhook/%d/deliveries?limit=100" % dead[0]["id"],
+                                  expect=(200,)).json()["items"]
+            return history if any(h["attempt"] >= 2 for h in history) else None
+        history = wait_until(retried, (FAIR_WRITES + 8) * FAIR_TIMEOUT_MS / 1000, 0.5) or []
+        requests = healthy.snapshot()
+        problems = compare_sets("healthy", set(first_seen), sids)
+        problems += ["%s: no valid signature" % r.msg_id for r in requests
+                     if not verify(alive["secret"], r.headers, r.body)]
+        extra = len(requests) - len(first_seen)
+        dead_requests = hanging.snapshot()
+        concurrency = max_concurrent(dead_requests, FAIR_TIMEOUT_MS / 1000)
+        measured.append("%d writes; the healthy endpoint got %d requests (%d distinct changes) "
+                        "in %.2f s, commit -> arrival p50 %.0f ms, p99 %.0f ms, max %.0f ms "
+                        "(timeout %d ms)" % (FAIR_WRITES, len(requests), len(first_seen),
+                                             delivered_in, p50, p99, max(latencies or [0]),
+                                             FAIR_TIMEOUT_MS))
+        measured.append("%d dead endpoints: %d requests reached their receiver, at most %d at "
+                        "once; endpoint %d's deliveries list: %s" % (
+                            FAIR_HANGING, len(dead_requests), concurrency, dead[0]["id"],
+                            collections.Counter("#%d %s (%s)" % (h["attempt"], h["outcome"],
+                                                                 h["error"]) for h in history)))
+        if not arrived:
+            problems.append("not every change reached the healthy endpoint within 10 s")
+        if extra:
+            problems.append("the healthy endpoint got %d changes twice" % extra)
+        if not latencies or p99 > FAIR_TIMEOUT_MS / 3:
+            problems.append("healthy deliveries p99 %.0f ms: not well under the %d ms timeout" % (
+                p99, FAIR_TIMEOUT_MS))
+        if concurrency > FAIR_HANGING:
+            problems.append("%d requests to the dead endpoints at once: more than one each" %
+                            concurrency)
+        if not any(h["attempt"] >= 2 for h in history):
+            problems.append("no retry of dead endpoint %d recorded: %s" % (dead[0]["id"],
+                                                                           summary(history)))
+        failed = [h for h in history if h["outcome"] != "retrying" or h["error"] != "timed out"]
+        if failed or not history:
+            problems.append("dead endpoint %d: attempts other than timed out, retrying: %s" % (
+                dead[0]["id"], summary(failed)))
+        expect_no_problems(problems, "problems")
+    finally:
+        server.stop()
+
+
+def max_concurrent(requests, lasting):
+    """The most requests that were open at once, each counted open for 70 % of
+    `lasting` (the timeout, when the sender gives up) from its arrival: the
+    margin is for the arrival's delay after the connection."""
+    events = sorted([(r.at, 1) for r in requests] + [(r.at + lasting * 0.7, -1)
+                                                     for r in requests])
+    most = current = 0
+    for _, step in events:
+        current += step
+        most = max(most, current)
+    return most
+
+
 CASES = [
     (1, "delivery: every change once, signed, timestamped, the message as body", case_delivery),
     (2, "filters: severity, event, scope; internal text only to internal=true", case_filters),
@@ -1487,6 +1605,7 @@ CASES = [
     (10, "address policy without --webhook-allow-private", case_address_policy),
     (11, "an attempt's outcome met by Redis refusing writes", case_redis_refuses),
     (12, "metrics: api-a's webhook counters against what the receivers saw", case_metrics),
+    (13, "fairness: 40 hanging endpoints delay no delivery to a healthy one", case_fairness),
 ]
 
 
