@@ -29,7 +29,10 @@ std::optional<RedisEndpoint> SentinelLocator::primary(std::uint64_t& generation)
     generation = generation_.load();
     // Another thread may have found it while this one waited.
     if (trusted_) return current_;
-    if (Clock::now() - last_failed_discovery_ < retry_after_) return current_;
+    // The zero time point is "never failed" (a clock younger than the pause,
+    // as on a machine just booted, must not make the first discovery wait).
+    bool failed_before = last_failed_discovery_ != Clock::time_point{};
+    if (failed_before && Clock::now() - last_failed_discovery_ < retry_after_) return current_;
     order = sentinels_;
     announcements = announcements_;
   }
