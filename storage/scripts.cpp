@@ -139,21 +139,28 @@ return matched
   return script;
 }
 
-// Trims the change stream by age: every entry older than ARGV[1] (a stream
-// id "<ms>-0") goes, except those the consumer group ARGV[2] (the webhooks')
-// has not read or not acknowledged yet, so delivery never loses a change to
-// age (the count cap of every XADD still bounds the stream). KEYS: 1 the
-// stream. Returns {entries removed, the oldest id kept by the trim}.
+// Trims the change stream by age: every entry older than ARGV[1] milliseconds
+// by Redis' own clock (processes' clocks may disagree) goes, except those the
+// consumer group ARGV[2] (the webhooks') has not read or not acknowledged
+// yet, so delivery never loses a change to age (the count cap of every XADD
+// still bounds the stream). Ids are compared as decimal strings, exactly.
+// KEYS: 1 the stream. Returns {entries removed, the oldest id kept by the trim}.
 const Script& stream_trim() {
   static const Script script(R"lua(
+local function less(a, b)
+  if #a ~= #b then return #a < #b end
+  return a < b
+end
 local function before(a, b)
   local a_ms, a_seq = string.match(a, '^(%d+)-(%d+)$')
   local b_ms, b_seq = string.match(b, '^(%d+)-(%d+)$')
-  a_ms, a_seq, b_ms, b_seq = tonumber(a_ms), tonumber(a_seq), tonumber(b_ms), tonumber(b_seq)
-  return a_ms < b_ms or (a_ms == b_ms and a_seq < b_seq)
+  if a_ms ~= b_ms then return less(a_ms, b_ms) end
+  return less(a_seq, b_seq)
 end
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0, ARGV[1]} end
-local minid = ARGV[1]
+local now = redis.call('TIME')
+local floor = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[1])
+local minid = string.format('%.0f-0', math.max(floor, 0))
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0, minid} end
 for _, group in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
   local fields = {}
   for i = 1, #group, 2 do fields[group[i]] = group[i + 1] end

@@ -3,12 +3,14 @@
 // closure, so promises are only ever fulfilled on the actor's own thread.
 #include "storage/storage_actor.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <vector>
 
 #include "actors/messages.hpp"
+#include "config/log.hpp"
 #include "storage/catalog_store.hpp"
 #include "storage/feed_store.hpp"
 #include "storage/incident_store.hpp"
@@ -49,6 +51,8 @@ struct StorageState {
   std::unique_ptr<FeedStore> feed;
   std::unique_ptr<RateStore> rates;
   caf::actor notifier;
+  /// Set while trims fail, so that a failing trim is logged once.
+  std::shared_ptr<std::atomic<bool>> trim_failing = std::make_shared<std::atomic<bool>>(false);
   StorageSettings settings;
 };
 
@@ -191,9 +195,15 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
   return {
       [=](trim_stream_atom) {
         auto& state = self->state;
+        // A failed trim is tried again at the next round; said once, not every 5 s.
         trim_change_stream(state.answers ? *state.answers : *state.pipeline,
                            Keys(state.settings.key_prefix), state.settings.stream_retention,
-                           [](Result<StreamTrim>) {});  // tried again at the next round
+                           [failing = state.trim_failing](Result<StreamTrim> trimmed) {
+                             if (trimmed.ok()) return void(failing->store(false));
+                             if (!failing->exchange(true))
+                               log_warning("the change stream could not be trimmed by age (" +
+                                           trimmed.error().message + "); trying again every 5 s");
+                           });
         self->delayed_send(self, kTrimInterval, trim_stream_atom::value);
       },
       [=](deliver_atom, const std::function<void()>& work) { work(); },

@@ -5,18 +5,11 @@
 
 namespace incident {
 
-std::string retention_floor(std::chrono::system_clock::time_point now,
-                            std::chrono::seconds retention) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) -
-            std::chrono::duration_cast<std::chrono::milliseconds>(retention);
-  return std::to_string(std::max<std::int64_t>(0, ms.count())) + "-0";
-}
-
 void trim_change_stream(RedisPipeline& pipeline, const Keys& keys, std::chrono::seconds retention,
                         std::function<void(Result<StreamTrim>)> done) {
   pipeline.eval(
       scripts::stream_trim(), {keys.change_stream()},
-      {retention_floor(std::chrono::system_clock::now(), retention), Keys::webhook_group()},
+      {std::to_string(std::chrono::milliseconds(retention).count()), Keys::webhook_group()},
       [done = std::move(done)](const RedisValue& reply) {
         if (auto error = error_in_array_reply(reply, "a stream trim")) return done(*error);
         if (reply.elements.size() != 2) return done(corrupt_record("stream trim"));

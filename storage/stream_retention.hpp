@@ -20,12 +20,8 @@ struct StreamTrim {
   std::string kept_from;     // the oldest id the trim kept (an entry at or after it)
 };
 
-/// The stream id before which entries are older than `retention` at `now`.
-std::string retention_floor(std::chrono::system_clock::time_point now,
-                            std::chrono::seconds retention);
-
-/// Trims the change stream of entries older than `retention`, keeping what
-/// the webhook group has not read or acknowledged. `done` runs on the
+/// Trims the change stream of entries older than `retention` by Redis'
+/// clock, keeping what the webhook group has not read or acknowledged. `done` runs on the
 /// pipeline's I/O (or reply) thread.
 void trim_change_stream(RedisPipeline& pipeline, const Keys& keys, std::chrono::seconds retention,
                         std::function<void(Result<StreamTrim>)> done);

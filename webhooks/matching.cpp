@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "domain/feed_view.hpp"
+#include "webhooks/json_values.hpp"
 #include "webhooks/parsed_change.hpp"
 #include "webhooks/subscription.hpp"
 
@@ -24,18 +25,6 @@ bool selects(const std::vector<std::string>& events, const std::string& type) {
     const std::string_view family(event.data(), event.size() - 1);  // "incident."
     return type.size() > family.size() && starts_with(type, family);
   });
-}
-
-bool read_value(const json& v, std::string& out) {
-  if (!v.is_string()) return false;
-  out = v.get<std::string>();
-  return true;
-}
-
-bool read_value(const json& v, std::int64_t& out) {
-  if (!v.is_number_integer()) return false;
-  out = v.get<std::int64_t>();
-  return true;
 }
 
 // An empty filter allows anything; otherwise object[key] must be one of it.

@@ -13,6 +13,7 @@
 #include "domain/integers.hpp"
 #include "domain/list_query.hpp"
 #include "domain/validation.hpp"
+#include "webhooks/json_values.hpp"
 #include "webhooks/signature.hpp"
 
 namespace incident::webhooks {
@@ -199,36 +200,6 @@ void read_flag(FieldChecker& check, const FieldMap& fields, const std::string& n
 }
 
 // ---- Stored form -----------------------------------------------------------
-
-bool read_value(const json& v, std::string& out) {
-  if (!v.is_string()) return false;
-  out = v.get<std::string>();
-  return true;
-}
-
-bool read_value(const json& v, std::int64_t& out) {
-  if (!v.is_number_integer()) return false;
-  out = v.get<std::int64_t>();
-  return true;
-}
-
-bool read_value(const json& v, bool& out) {
-  if (!v.is_boolean()) return false;
-  out = v.get<bool>();
-  return true;
-}
-
-template <class T>
-bool read_value(const json& v, std::vector<T>& out) {
-  if (!v.is_array()) return false;
-  out.clear();
-  for (const auto& element : v) {
-    T value{};
-    if (!read_value(element, value)) return false;
-    out.push_back(std::move(value));
-  }
-  return true;
-}
 
 // An absent key keeps the default; a key of the wrong type spoils the record.
 template <class T>

@@ -31,11 +31,17 @@ class ListCoherenceTest : public ::testing::Test {
     ServerOptions options;
     options.binary = incident_api_binary();
     options.secret = kSecret;
+    // One base URL for every process, so that their answers' bytes compare.
+    options.extra_args = {"--external-url", "http://incidents.test"};
     first_ = new ServerProcess(options);
     ASSERT_TRUE(first_->start()) << first_->failure();
     options.env.emplace_back("PM_REDIS_URI", "unix://" + first_->data_dir() + "/redis.sock");
     second_ = new ServerProcess(options);
     ASSERT_TRUE(second_->start()) << second_->failure();
+    // A process that keeps no rendering: every answer of it rendered anew.
+    options.extra_args.insert(options.extra_args.end(), {"--render-cache-bytes", "0"});
+    uncached_ = new ServerProcess(options);
+    ASSERT_TRUE(uncached_->start()) << uncached_->failure();
     ApiClient api(first_->client());
     token_ = issue_token(api, TokenRequest(kSecret));
     scope_ = id_of(create_catalog(api, token_, "scope"));
@@ -43,12 +49,14 @@ class ListCoherenceTest : public ::testing::Test {
   }
 
   static void TearDownTestSuite() {
+    delete uncached_;
     delete second_;
     delete first_;
   }
 
   static ApiClient first() { return ApiClient(first_->client()); }
   static ApiClient second() { return ApiClient(second_->client()); }
+  static ApiClient uncached() { return ApiClient(uncached_->client()); }
 
   /// A list restricted to this test's incidents (a fresh service each test).
   long long fresh_service() { return id_of(create_catalog(first(), token_, "service")); }
@@ -64,6 +72,7 @@ class ListCoherenceTest : public ::testing::Test {
 
   static ServerProcess* first_;
   static ServerProcess* second_;
+  static ServerProcess* uncached_;
   static std::string token_;
   static long long scope_;
   static long long service_;
@@ -71,6 +80,7 @@ class ListCoherenceTest : public ::testing::Test {
 
 ServerProcess* ListCoherenceTest::first_ = nullptr;
 ServerProcess* ListCoherenceTest::second_ = nullptr;
+ServerProcess* ListCoherenceTest::uncached_ = nullptr;
 std::string ListCoherenceTest::token_;
 long long ListCoherenceTest::scope_ = 0;
 long long ListCoherenceTest::service_ = 0;
@@ -120,17 +130,24 @@ TEST_F(ListCoherenceTest, AListedItemIsTheSameBytesAsAGetOfIt) {
                       token_);
   }
   for (const std::string& token : {token_, std::string()}) {
+    const char* who = token.empty() ? "anonymous" : "token holder";
     for (int pass = 0; pass < 2; ++pass) {  // rendered, then kept
       Response listed = first().get(list_path(service, 1, 50), token);
       ASSERT_EQ(listed.status, 200) << listed.describe();
-      ASSERT_EQ(listed.json()["items"].size(), 5u);
+      // The same page from a process that keeps nothing: the same bytes.
+      Response fresh = uncached().get(list_path(service, 1, 50), token);
+      ASSERT_EQ(fresh.status, 200) << fresh.describe();
+      EXPECT_EQ(listed.body, fresh.body) << who << " pass " << pass;
       const json page = listed.json();
+      ASSERT_EQ(page["items"].size(), 5u);
       for (const auto& item : page["items"]) {
-        Response got = first().get(incident_path(item["id"]), token);
-        ASSERT_EQ(got.status, 200) << got.describe();
-        EXPECT_NE(listed.body.find(got.body), std::string::npos)
-            << (token.empty() ? "anonymous" : "token holder") << " pass " << pass << "\n"
-            << got.body;
+        for (const ApiClient& api : {first(), uncached()}) {
+          Response got = api.get(incident_path(item["id"]), token);
+          ASSERT_EQ(got.status, 200) << got.describe();
+          EXPECT_NE(listed.body.find(got.body), std::string::npos)
+              << who << " pass " << pass << "\n"
+              << got.body;
+        }
       }
     }
   }
