@@ -36,6 +36,7 @@ struct IncidentState {
   PendingQueue queue;
   std::vector<ChainedWrite> in_flight;  // the writes of the commit in flight
   bool busy = false;                    // a load or a commit is in flight
+  bool load_confirmed = false;          // the load in flight reads what replicas confirm
   bool retiring = false;                // quit once the queue is done
   std::int64_t newest_known = 0;        // the highest version the change feed reported
   std::vector<NextIncident> next;       // incidents to serve after this one, in order
@@ -119,11 +120,15 @@ void check_flight(IncidentActor* self, std::uint64_t flight) {
   self->delayed_send(self, state.limits.flight_bound, inflight_check_atom::value, state.flights);
 }
 
-void load(IncidentActor* self) {
+/// Loads the stored state; `confirmed`, one the replicas hold, as a 412 needs:
+/// an earlier attempt of the same write, in doubt, may have reached only a
+/// primary that a failover then drops (its retry must not be told "kept").
+void load(IncidentActor* self, bool confirmed = false) {
   if (self->state.limits.metrics) self->state.limits.metrics->cache.misses.add();
   take_off(self);
+  self->state.load_confirmed = confirmed;
   self->send(self->state.storage, load_atom::value, self->state.id,
-             caf::actor_cast<caf::actor>(self));
+             caf::actor_cast<caf::actor>(self), confirmed);
 }
 
 void loaded(IncidentActor* self, LoadResult& result) {
@@ -134,7 +139,8 @@ void loaded(IncidentActor* self, LoadResult& result) {
   } else if (!*result) {
     answer_all(state, not_found());
   } else {
-    for (auto& pending : state.queue) pending.checked_against_store = true;
+    if (state.load_confirmed)
+      for (auto& pending : state.queue) pending.checked_against_store = true;
     // Moved out of the message: it has one receiver, so CAF hands it over unshared.
     cache(state, std::move(**result));
   }
@@ -226,7 +232,7 @@ void drain(IncidentActor* self) {
   Batch batch = take_batch(*state.cached, state.queue, now_minute(), kMaxChain);
   if (batch.needs_reload) {
     state.cached.reset();
-    return load(self);
+    return load(self, true);
   }
   if (state.limits.metrics) state.limits.metrics->cache.hits.add(queued - state.queue.size());
   if (!batch.chain.empty()) return commit(self, std::move(batch));

@@ -22,7 +22,7 @@ struct PendingCommand {
   Command command;
   int retries_left = 5;  // commits lost to another process's write, before 409
   /// An If-Match that failed against the cache is checked once more against
-  /// the stored state before it is refused.
+  /// the stored state, as the replicas confirm it, before it is refused.
   bool checked_against_store = false;
   /// A comment whose Idempotency-Key Redis already holds: it was kept by an
   /// earlier attempt, and is answered with the stored state.

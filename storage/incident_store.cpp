@@ -66,19 +66,19 @@ std::optional<Incident> decode_stored_incident(const RedisValue& hash, const Red
   return decode_incident(to_flat_hash(hash), std::move(texts));
 }
 
-void IncidentStore::load(Id id, std::function<void(LoadResult)> done) {
+void IncidentStore::load(Id id, std::function<void(LoadResult)> done, bool confirmed) {
+  RedisPipeline& reads = confirmed && commit_pipeline_ ? *commit_pipeline_ : pipeline_;
   // One transaction, so the hash and the events are of the same version.
-  pipeline_.transaction({{"HGETALL", keys_.incident(id)}, {"LRANGE", keys_.events(id), "0", "-1"}},
-                        [done = std::move(done)](const RedisValue& reply) {
-                          if (auto error = error_in_array_reply(reply, "a load"))
-                            return done(*error);
-                          if (reply.elements.size() != 2) return done(corrupt_record("load reply"));
-                          if (reply.elements[0].elements.empty())
-                            return done(std::optional<Incident>{});
-                          auto incident = decode_stored_incident(reply);
-                          if (!incident) return done(corrupt_record("incident"));
-                          done(std::optional<Incident>{std::move(*incident)});
-                        });
+  reads.transaction({{"HGETALL", keys_.incident(id)}, {"LRANGE", keys_.events(id), "0", "-1"}},
+                    [done = std::move(done)](const RedisValue& reply) {
+                      if (auto error = error_in_array_reply(reply, "a load")) return done(*error);
+                      if (reply.elements.size() != 2) return done(corrupt_record("load reply"));
+                      if (reply.elements[0].elements.empty())
+                        return done(std::optional<Incident>{});
+                      auto incident = decode_stored_incident(reply);
+                      if (!incident) return done(corrupt_record("incident"));
+                      done(std::optional<Incident>{std::move(*incident)});
+                    });
 }
 
 void IncidentStore::next_id(std::function<void(IdResult)> done) { reserve_ids(1, std::move(done)); }

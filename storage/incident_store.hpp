@@ -32,8 +32,10 @@ class IncidentStore {
         feed_(std::move(feed)),
         guard_(std::move(guard)) {}
 
-  /// The stored incident, or nullopt when there is none.
-  void load(Id id, std::function<void(LoadResult)> done);
+  /// The stored incident, or nullopt when there is none. `confirmed` reads
+  /// over the writes connection, so the answer is one the replicas hold (a
+  /// failover cannot take it back), at the cost of queueing behind its WAITs.
+  void load(Id id, std::function<void(LoadResult)> done, bool confirmed = false);
   /// A fresh, never used incident id.
   void next_id(std::function<void(IdResult)> done);
   /// Reserves `count` fresh ids at once; answers the last of them (the block

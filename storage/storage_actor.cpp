@@ -209,10 +209,13 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
       [=](deliver_atom, const std::function<void()>& work) { work(); },
       // Incident actors: the answer goes straight from the I/O thread to
       // them, without a detour through this actor's mailbox.
-      [=](load_atom, Id id, const caf::actor& reply_to) {
-        self->state.incidents->load(id, [reply_to](LoadResult result) {
-          caf::anon_send(reply_to, loaded_atom::value, std::move(result));
-        });
+      [=](load_atom, Id id, const caf::actor& reply_to, bool confirmed) {
+        self->state.incidents->load(
+            id,
+            [reply_to](LoadResult result) {
+              caf::anon_send(reply_to, loaded_atom::value, std::move(result));
+            },
+            confirmed);
       },
       [=](commit_atom, const std::vector<CommitRequest>& chain, const caf::actor& reply_to) {
         const CommitRequest& last = chain.back();

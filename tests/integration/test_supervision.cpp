@@ -127,7 +127,7 @@ caf::behavior stalling_storage(caf::stateful_actor<StallingStorage>* self, Incid
     caf::anon_send(to, loaded_atom::value, LoadResult{std::optional<Incident>{self->state.stored}});
   };
   return {
-      [=](load_atom, Id id, const caf::actor& reply_to) {
+      [=](load_atom, Id id, const caf::actor& reply_to, bool) {
         if (self->state.stalled) {
           self->state.waiting_loads.emplace_back(reply_to, id);
         } else {
