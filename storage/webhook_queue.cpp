@@ -241,9 +241,18 @@ std::vector<QueuedChange> WebhookQueue::changes_of(const RedisValue& entries) {
 
 std::vector<QueuedChange> WebhookQueue::read_new(std::size_t count,
                                                  std::chrono::milliseconds block) {
-  auto reply =
-      run({"XREADGROUP", "GROUP", Keys::webhook_group(), consumer_, "COUNT", std::to_string(count),
-           "BLOCK", std::to_string(block.count()), "STREAMS", keys_.change_stream(), ">"});
+  return read_group({"XREADGROUP", "GROUP", Keys::webhook_group(), consumer_, "COUNT",
+                     std::to_string(count), "BLOCK", std::to_string(block.count()), "STREAMS",
+                     keys_.change_stream(), ">"});
+}
+
+std::vector<QueuedChange> WebhookQueue::read_new_now(std::size_t count) {
+  return read_group({"XREADGROUP", "GROUP", Keys::webhook_group(), consumer_, "COUNT",
+                     std::to_string(count), "STREAMS", keys_.change_stream(), ">"});
+}
+
+std::vector<QueuedChange> WebhookQueue::read_group(const std::vector<std::string>& command) {
+  auto reply = run(command);
   if (!reply) return {};
   if (reply->is_error()) {
     // The stream or the group was deleted (an emptied Redis): make it again.

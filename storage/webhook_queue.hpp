@@ -80,6 +80,8 @@ class WebhookQueue {
 
   /// Changes no consumer was given yet, waiting at most `block` for some.
   std::vector<QueuedChange> read_new(std::size_t count, std::chrono::milliseconds block);
+  /// The same without waiting: what is there now.
+  std::vector<QueuedChange> read_new_now(std::size_t count);
   /// Changes other consumers have held longer than `min_idle`, now this one's.
   std::vector<QueuedChange> claim_idle(std::chrono::milliseconds min_idle, std::size_t count);
   /// Marks these changes as still worked on, so no other process claims them.
@@ -128,6 +130,8 @@ class WebhookQueue {
   std::vector<std::string> record_command(const AttemptRecord& record) const;
   void drop_connection(const RedisValue& failure);
   std::vector<QueuedChange> changes_of(const RedisValue& entries);
+  /// Runs an XREADGROUP and reads its changes.
+  std::vector<QueuedChange> read_group(const std::vector<std::string>& command);
 
   std::shared_ptr<PrimaryLocator> locator_;
   Keys keys_;

@@ -80,8 +80,11 @@ std::string history_entry(const std::string& stream_id, const std::string& type,
       .dump();
 }
 
-// Short waits in Redis while attempts are on the wire, so their outcomes are
-// recorded promptly; longer ones when idle. Retries are looked for this often.
+// While attempts are on the wire the loop waits for their outcomes (at most
+// kBusyBlock), so an endpoint gets its next change as soon as one ends, and
+// reads new changes without waiting in Redis; when idle it waits in Redis
+// (kIdleBlock). Retries are looked for every kRetriesEvery, or as soon as
+// room is made while an endpoint has more due.
 constexpr auto kBusyBlock = std::chrono::milliseconds(20);
 constexpr auto kIdleBlock = std::chrono::milliseconds(250);
 constexpr auto kRetriesEvery = std::chrono::milliseconds(200);
@@ -103,6 +106,7 @@ Dispatcher::~Dispatcher() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
+  outcome_arrived_.notify_one();
   thread_.join();
 }
 
@@ -116,7 +120,13 @@ bool Dispatcher::stopping() {
   return stopping_;
 }
 
+void Dispatcher::wait_for_outcomes(std::chrono::milliseconds longest) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  outcome_arrived_.wait_for(lock, longest, [this] { return !outcomes_.empty() || stopping_; });
+}
+
 void Dispatcher::run() {
+  bool retries_behind = false;
   while (!stopping()) {
     if (!queue_.ready()) continue;
     settle_outcomes();
@@ -125,10 +135,10 @@ void Dispatcher::run() {
       continue;
     }
     auto now = Clock::now();
-    if (now >= next_retries_) {
+    if (now >= next_retries_ || retries_behind) {
       if (!refresh_subscriptions()) continue;
       advance_replay();
-      start_retries();
+      retries_behind = start_retries(retries_behind);
       next_retries_ = now + kRetriesEvery;
     }
     if (now >= next_claim_) {
@@ -138,10 +148,11 @@ void Dispatcher::run() {
     if (!to_acknowledge_.empty() && queue_.acknowledge(to_acknowledge_)) to_acknowledge_.clear();
     bool busy = sender_->in_flight() > 0 || replay_running_;
     if (first_round_.size() >= options_.max_first_round) {
-      std::this_thread::sleep_for(kBusyBlock);
+      wait_for_outcomes(kBusyBlock);
       continue;
     }
-    auto changes = queue_.read_new(kReadCount, busy ? kBusyBlock : kIdleBlock);
+    if (busy) wait_for_outcomes(kBusyBlock);
+    auto changes = busy ? queue_.read_new_now(kReadCount) : queue_.read_new(kReadCount, kIdleBlock);
     // Endpoints made before a change was committed must see it: read them
     // again, if any changed, after reading the changes.
     metrics_->changes_read.add(changes.size());
@@ -222,16 +233,19 @@ void Dispatcher::keep_alive_and_claim() {
   }
 }
 
-void Dispatcher::start_retries() {
+bool Dispatcher::start_retries(bool behind) {
   std::map<Id, std::size_t> wanted;
   for (const auto& [id, subscription] : subscriptions_) {
     if (!subscription.enabled) continue;
     if (std::size_t room = slots_.room(id)) wanted[id] = room;
   }
+  if (wanted.empty()) return behind;  // no room anywhere: nothing learnt
   auto lease = options_.timeout + std::chrono::seconds(30);
   // Retries of one change for several endpoints share one parse.
   std::unordered_map<std::string, std::shared_ptr<const ParsedChange>> parsed;
+  std::map<Id, std::size_t> taken;
   for (auto& retry : queue_.take_due(wanted, now_ms(), lease.count())) {
+    ++taken[retry.endpoint];
     if (retry.data.empty()) {
       // Trimmed from the stream while it waited: nothing is left to send.
       AttemptRecord record;
@@ -249,6 +263,9 @@ void Dispatcher::start_retries() {
     if (!change) change = std::make_shared<const ParsedChange>(std::move(retry.data));
     start(retry.endpoint, retry.stream_id, change, false, retry.count);
   }
+  // As many as it had room for: more may be due.
+  return std::any_of(wanted.begin(), wanted.end(),
+                     [&](const auto& entry) { return taken[entry.first] >= entry.second; });
 }
 
 void Dispatcher::advance_replay() {
@@ -326,9 +343,12 @@ void Dispatcher::start(Id endpoint, const std::string& stream_id,
   request.body = *body;
   Attempt attempt{endpoint, stream_id, change->type(), first_round, count, {}};
   sender_->send(std::move(request), [this, attempt = std::move(attempt)](OutboundResult result) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    outcomes_.push_back(attempt);
-    outcomes_.back().result = std::move(result);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      outcomes_.push_back(attempt);
+      outcomes_.back().result = std::move(result);
+    }
+    outcome_arrived_.notify_one();
   });
 }
 

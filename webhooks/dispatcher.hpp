@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -96,13 +97,18 @@ class Dispatcher {
 
   void run();
   bool stopping();
+  /// Waits until an attempt ends or `longest` passes (or stopping).
+  void wait_for_outcomes(std::chrono::milliseconds longest);
   /// Reads the endpoints again when any changed; false when Redis failed.
   bool refresh_subscriptions();
   void take_new(std::vector<QueuedChange> changes);
   void take_claimed(std::vector<QueuedChange> changes);
   /// Starts a change's first attempts, on every endpoint it matches but `done`.
   void begin_first_round(const QueuedChange& change, const std::set<Id>& done);
-  void start_retries();
+  /// Starts the retries due of every endpoint with room; true when some
+  /// endpoint had as many due as room (look again as soon as room is made),
+  /// `behind` when no endpoint had room.
+  bool start_retries(bool behind);
   void advance_replay();
   /// Sends `change` to `endpoint`, or leaves it waiting (in memory, or past
   /// the bound in the endpoint's retries) when as many of its attempts are on
@@ -137,6 +143,7 @@ class Dispatcher {
 
   // Shared with the sender's thread and the API's:
   std::mutex mutex_;
+  std::condition_variable outcome_arrived_;
   std::vector<Attempt> outcomes_;
   std::deque<ReplayRequest> replays_;
   bool stopping_ = false;
