@@ -2,6 +2,8 @@
 // to the registry (or storage for lists), and a reply callback that answers.
 #include "http/incident_handlers.hpp"
 
+#include <string_view>
+
 #include "domain/validation.hpp"
 #include "http/handler_support.hpp"
 #include "http/list_answer.hpp"
@@ -59,17 +61,19 @@ PageRenderer renderer_for(const std::shared_ptr<RenderCache>& cache, const std::
   return renderer;
 }
 
-std::string json_array(const std::vector<std::shared_ptr<const std::string>>& items) {
-  std::size_t size = 2 + items.size();
+/// {"items":[...]}: the page's renderings joined once, into the body itself.
+std::string items_body(const std::vector<std::shared_ptr<const std::string>>& items) {
+  static constexpr std::string_view kOpen = "{\"items\":[", kClose = "]}";
+  std::size_t size = kOpen.size() + kClose.size() + items.size();
   for (const auto& item : items) size += item->size();
   std::string out;
   out.reserve(size);
-  out += '[';
-  for (const auto& item : items) {
-    if (out.size() > 1) out += ',';
-    out += *item;
+  out += kOpen;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += ',';
+    out += *items[i];
   }
-  out += ']';
+  out += kClose;
   return out;
 }
 
@@ -87,14 +91,14 @@ void list_incidents(const App& app, const ApiRequest& request, const RouteParams
   Audience audience = audience_of(*principal);
   PageRequest requested = *page;
   std::string filter_query = filter_query_string(*filter);
-  caf::anon_send(
-      app.storage, list_atom::value,
-      ListCommand{requested, *filter, renderer_for(app.render_cache, base, audience),
-                  [=](Result<RenderedPage> result) {
-                    if (!result) return responder.send(error_response(result.error()));
-                    responder.send(list_answer(requested, result->total, json_array(result->items),
-                                               base + "/api/incident", filter_query));
-                  }});
+  caf::anon_send(app.storage, list_atom::value,
+                 ListCommand{requested, *filter, renderer_for(app.render_cache, base, audience),
+                             [=](Result<RenderedPage> result) {
+                               if (!result) return responder.send(error_response(result.error()));
+                               responder.send(list_answer_body(
+                                   requested, result->total, items_body(result->items),
+                                   base + "/api/incident", filter_query));
+                             }});
 }
 
 void get_incident(const App& app, const ApiRequest& request, const RouteParams& params,
