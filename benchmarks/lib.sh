@@ -30,12 +30,13 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# start_redis: a redis-server without persistence on $WORK/redis.sock ($SOCKET);
-# sets REDIS_PID.
+# start_redis [ARGUMENT...]: a redis-server without persistence on
+# $WORK/redis.sock ($SOCKET); sets REDIS_PID. Arguments are added to its
+# command line and win over these (`start_redis --appendonly yes`).
 start_redis() {
   SOCKET="$WORK/redis.sock"
   redis-server --port 0 --unixsocket "$SOCKET" --unixsocketperm 700 --save "" --appendonly no \
-    --dir "$WORK" --logfile "$WORK/redis.log" --daemonize no &
+    --dir "$WORK" --logfile "$WORK/redis.log" --daemonize no "$@" &
   REDIS_PID=$!
   PIDS+=($REDIS_PID)
   until redis-cli -s "$SOCKET" ping >/dev/null 2>&1; do sleep 0.1; done
