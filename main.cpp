@@ -30,6 +30,7 @@
 #include "http/routes.hpp"
 #include "http/server.hpp"
 #include "storage/feed_follower.hpp"
+#include "storage/index_migration.hpp"
 #include "storage/sentinel_client.hpp"
 #include "storage/storage_actor.hpp"
 #include "webhooks/dispatcher.hpp"
@@ -189,7 +190,11 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
                                    settings.list_budget,
                                    std::chrono::seconds(settings.stream_retention_seconds)};
   // Every connection checks which data set it reaches before it serves.
-  ConnectCheck check_dataset = [dataset](redisContext* context) { return dataset->check(context); };
+  // ... and that its indexes are in this version's form (index_migration.hpp).
+  auto indexes = std::make_shared<IndexMigration>(Keys(settings.key_prefix));
+  ConnectCheck check_dataset = [dataset, indexes](redisContext* context) {
+    return dataset->check(context) && indexes->ensure_current(context);
+  };
   const auto redis_timeout = std::chrono::milliseconds(settings.redis_timeout_ms);
   // Each component records into its part of the metrics, kept alive with the whole.
   auto part = [&metrics](auto metrics::Metrics::*member) {

@@ -66,6 +66,10 @@ std::vector<std::string> server_arguments(const Settings& settings, const std::s
                                 dir + "/redis.log",
                                 "--protected-mode",
                                 "yes"};
+  // An incident whose description is over the default 64 bytes would
+  // otherwise be a hashtable: 1,152 bytes instead of 386
+  // (benchmarks/memory_footprint.sh).
+  args.insert(args.end(), {"--hash-max-listpack-value", "1024"});
   if (endpoint.is_unix()) {
     for (std::string a : {"--port", "0", "--unixsocket"}) args.push_back(a);
     args.push_back(endpoint.socket_path);

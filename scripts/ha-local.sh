@@ -310,6 +310,8 @@ for port in "${REDIS_PORTS[@]}"; do
     # A full sync starts at once instead of waiting 5 s for more replicas to
     # batch: startup, and a restarted old primary's resync, are that much faster.
     echo "repl-diskless-sync-delay 0"
+    # Incidents with a description over 64 bytes stay compact (see README).
+    echo "hash-max-listpack-value 1024"
     [ "$port" = "$PRIMARY_PORT" ] || echo "replicaof 127.0.0.1 $PRIMARY_PORT"
   } >"$conf"
   : >"$dir/redis.log"

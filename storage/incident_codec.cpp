@@ -17,9 +17,12 @@ namespace incident {
 namespace {
 
 constexpr long long kMaxMinute = 9'999'999'999LL;
-// Index members hold (kIdComplement - id) on sixteen digits, so higher ids sort first.
-constexpr long long kIdComplement = 9'999'999'999'999'999LL;
-static_assert(kMaxId < kIdComplement, "every id fits the members' sixteen digits");
+// Index members hold (kIdComplement - id) on sixteen digits, so higher ids
+// sort first. 2^53: the page script subtracts in Lua's doubles, exactly.
+constexpr long long kIdComplement = 9'007'199'254'740'992LL;
+static_assert(kMaxId < kIdComplement, "every id has a member of at least 1");
+// Scores stay below 2^53 too: (kMaxMinute + 1) * 100 is about 10^12.
+constexpr long long kScoreStep = 100;
 constexpr long long kMaxStoredInteger = 999'999'999'999'999'999LL;  // 18 digits, as ever
 
 void put_optional(FlatHash& out, const char* name, const std::optional<std::string>& value) {
@@ -211,38 +214,40 @@ std::optional<Incident> decode_incident(const FlatHash& flat, std::vector<std::s
   return incident;
 }
 
-std::string sort_member(const Incident& incident) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%010lld%d%d%016lld:%lld",
-                kMaxMinute - static_cast<long long>(incident.start_impact_date),
-                static_cast<int>(incident.status), static_cast<int>(incident.severity),
-                kIdComplement - static_cast<long long>(incident.id),
-                static_cast<long long>(incident.id));
-  return buffer;
+IndexEntry index_entry(const Incident& incident) {
+  char score[32], member[32];
+  std::snprintf(score, sizeof score, "%lld",
+                (kMaxMinute - static_cast<long long>(incident.start_impact_date)) * kScoreStep +
+                    static_cast<int>(incident.status) * 10 + static_cast<int>(incident.severity));
+  std::snprintf(member, sizeof member, "%016lld",
+                kIdComplement - static_cast<long long>(incident.id));
+  return {score, member};
+}
+
+std::optional<Id> id_of_member(const std::string& member) {
+  if (member.size() != 16) return std::nullopt;
+  auto complement = to_integer(member);
+  if (!complement || *complement < 1 || *complement >= kIdComplement) return std::nullopt;
+  return static_cast<Id>(kIdComplement - *complement);
+}
+
+std::optional<long long> index_score(const std::string& text) {
+  auto score = to_integer(text);
+  if (!score || *score < 0) return std::nullopt;
+  return *score;
 }
 
 std::pair<std::string, std::string> start_date_range(std::optional<Minute> after,
                                                      std::optional<Minute> before) {
-  // Members begin with kMaxMinute - start on ten digits, so later starts sort first.
-  auto prefix = [](long long inverted) {
-    char buffer[16];
-    std::snprintf(buffer, sizeof buffer, "%010lld", inverted);
-    return std::string(buffer);
-  };
-  std::string min = "-", max = "+";
+  // Scores begin with kMaxMinute - start, so later starts sort first; a
+  // minute's entries span kScoreStep scores.
+  std::string min = "-inf", max = "+inf";
   if (before && *before <= kMaxMinute)
-    min = "[" + prefix(kMaxMinute - std::max<long long>(*before, 1) + 1);
+    min = std::to_string((kMaxMinute - std::max<long long>(*before, 1) + 1) * kScoreStep);
   if (after && *after > 0)
-    max = "(" + prefix(kMaxMinute - std::min<long long>(*after, kMaxMinute) + 1);
+    max = "(" +
+          std::to_string((kMaxMinute - std::min<long long>(*after, kMaxMinute) + 1) * kScoreStep);
   return {min, max};
-}
-
-std::optional<Id> id_of_member(const std::string& member) {
-  auto colon = member.rfind(':');
-  if (colon == std::string::npos) return std::nullopt;
-  auto id = to_integer(member.substr(colon + 1));
-  if (!id) return std::nullopt;
-  return static_cast<Id>(*id);
 }
 
 std::vector<std::string> index_keys(const Keys& keys, const Incident& incident) {

@@ -26,13 +26,22 @@ std::optional<Event> decode_event(const std::string& json);
 /// order, other members ignored.
 std::optional<Event> read_event_members(const std::string& json);
 
-/// A member whose byte order is the list order: start_impact_date descending,
-/// status, severity (enum order), id descending; ":<id>" ends it.
-std::string sort_member(const Incident& incident);
-/// The id at the end of a sort member; nullopt when malformed.
+/// An incident's entry in every index zset, ordered as lists are:
+/// start_impact_date descending, status, severity (enum order) in the score;
+/// id descending in the member, which Redis compares when scores are equal.
+/// Both are decimal integers below 2^53, exact in a double (Redis' scores and
+/// Lua's numbers alike).
+struct IndexEntry {
+  std::string score;   // (kMaxMinute - start) * 100 + status * 10 + severity
+  std::string member;  // (2^53 - id) on sixteen digits
+};
+IndexEntry index_entry(const Incident& incident);
+/// The id an index member stands for; nullopt when malformed.
 std::optional<Id> id_of_member(const std::string& member);
+/// The score an index entry's score text holds; nullopt when malformed.
+std::optional<long long> index_score(const std::string& text);
 
-/// The lex range (ZRANGEBYLEX min and max) of the members whose
+/// The score range (ZCOUNT / ZRANGEBYSCORE min and max) of the entries whose
 /// start_impact_date is at or after `after` and strictly before `before`.
 std::pair<std::string, std::string> start_date_range(std::optional<Minute> after,
                                                      std::optional<Minute> before);

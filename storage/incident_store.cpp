@@ -105,7 +105,7 @@ std::vector<std::string> all_index_keys(const Keys& keys, const std::optional<In
   return out;
 }
 
-/// True when both states are in the same index keys (old_member equal too
+/// True when both states are in the same index keys (an equal score too
 /// means every index entry stays). Both must exist.
 bool same_index_fields(const std::optional<Incident>& a, const std::optional<Incident>& b) {
   return a && b && a->status == b->status && a->severity == b->severity && a->scope == b->scope &&
@@ -148,18 +148,18 @@ void IncidentStore::commit_chain(const std::vector<CommitRequest>& chain,
   const CommitRequest& first = chain.front();
   const CommitRequest& last = chain.back();
   const Incident& subject = last.after ? *last.after : *last.before;
-  std::string old_member = first.before ? sort_member(*first.before) : "";
-  std::string new_member = last.after ? sort_member(*last.after) : "";
+  // The member is the id's: only the score moves, and ZADD moves it in place
+  // in the keys the incident stays in.
+  IndexEntry entry = index_entry(subject);
+  std::string old_score = first.before ? index_entry(*first.before).score : "";
+  std::string new_score = last.after ? index_entry(*last.after).score : "";
   std::vector<std::string> leave, join;
   // A comment or a rename keeps every index entry: nothing to compute.
-  if (old_member != new_member || !same_index_fields(first.before, last.after)) {
-    leave = all_index_keys(keys_, first.before);
+  if (old_score != new_score || !same_index_fields(first.before, last.after)) {
+    std::vector<std::string> before = all_index_keys(keys_, first.before);
     join = all_index_keys(keys_, last.after);
-  }
-  if (old_member == new_member) {  // same member: only memberships that change
-    std::vector<std::string> kept = leave;
-    leave = minus(leave, join);
-    join = minus(join, kept);
+    leave = minus(before, join);
+    if (old_score == new_score) join = minus(join, before);  // only the keys it joins
   }
   std::vector<std::string> keys{keys_.incident(subject.id),
                                 keys_.events(subject.id),
@@ -173,8 +173,8 @@ void IncidentStore::commit_chain(const std::vector<CommitRequest>& chain,
   for (const auto& change : chain) events += change.new_event ? 1 : 0;
   std::vector<std::string> args{std::to_string(first.before ? first.before->version : 0),
                                 last.after ? "upsert" : "delete",
-                                old_member,
-                                new_member,
+                                entry.member,
+                                new_score,
                                 std::to_string(events),
                                 std::to_string(leave.size()),
                                 std::to_string(join.size()),

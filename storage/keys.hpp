@@ -3,7 +3,8 @@
 //   <p>:incident:next_id            counter of incident ids
 //   <p>:incident:<id>               hash: the incident's fields
 //   <p>:incident:<id>:events        list: events, newest first (JSON each)
-//   <p>:idx:incidents               zset: every incident, by list order
+//   <p>:idx:incidents               zset: every incident, by list order (index_entry
+//                                   in incident_codec.hpp: a score and the id's member)
 //   <p>:idx:{status,severity,scope,service,extref}:<v>   zsets, same members
 //   <p>:idx:<a>:<va>:<b>:<vb>       zsets of every pair of status, severity, scope
 //                                   and service (a before b in that order), so a

@@ -1,5 +1,5 @@
 // Which index zsets answer a filtered list: one group of keys per filter
-// (OR within a group, AND across groups) and the lex range of start dates.
+// (OR within a group, AND across groups) and the score range of start dates.
 // A status filter next to a severity, scope or service filter is read from
 // the paired indexes, so the most common queries touch a single group.
 #pragma once
@@ -13,8 +13,8 @@
 namespace incident {
 
 struct IndexPlan {
-  std::string min = "-";  // ZRANGEBYLEX bounds
-  std::string max = "+";
+  std::string min = "-inf";  // score bounds (ZCOUNT, ZRANGEBYSCORE)
+  std::string max = "+inf";
   std::vector<std::vector<std::string>> groups;
   bool nothing = false;  // the filter cannot match anything
 };

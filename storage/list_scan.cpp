@@ -7,14 +7,21 @@
 #include <unordered_set>
 
 #include "domain/integers.hpp"
+#include "storage/incident_codec.hpp"
 #include "storage/incident_store.hpp"
 #include "storage/scripts.hpp"
 
 namespace incident {
 namespace {
 
-/// The id at the end of an index member ("<order>:<id>", see sort_member).
-std::string id_of_member(const std::string& member) { return member.substr(member.rfind(':') + 1); }
+/// An index entry read by a scan: its place in list order is (score, member).
+struct ScannedEntry {
+  long long score = 0;
+  std::string member;
+  bool operator<(const ScannedEntry& other) const {
+    return score != other.score ? score < other.score : member < other.member;
+  }
+};
 
 std::int64_t sum(const std::vector<std::int64_t>& values) {
   return std::accumulate(values.begin(), values.end(), std::int64_t{0});
@@ -94,7 +101,7 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
     // A single group's total is its counts': members are read only for a page.
     if (merging_ && (request_.page.per_page == 0 || request_.page.offset() >= total_))
       return finish(IncidentRefPage{total_, {}});
-    cursor_ = request_.plan.min;
+    cursor_.clear();
     // A list that fits in a couple of steps runs at once; a longer one waits
     // for its turn, so that costly lists' steps never pile up in Redis.
     if (cost <= 2 * kScanStepEntries) return step();
@@ -113,27 +120,31 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
     if (merging_) per_step = std::min<std::int64_t>(per_step, wanted_per_key_ - taken_from_key_);
     std::vector<std::string> keys{driver_keys_[key_]};
     keys.insert(keys.end(), lookup_keys_.begin(), lookup_keys_.end());
-    std::vector<std::string> args{cursor_, request_.plan.max, std::to_string(per_step)};
+    std::vector<std::string> args{cursor_, request_.plan.min, request_.plan.max,
+                                  std::to_string(per_step)};
     args.insert(args.end(), lookup_sizes_.begin(), lookup_sizes_.end());
     call(scripts::index_scan(), std::move(keys), std::move(args), &ListScan::stepped);
   }
 
   void stepped(const RedisValue& reply) {
-    if (failed(reply, "a list scan") || reply.elements.empty()) {
+    if (failed(reply, "a list scan") || reply.elements.size() % 2 != 1) {
       if (!finished_) finish(corrupt_record("list scan"));
       return;
     }
     const std::string& last = reply.elements.back().str;
-    for (std::size_t i = 0; i + 1 < reply.elements.size(); ++i)
-      matched_.push_back(reply.elements[i].str);
-    taken_from_key_ += static_cast<std::int64_t>(reply.elements.size()) - 1;
+    for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+      auto score = index_score(reply.elements[i].str);
+      if (!score) return finish(corrupt_record("index score"));
+      matched_.push_back({*score, reply.elements[i + 1].str});
+    }
+    taken_from_key_ += static_cast<std::int64_t>(reply.elements.size() / 2);
     bool key_done = last.empty() || (merging_ && taken_from_key_ >= wanted_per_key_);
     if (key_done) {
       ++key_;
       taken_from_key_ = 0;
-      cursor_ = request_.plan.min;
+      cursor_.clear();
     } else {
-      cursor_ = "(" + last;
+      cursor_ = last;
     }
     step();
   }
@@ -144,9 +155,9 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
   /// kept once, where it was first in list order.
   void read_page() {
     std::sort(matched_.begin(), matched_.end());
-    std::unordered_set<std::string> seen;  // ids, copied: the members move below
-    auto repeated = [&seen](const std::string& member) {
-      return !seen.insert(id_of_member(member)).second;
+    std::unordered_set<std::string> seen;  // members (one per id), copied: they move below
+    auto repeated = [&seen](const ScannedEntry& entry) {
+      return !seen.insert(entry.member).second;
     };
     matched_.erase(std::remove_if(matched_.begin(), matched_.end(), repeated), matched_.end());
     if (!merging_) total_ = static_cast<std::int64_t>(matched_.size());
@@ -158,7 +169,7 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
     page_ids_.clear();
     std::vector<std::vector<std::string>> reads;
     for (std::size_t i = from; i < to; ++i) {
-      auto id = parse_id(id_of_member(matched_[i]));
+      auto id = id_of_member(matched_[i].member);
       if (!id) return finish(corrupt_record("index member"));
       page_ids_.push_back(*id);
       reads.push_back({"HGET", request_.incident_prefix + std::to_string(*id), "version"});
@@ -200,11 +211,11 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
   std::vector<std::string> lookup_keys_;
   std::vector<std::string> lookup_sizes_;
   std::size_t key_ = 0;  // the driver key being read
-  std::string cursor_;   // where its next step starts
+  std::string cursor_;   // where its next step starts ("": the range's start)
   std::int64_t taken_from_key_ = 0;
   std::int64_t wanted_per_key_ = 0;
   std::int64_t total_ = 0;
-  std::vector<std::string> matched_;
+  std::vector<ScannedEntry> matched_;
   std::vector<Id> page_ids_;  // the page's, in list order, while their versions are read
 };
 

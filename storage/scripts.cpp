@@ -4,12 +4,22 @@
 
 namespace incident::scripts {
 
+// An index member is (2^53 - id) on sixteen digits (index_entry in
+// incident_codec.hpp): both below 2^53, so Lua's doubles subtract exactly.
+// nil for a member of any other form.
+static const char* kMemberIds = R"lua(
+local function id_of(member)
+  if #member ~= 16 or not string.match(member, '^%d+$') then return nil end
+  return string.format('%.0f', 9007199254740992 - tonumber(member))
+end
+)lua";
+
 // KEYS: 1 incident hash, 2 events list, 3 scope hash, 4 service hash,
 //       5 idempotency key, 6 change stream, then ARGV[6] index keys to leave,
-//       then ARGV[7] index keys to join (the caller lists only those whose
-//       membership changes: a comment touches no index at all).
+//       then ARGV[7] index keys to join or to move in (the caller lists only
+//       those whose entry changes: a comment touches no index at all).
 // ARGV: 1 expected stored version ("0": must not exist), 2 "upsert"|"delete",
-//       3 old sort member, 4 new sort member, 5 #events to append,
+//       3 the incident's index member, 4 its new index score, 5 #events to append,
 //       6 #index keys to leave, 7 #index keys to join, 8 idempotency value
 //       ("" none), 9 idempotency TTL seconds, 10 stream MAXLEN (approximate),
 //       11 #change-feed messages, 12 #hash fields to remove, 13 "1" when the
@@ -46,7 +56,7 @@ if upsert then
   if n_removed > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, first_removed, first_field - 1)) end
   if first_field <= #ARGV then redis.call('HSET', KEYS[1], unpack(ARGV, first_field)) end
   if n_events > 0 then redis.call('LPUSH', KEYS[2], unpack(ARGV, first_event, first_message - 1)) end
-  for i = 1, n_join do redis.call('ZADD', KEYS[6 + n_leave + i], 0, ARGV[4]) end
+  for i = 1, n_join do redis.call('ZADD', KEYS[6 + n_leave + i], ARGV[4], ARGV[3]) end
   if ARGV[8] ~= '' then redis.call('SET', KEYS[5], ARGV[8], 'EX', ARGV[9]) end
 else
   redis.call('DEL', KEYS[1], KEYS[2])
@@ -62,79 +72,145 @@ return {'ok', entry}
 
 // One page of the incidents of one index key (an unfiltered list, or filters
 // that one index answers: a single value, or a pair of values read from their
-// paired index), and how many there are. KEYS: 1 the index zset. ARGV: 1 lex
-// min, 2 lex max (the start_impact_date range), 3 offset, 4 count, 5 incident
+// paired index), and how many there are. KEYS: 1 the index zset. ARGV: 1 min
+// score, 2 max score (the start_impact_date range: "-inf" or an inclusive
+// score, "+inf" or "(" and an exclusive one), 3 offset, 4 count, 5 incident
 // key prefix. Returns {total, {id, version, id, version, ...}}: the ids and
 // versions alone, which the server fills from the renderings it keeps (one
 // HGET per item instead of the whole hash and event list). Cost: O(log N +
 // count): the page is found by rank. Lists that read several keys are scanned
 // in steps instead (list_scan.hpp).
 const Script& incident_page() {
-  static const Script script(R"lua(
+  static const Script script(std::string(kMemberIds) + R"lua(
 local min, max = ARGV[1], ARGV[2]
 local offset, count, prefix = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local key = KEYS[1]
-local total = redis.call('ZLEXCOUNT', key, min, max)
+local total = redis.call('ZCOUNT', key, min, max)
 local members = {}
 if count > 0 and offset < total then
   local first = offset
-  if min ~= '-' then first = first + redis.call('ZLEXCOUNT', key, '-', '(' .. string.sub(min, 2)) end
+  if min ~= '-inf' then first = first + redis.call('ZCOUNT', key, '-inf', '(' .. min) end
   members = redis.call('ZRANGE', key, first, first + math.min(count, total - offset) - 1)
 end
 local items = {}
 for _, member in ipairs(members) do
-  local id = string.match(member, ':(%d+)$')
-  items[#items + 1] = id
-  items[#items + 1] = redis.call('HGET', prefix .. id, 'version')
+  local id = id_of(member)
+  if id then
+    items[#items + 1] = id
+    items[#items + 1] = redis.call('HGET', prefix .. id, 'version')
+  end
 end
 return {total, items}
 )lua");
   return script;
 }
 
-// How many members of each index key fall in a start-date range: the plan of a
-// list that reads more than one key is judged from these before anything is
-// read. KEYS: the index zsets. ARGV: 1 lex min, 2 lex max. O(log N) per key.
+// How many entries of each index key fall in a start-date range: the plan of
+// a list that reads more than one key is judged from these before anything
+// is read. KEYS: the index zsets. ARGV: 1 min score, 2 max score. O(log N)
+// per key.
 const Script& index_counts() {
   static const Script script(R"lua(
 local counts = {}
-for i, key in ipairs(KEYS) do counts[i] = redis.call('ZLEXCOUNT', key, ARGV[1], ARGV[2]) end
+for i, key in ipairs(KEYS) do counts[i] = redis.call('ZCOUNT', key, ARGV[1], ARGV[2]) end
 return counts
 )lua");
   return script;
 }
 
-// One bounded step of a list scan: the members of KEYS[1] after a lex bound,
-// up to a limit, that are also members of one key of each other group. KEYS:
-// 1 the key scanned, then the other groups' keys, group after group. ARGV:
-// 1 exclusive or inclusive lex start ("(m" or "[m" or "-"), 2 lex max, 3 the
-// most members to read, 4.. the sizes of the other groups. Returns
-// {matched members..., the last member read or ""}: the caller continues
-// after it, so members that stay are neither skipped nor read twice even as
-// others come and go. Cost: limit x (1 + keys looked up), each O(1).
+// One bounded step of a list scan: the entries of KEYS[1] after a cursor, up
+// to a limit, whose member is also in one key of each other group. KEYS: 1 the
+// key scanned, then the other groups' keys, group after group. ARGV: 1 the
+// cursor: "" (from the range's start) or "<score> <member>" of the last entry
+// read, 2 min score, 3 max score (as incident_page's), 4 the most entries to
+// read, 5.. the sizes of the other groups. Returns {score, member, score,
+// member, ..., the cursor after the last entry read or ""}: the caller goes on
+// from it, so entries that stay are neither skipped nor read twice even as
+// others come, go or move. Cost: O(log N) to find the cursor (O(log^2 N) when
+// its entry moved meanwhile), then limit x (1 + keys looked up), each O(1).
 const Script& index_scan() {
   static const Script script(R"lua(
-local batch = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+local key, limit = KEYS[1], tonumber(ARGV[4])
+local batch
+if ARGV[1] == '' then
+  batch = redis.call('ZRANGEBYSCORE', key, ARGV[2], ARGV[3], 'WITHSCORES', 'LIMIT', 0, limit)
+else
+  local score, member = string.match(ARGV[1], '^(%S+) (%S+)$')
+  local from
+  local rank = redis.call('ZRANK', key, member)
+  if rank and redis.call('ZSCORE', key, member) == score then
+    from = rank + 1
+  else
+    -- The cursor's entry left or moved: the first entry after (score,
+    -- member), found by bisection among the entries of that very score.
+    local low = redis.call('ZCOUNT', key, '-inf', '(' .. score)
+    local high = redis.call('ZCOUNT', key, '-inf', score)
+    while low < high do
+      local middle = math.floor((low + high) / 2)
+      if redis.call('ZRANGE', key, middle, middle)[1] <= member then
+        low = middle + 1
+      else
+        high = middle
+      end
+    end
+    from = low
+  end
+  batch = redis.call('ZRANGE', key, from, from + limit - 1, 'WITHSCORES')
+  local max, open = ARGV[3], false
+  if string.sub(max, 1, 1) == '(' then max, open = string.sub(max, 2), true end
+  if max ~= '+inf' then
+    local bound = tonumber(max)
+    for i = 2, #batch, 2 do
+      local s = tonumber(batch[i])
+      if s > bound or (open and s == bound) then
+        for j = #batch, i - 1, -1 do batch[j] = nil end
+        break
+      end
+    end
+  end
+end
 local groups, k = {}, 2
-for g = 4, #ARGV do
+for g = 5, #ARGV do
   local keys = {}
   for i = 1, tonumber(ARGV[g]) do keys[i] = KEYS[k] k = k + 1 end
   groups[#groups + 1] = keys
 end
 local matched = {}
-for _, m in ipairs(batch) do
+for i = 1, #batch, 2 do
+  local m = batch[i]
   local passes = true
   for _, keys in ipairs(groups) do
     local found = false
-    for _, key in ipairs(keys) do
-      if redis.call('ZSCORE', key, m) then found = true break end
+    for _, other in ipairs(keys) do
+      if redis.call('ZSCORE', other, m) then found = true break end
     end
     if not found then passes = false break end
   end
-  if passes then matched[#matched + 1] = m end
+  if passes then
+    matched[#matched + 1] = batch[i + 1]
+    matched[#matched + 1] = m
+  end
 end
-matched[#matched + 1] = batch[#batch] or ''
+if #batch > 0 then
+  matched[#matched + 1] = batch[#batch] .. ' ' .. batch[#batch - 1]
+else
+  matched[#matched + 1] = ''
+end
 return matched
+)lua");
+  return script;
+}
+
+// Writes one incident's index entries as its hash stands, unless the hash
+// changed since the caller read it (a write then wrote them itself). Used by
+// the index migration (index_migration.hpp). KEYS: 1 the incident hash, then
+// its index keys. ARGV: 1 the version read, 2 score, 3 member. Returns 1 when
+// written, 0 when the incident changed or is gone.
+const Script& index_entry_write() {
+  static const Script script(R"lua(
+if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
+for i = 2, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
+return 1
 )lua");
   return script;
 }

@@ -11,6 +11,7 @@ const Script& incident_commit();
 const Script& incident_page();
 const Script& index_counts();
 const Script& index_scan();
+const Script& index_entry_write();
 const Script& stream_trim();
 const Script& raise_counter();
 const Script& rate_count();

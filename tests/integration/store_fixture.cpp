@@ -60,7 +60,8 @@ std::optional<Incident> StoreTest::load(Id id) {
 }
 
 bool StoreTest::in_index(const std::string& key, const Incident& incident) {
-  return redis({"ZSCORE", key, sort_member(incident)}).type == RedisValue::Type::string;
+  auto score = redis({"ZSCORE", key, index_entry(incident).member});
+  return score.type == RedisValue::Type::string && score.str == index_entry(incident).score;
 }
 
 }  // namespace incident::testing

@@ -6,6 +6,7 @@
 
 #include "domain/dates.hpp"
 #include "domain/incident_json.hpp"
+#include "domain/integers.hpp"
 #include "domain/lifecycle.hpp"
 #include "storage/canonical_event.hpp"
 #include "storage/change_feed.hpp"
@@ -172,7 +173,7 @@ TEST(IncidentCodec, TheAddedEventIsStoredAsWrittenWhereverItsTextComesFrom) {
   EXPECT_EQ(new_event_json(request), encode_event(*request.new_event));
 }
 
-TEST(IncidentCodec, SortMembersOrderByDateDescThenStatusThenSeverityThenIdDesc) {
+TEST(IncidentCodec, IndexEntriesOrderByDateDescThenStatusThenSeverityThenIdDesc) {
   std::vector<Incident> expected_order = {
       sample(1, "2026-11-28T00:00", Status::resolved, Severity::minor),
       sample(9, "2026-11-27T12:00", Status::active, Severity::critical),
@@ -181,18 +182,56 @@ TEST(IncidentCodec, SortMembersOrderByDateDescThenStatusThenSeverityThenIdDesc) 
       sample(7, "2026-11-27T12:00", Status::investigating, Severity::critical),
       sample(3, "2026-01-01T00:00", Status::active, Severity::critical),
   };
-  std::vector<std::string> members;
-  for (const auto& incident : expected_order) members.push_back(sort_member(incident));
-  EXPECT_TRUE(std::is_sorted(members.begin(), members.end()));
-  for (std::size_t i = 0; i < members.size(); ++i)
-    EXPECT_EQ(id_of_member(members[i]), expected_order[i].id);
+  // Redis' order: by score as a number, then by member's bytes.
+  std::vector<std::pair<long long, std::string>> entries;
+  for (const auto& incident : expected_order) {
+    IndexEntry entry = index_entry(incident);
+    entries.emplace_back(*index_score(entry.score), entry.member);
+  }
+  EXPECT_TRUE(std::is_sorted(entries.begin(), entries.end()));
+  for (std::size_t i = 0; i < entries.size(); ++i)
+    EXPECT_EQ(id_of_member(entries[i].second), expected_order[i].id);
+}
+
+TEST(IncidentCodec, ScoresAndMembersAreExactInADouble) {
+  auto latest = sample(kMaxId, "9999-12-31T23:59", Status::resolved, Severity::minor);
+  IndexEntry entry = index_entry(latest);
+  EXPECT_EQ(entry.member, "0000000000000001");
+  EXPECT_EQ(id_of_member(entry.member), kMaxId);
+  auto earliest = sample(1, "1970-01-01T00:01", Status::active, Severity::critical);
+  long long score = *index_score(index_entry(earliest).score);
+  EXPECT_LT(score, 1LL << 53);
+  EXPECT_EQ(static_cast<long long>(static_cast<double>(score)), score);
+  EXPECT_GT(*index_score(entry.score), 0) << "0 is the earlier form's score";
+  EXPECT_EQ(id_of_member("9007199254740991"), 1);
+  EXPECT_FALSE(id_of_member("0000000000000000"));
+  EXPECT_FALSE(id_of_member("9007199254740992"));
+  EXPECT_FALSE(id_of_member("0977777777777777:12"));
+  EXPECT_FALSE(id_of_member("123"));
+}
+
+TEST(IncidentCodec, StartDateRangesAreScoreBounds) {
+  auto entry_of = [](const char* start) {
+    return *index_score(index_entry(sample(5, start, Status::active, Severity::low)).score);
+  };
+  auto [min, max] =
+      start_date_range(parse_date("2026-11-27T12:00"), parse_date("2026-11-28T00:00"));
+  long long low = std::stoll(min), high = std::stoll(max.substr(1));
+  ASSERT_EQ(max.front(), '(');
+  EXPECT_GE(entry_of("2026-11-27T23:59"), low);
+  EXPECT_LT(entry_of("2026-11-28T00:00"), low) << "before is exclusive";
+  EXPECT_LT(entry_of("2026-11-27T12:00"), high) << "after is inclusive";
+  EXPECT_GE(entry_of("2026-11-27T11:59"), high);
+  EXPECT_EQ(start_date_range(std::nullopt, std::nullopt),
+            std::make_pair(std::string("-inf"), std::string("+inf")));
 }
 
 TEST(IncidentCodec, LargeIdsKeepTheirOrder) {
   auto big = sample(9'000'000'000'000LL, "2026-11-27T12:00", Status::active, Severity::low);
   auto small = sample(10, "2026-11-27T12:00", Status::active, Severity::low);
-  EXPECT_LT(sort_member(big), sort_member(small));
-  EXPECT_EQ(id_of_member(sort_member(big)), big.id);
+  EXPECT_EQ(index_entry(big).score, index_entry(small).score);
+  EXPECT_LT(index_entry(big).member, index_entry(small).member);
+  EXPECT_EQ(id_of_member(index_entry(big).member), big.id);
 }
 
 }  // namespace

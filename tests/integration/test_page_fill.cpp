@@ -8,6 +8,7 @@
 
 #include "domain/lifecycle.hpp"
 #include "http/render_cache.hpp"
+#include "storage/incident_codec.hpp"
 #include "storage/page_fill.hpp"
 #include "store_fixture.hpp"
 
@@ -118,11 +119,7 @@ TEST_F(PageFillTest, AnItemDeletedBeforeItsLoadSendsThePageToBeReadAgain) {
   // entries, as the delete script does).
   before_lookup = [&] {
     for (const auto& key : {keys_.incident(b.id), keys_.events(b.id)}) redis({"DEL", key});
-    auto members = redis({"ZRANGE", keys_.index_all(), "0", "-1"});
-    for (const auto& member : members.elements)
-      if (member.str.size() > std::to_string(b.id).size() &&
-          member.str.substr(member.str.rfind(':') + 1) == std::to_string(b.id))
-        redis({"ZREM", keys_.index_all(), member.str});
+    redis({"ZREM", keys_.index_all(), index_entry(b).member});
   };
   RenderedPage page = fill();
   EXPECT_EQ(page.total, 2);  // read again: one state, without b
