@@ -2,9 +2,11 @@
 """Writes (RESP, to stdout) the Redis commands of benchmarks/index_entry_cost.sh for
 one way of keeping list-index entries:
 
-  lex    every member scores 0 and is the sort key itself, as the server stores them
-         (start of impact, status, severity and id on fixed widths, then the id);
-  score  the sort key without the id is the score and the member is the id.
+  lex    every member scores 0 and is the sort key itself, as the server stored them
+         before 2026-12-04 (start of impact, status, severity and id on fixed widths,
+         then the id);
+  score  the sort key without the id is the score and the member is the id (the
+         server's form since; its member is the id's complement, for the order).
 
 Phases (run one after the other on one Redis): "fill" puts N incidents in 11 sorted
 sets (the index keys one incident is in), in a random order of start dates; "move"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# What one list-index entry costs Redis, as the server keeps them (lex: the
-# sort key is the member) and as a score with the id as member would: Redis'
-# own us per ZREM and ZADD (INFO commandstats) while moving incidents between
+# What one list-index entry costs Redis, as versions before 2026-12-04 kept
+# them (lex: the sort key is the member) and as the server keeps them now (a
+# score with the id as member): Redis' own us per ZREM and ZADD (INFO commandstats) while moving incidents between
 # index keys (an update) and adding them at the front (a create), and the
 # memory the 11 index keys of N incidents take.
 #

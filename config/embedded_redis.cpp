@@ -69,7 +69,8 @@ std::vector<std::string> server_arguments(const Settings& settings, const std::s
   // An incident whose description is over the default 64 bytes would
   // otherwise be a hashtable: 1,152 bytes instead of 386
   // (benchmarks/memory_footprint.sh).
-  args.insert(args.end(), {"--hash-max-listpack-value", "1024"});
+  // (7.0's hash-max-listpack-value, by the name 6.2 knows too.)
+  args.insert(args.end(), {"--hash-max-ziplist-value", "1024"});
   if (endpoint.is_unix()) {
     for (std::string a : {"--port", "0", "--unixsocket"}) args.push_back(a);
     args.push_back(endpoint.socket_path);

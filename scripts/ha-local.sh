@@ -311,7 +311,7 @@ for port in "${REDIS_PORTS[@]}"; do
     # batch: startup, and a restarted old primary's resync, are that much faster.
     echo "repl-diskless-sync-delay 0"
     # Incidents with a description over 64 bytes stay compact (see README).
-    echo "hash-max-listpack-value 1024"
+    echo "hash-max-ziplist-value 1024"  # hash-max-listpack-value, as 6.2 knows it too
     [ "$port" = "$PRIMARY_PORT" ] || echo "replicaof 127.0.0.1 $PRIMARY_PORT"
   } >"$conf"
   : >"$dir/redis.log"

@@ -1,5 +1,5 @@
 // Pure conversion between incidents and their Redis form: hash fields, event
-// JSON, index keys and the sort member that orders every list.
+// JSON, index keys and the index entry (score and member) that orders every list.
 #pragma once
 
 #include <optional>

@@ -3,12 +3,15 @@
 // date the API takes.
 #include "storage/index_migration.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "config/log.hpp"
+#include "domain/integers.hpp"
 #include "storage/incident_codec.hpp"
 #include "storage/redis_value.hpp"
 #include "storage/scripts.hpp"
@@ -17,6 +20,10 @@ namespace incident {
 namespace {
 
 constexpr const char* kScanBatch = "1000";
+constexpr long long kRemovedPerCall = 1000;  // one call never holds Redis long
+constexpr int kRewriteRounds = 10;           // of incidents that commits keep changing
+constexpr const char* kLockMilliseconds = "60000";
+constexpr long long kDefaultListpackEntries = 128;  // Redis' zset-max-listpack-entries
 
 /// `text` with glob's special characters escaped, for SCAN's MATCH.
 std::string glob_literal(const std::string& text) {
@@ -35,7 +42,7 @@ bool refused(const RedisValue& reply, const char* what) {
 }
 
 /// Calls `each` with every batch of keys SCAN finds for `pattern` of `type`;
-/// false when Redis refused a step.
+/// false when Redis refused a step or `each` said stop.
 template <typename Each>
 bool scan_keys(redisContext* context, const std::string& pattern, const char* type, Each each) {
   std::string cursor = "0";
@@ -63,20 +70,16 @@ bool is_incident_key(const Keys& keys, const std::string& key) {
   return key.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
 }
 
-/// Writes the entries of one batch of incident hashes.
-bool rewrite_batch(redisContext* context, const Keys& keys, const std::vector<std::string>& batch,
-                   IndexMigrationReport& report) {
-  std::vector<std::string> hashes;
+/// Writes the entries of some incident hashes as they stand; `changed` gets
+/// those a commit changed between the read and the write.
+bool rewrite(redisContext* context, const Keys& keys, const std::vector<std::string>& hashes,
+             IndexMigrationReport& report, std::vector<std::string>& changed) {
   std::vector<std::vector<std::string>> reads;
-  for (const auto& key : batch)
-    if (is_incident_key(keys, key)) {
-      hashes.push_back(key);
-      reads.push_back({"HGETALL", key});
-    }
-  if (reads.empty()) return true;
+  for (const auto& key : hashes) reads.push_back({"HGETALL", key});
   auto stored = run_commands(context, reads);
   const Script& write = scripts::index_entry_write();
   std::vector<std::vector<std::string>> writes;
+  std::vector<const std::string*> written;
   for (std::size_t i = 0; i < stored.size(); ++i) {
     if (refused(stored[i], "read an incident")) return false;
     if (stored[i].elements.empty()) continue;  // deleted since the scan
@@ -96,42 +99,114 @@ bool rewrite_batch(redisContext* context, const Keys& keys, const std::vector<st
     command.insert(command.end(), index.begin(), index.end());
     command.insert(command.end(), {std::to_string(incident->version), entry.score, entry.member});
     writes.push_back(std::move(command));
+    written.push_back(&hashes[i]);
   }
-  for (const auto& reply : run_commands(context, writes)) {
-    if (refused(reply, "write an incident's entries") || reply.type != RedisValue::Type::integer)
+  auto replies = run_commands(context, writes);
+  for (std::size_t i = 0; i < replies.size(); ++i) {
+    if (refused(replies[i], "write an incident's entries") ||
+        replies[i].type != RedisValue::Type::integer)
       return false;
-    ++(reply.integer == 1 ? report.incidents : report.changed);
+    if (replies[i].integer == 1)
+      ++report.incidents;
+    else
+      changed.push_back(*written[i]);
   }
   return true;
 }
 
+/// Writes the entries of one batch of incident hashes, reading again those
+/// that commits change meanwhile (a commit of an earlier version's process,
+/// or of this version's that left their entries where they were).
+bool rewrite_batch(redisContext* context, const Keys& keys, const std::vector<std::string>& batch,
+                   IndexMigrationReport& report) {
+  std::vector<std::string> hashes;
+  for (const auto& key : batch)
+    if (is_incident_key(keys, key)) hashes.push_back(key);
+  for (int round = 0; round < kRewriteRounds && !hashes.empty(); ++round) {
+    std::vector<std::string> changed;
+    std::int64_t written = report.incidents;
+    if (!rewrite(context, keys, hashes, report, changed)) return false;
+    if (round > 0) report.rewritten += report.incidents - written;
+    hashes = std::move(changed);
+  }
+  if (!hashes.empty())
+    log_warning(
+        "redis: the index migration found incidents changing faster than it could write "
+        "their entries; it starts again");
+  return hashes.empty();
+}
+
+/// Removes a key's entries of the earlier form (score 0: they come first), a
+/// bounded number per call.
+bool remove_earlier(redisContext* context, const std::string& key) {
+  for (;;) {
+    RedisValue count = run_command(context, {"ZCOUNT", key, "0", "0"});
+    if (refused(count, "count entries of the earlier form")) return false;
+    if (count.integer <= 0) return true;
+    long long last = std::min(count.integer, kRemovedPerCall) - 1;
+    if (refused(run_command(context, {"ZREMRANGEBYRANK", key, "0", std::to_string(last)}),
+                "remove entries of the earlier form"))
+      return false;
+  }
+}
+
+/// Redis' limit of a compact sorted set (CONFIG may be renamed: its default then).
+long long listpack_entries(redisContext* context) {
+  RedisValue reply = run_command(context, {"CONFIG", "GET", "zset-max-*-entries"});
+  for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
+    auto value = parse_integer(reply.elements[i + 1].str);
+    if (value && *value > 0) return *value;
+  }
+  return kDefaultListpackEntries;
+}
+
+/// A key that held both forms at once may have outgrown the compact encoding,
+/// which Redis never gives back: a copy of itself onto itself does.
+bool compact(redisContext* context, const std::string& key, long long limit,
+             IndexMigrationReport& report) {
+  RedisValue size = run_command(context, {"ZCARD", key});
+  if (refused(size, "count a key's entries")) return false;
+  if (size.integer == 0 || size.integer > limit) return true;
+  RedisValue encoding = run_command(context, {"OBJECT", "ENCODING", key});
+  if (encoding.str != "skiplist") return true;
+  if (refused(run_command(context, {"ZUNIONSTORE", key, "1", key}), "compact a key")) return false;
+  ++report.keys_compacted;
+  return true;
+}
+
+std::string new_token() {
+  std::random_device random;
+  char text[17];
+  std::snprintf(text, sizeof text, "%08x%08x", random(), random());
+  return text;
+}
+
 }  // namespace
 
-std::optional<IndexMigrationReport> migrate_indexes(redisContext* context, const Keys& keys) {
+std::optional<IndexMigrationReport> migrate_indexes(redisContext* context, const Keys& keys,
+                                                    const std::function<bool()>& still_held) {
   IndexMigrationReport report;
   bool rewritten = scan_keys(context, glob_literal(keys.incident_prefix()) + "*", "hash",
                              [&](const std::vector<std::string>& batch) {
-                               return rewrite_batch(context, keys, batch, report);
+                               return still_held() && rewrite_batch(context, keys, batch, report);
                              });
   if (!rewritten) return std::nullopt;
   // The earlier entries go last, the main index's very last: a migration cut
   // short leaves them to be found by the next connection's check.
-  bool cleaned =
-      scan_keys(context, glob_literal(keys.prefix() + ":idx:") + "*", "zset",
-                [&](const std::vector<std::string>& batch) {
-                  for (const auto& key : batch) {
-                    if (key == keys.index_all()) continue;
-                    if (refused(run_command(context, {"ZREMRANGEBYSCORE", key, "0", "0"}),
-                                "remove entries of the earlier form"))
-                      return false;
-                    ++report.keys_cleaned;
-                  }
-                  return true;
-                });
-  if (!cleaned || refused(run_command(context, {"ZREMRANGEBYSCORE", keys.index_all(), "0", "0"}),
-                          "remove entries of the earlier form"))
-    return std::nullopt;
-  ++report.keys_cleaned;
+  long long limit = listpack_entries(context);
+  auto clean = [&](const std::string& key) {
+    if (!remove_earlier(context, key) || !compact(context, key, limit, report)) return false;
+    ++report.keys_cleaned;
+    return true;
+  };
+  bool cleaned = scan_keys(context, glob_literal(keys.prefix() + ":idx:") + "*", "zset",
+                           [&](const std::vector<std::string>& batch) {
+                             if (!still_held()) return false;
+                             for (const auto& key : batch)
+                               if (key != keys.index_all() && !clean(key)) return false;
+                             return true;
+                           });
+  if (!cleaned || !clean(keys.index_all())) return std::nullopt;
   return report;
 }
 
@@ -144,26 +219,51 @@ std::optional<bool> IndexMigration::earlier_form_found(redisContext* context) {
   return reply.integer > 0;
 }
 
+bool IndexMigration::hold_lock(redisContext* context, bool first) {
+  RedisValue reply = run_command(context, {"SET", keys_.index_migration_lock(), token_,
+                                           first ? "NX" : "XX", "PX", kLockMilliseconds});
+  if (reply.type == RedisValue::Type::status) return true;
+  if (reply.is_error()) log_warning("redis: cannot take the index migration's lock: " + reply.str);
+  return false;
+}
+
+void IndexMigration::release_lock(redisContext* context) {
+  run_command(context, {"EVAL",
+                        "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+                        "return redis.call('DEL', KEYS[1]) end return 0",
+                        "1", keys_.index_migration_lock(), token_});
+}
+
 bool IndexMigration::ensure_current(redisContext* context) {
   auto found = earlier_form_found(context);
   if (!found || !*found) return found.has_value();
   std::lock_guard<std::mutex> lock(mutex_);
   found = earlier_form_found(context);  // another connection may have migrated meanwhile
   if (!found || !*found) return found.has_value();
+  if (token_.empty()) token_ = new_token();
+  if (!hold_lock(context, true)) {
+    log_warning(
+        "redis: another process is migrating the indexes to this version's form; "
+        "waiting for it");
+    return false;
+  }
   log_warning(
       "redis: the indexes hold entries of an earlier version's form; writing every "
       "incident's entries again before serving");
   auto started = std::chrono::steady_clock::now();
-  auto report = migrate_indexes(context, keys_);
+  auto report = migrate_indexes(context, keys_, [&] { return hold_lock(context, false); });
+  release_lock(context);
   if (!report) return false;
-  char summary[256];
-  std::snprintf(
-      summary, sizeof summary,
-      "redis: indexes migrated in %.1f s: %lld incidents' entries written (%lld written by "
-      "commits meanwhile, %lld that do not decode left out), %lld index keys cleaned",
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
-      static_cast<long long>(report->incidents), static_cast<long long>(report->changed),
-      static_cast<long long>(report->damaged), static_cast<long long>(report->keys_cleaned));
+  char summary[320];
+  std::snprintf(summary, sizeof summary,
+                "redis: indexes migrated in %.1f s: %lld incidents' entries written (%lld of "
+                "them again, changed meanwhile; %lld that do not decode left out), %lld index "
+                "keys cleaned, %lld made compact again",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
+                static_cast<long long>(report->incidents),
+                static_cast<long long>(report->rewritten), static_cast<long long>(report->damaged),
+                static_cast<long long>(report->keys_cleaned),
+                static_cast<long long>(report->keys_compacted));
   log_info(summary);
   return true;
 }

@@ -4,13 +4,15 @@
 // index existed (the pairs) are missing from it. Checked on every new
 // connection, in one ZCOUNT; when any entry of the earlier form is found,
 // every incident's entries are written again from its hash and the earlier
-// ones removed, before the connection serves.
+// ones removed, before the connection serves. One process migrates at a time
+// (a lock in Redis that expires if it dies); the others' connections wait.
 //
-// Processes of the earlier version must be stopped first: one still writing
-// adds entries of its form, which the next new connection rewrites again.
+// Processes of the earlier version must be stopped first: entries one still
+// writing leaves behind are not cleaned up.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -22,15 +24,18 @@ namespace incident {
 
 struct IndexMigrationReport {
   std::int64_t incidents = 0;  // whose entries were written
-  std::int64_t changed = 0;    // written meanwhile by a commit, which wrote their entries
+  std::int64_t rewritten = 0;  // written again: a commit changed them meanwhile
   std::int64_t damaged = 0;    // hashes that do not decode: left unlisted, as ever
   std::int64_t keys_cleaned = 0;
+  std::int64_t keys_compacted = 0;  // small again once cleaned: back in the compact encoding
 };
 
 /// Writes every incident's entries in the current form and removes those of
 /// the earlier form; nullopt when Redis refused a step (nothing is lost: the
-/// earlier entries go last, and a run again completes the work).
-std::optional<IndexMigrationReport> migrate_indexes(redisContext* context, const Keys& keys);
+/// earlier entries go last, and a run again completes the work). `still_held`
+/// is called between batches (the caller keeps its lock); false stops it.
+std::optional<IndexMigrationReport> migrate_indexes(redisContext* context, const Keys& keys,
+                                                    const std::function<bool()>& still_held);
 
 class IndexMigration {
  public:
@@ -44,9 +49,13 @@ class IndexMigration {
  private:
   /// Whether the main index holds an entry of the earlier form; nullopt on refusal.
   std::optional<bool> earlier_form_found(redisContext* context);
+  /// Takes (or, once taken, keeps) the lock in Redis; false when another holds it.
+  bool hold_lock(redisContext* context, bool first);
+  void release_lock(redisContext* context);
 
   Keys keys_;
-  std::mutex mutex_;  // one connection of the process migrates; the others wait for it
+  std::string token_;  // this process's, in the lock
+  std::mutex mutex_;   // one connection of the process migrates; the others wait for it
 };
 
 }  // namespace incident

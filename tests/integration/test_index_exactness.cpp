@@ -12,6 +12,7 @@
 #include "storage/incident_codec.hpp"
 #include "storage/index_migration.hpp"
 #include "storage/redis_value.hpp"
+#include "storage/scripts.hpp"
 #include "store_fixture.hpp"
 
 namespace incident::testing {
@@ -253,6 +254,40 @@ TEST_F(IndexExactnessTest, APageOverTheListBudgetIsRefusedNamingTheQuery) {
   EXPECT_TRUE(page_of(single, 3, 1).ok());
 }
 
+TEST_F(IndexExactnessTest, AScanStepGoesOnAfterItsCursorWhetherItsEntryStayedMovedOrLeft) {
+  const std::string key = keys_.prefix() + ":idx:scan-test";
+  auto member = [](int n) {
+    char text[17];
+    std::snprintf(text, sizeof text, "%016d", n);
+    return std::string(text);
+  };
+  const std::string m1 = member(1), m2 = member(2), m3 = member(3), m4 = member(4), m5 = member(5);
+  for (const auto& [score, m] : std::vector<std::pair<std::string, std::string>>{
+           {"100", m1}, {"100", m2}, {"100", m3}, {"200", m4}, {"300", m5}})
+    redis({"ZADD", key, score, m});
+  using Texts = std::vector<std::string>;
+  auto step = [&](const std::string& cursor, const std::string& max, int limit) {
+    Texts out;
+    for (const auto& element : redis({"EVAL", scripts::index_scan().source, "1", key, cursor,
+                                      "-inf", max, std::to_string(limit)})
+                                   .elements)
+      out.push_back(element.str);
+    return out;
+  };
+  EXPECT_EQ(step("", "+inf", 2), (Texts{"100", m1, "100", m2, "100 " + m2}));
+  EXPECT_EQ(step("100 " + m2, "+inf", 2), (Texts{"100", m3, "200", m4, "200 " + m4}));
+  redis({"ZREM", key, m2});  // the cursor's entry left
+  EXPECT_EQ(step("100 " + m2, "+inf", 2), (Texts{"100", m3, "200", m4, "200 " + m4}));
+  redis({"ZADD", key, "250", m2});  // came back elsewhere: the cursor's place is kept
+  EXPECT_EQ(step("100 " + m2, "+inf", 2), (Texts{"100", m3, "200", m4, "200 " + m4}));
+  redis({"ZADD", key, "50", m1});  // moved before the cursor: not read again
+  EXPECT_EQ(step("100 " + m1, "+inf", 1), (Texts{"100", m3, "100 " + m3}));
+  EXPECT_EQ(step("200 " + m4, "(300", 5), (Texts{"250", m2, "250 " + m2}));
+  EXPECT_EQ(step("250 " + m2, "(300", 5), (Texts{""})) << "an exclusive bound";
+  EXPECT_EQ(step("250 " + m2, "300", 5), (Texts{"300", m5, "300 " + m5})) << "inclusive";
+  EXPECT_EQ(step("300 " + m5, "+inf", 5), (Texts{""}));
+}
+
 /// The index member version 614b2c9 and every earlier one wrote, at score 0:
 /// its code, kept here to make their data.
 std::string earlier_sort_member(const Incident& incident) {
@@ -303,7 +338,13 @@ TEST_F(IndexExactnessTest, IndexesOfAnEarlierVersionAreMigratedOnceAtConnection)
   std::string error;
   redisContext* context = connect_redis(server_->endpoint(), std::chrono::seconds(5), error);
   ASSERT_NE(context, nullptr) << error;
+  // Another process migrating: this one's connection waits (is not used).
+  redis({"SET", keys_.index_migration_lock(), "another process", "PX", "60000"});
+  EXPECT_FALSE(migration.ensure_current(context));
+  EXPECT_GT(redis({"ZCOUNT", keys_.index_all(), "0", "0"}).integer, 0) << "nothing done";
+  redis({"DEL", keys_.index_migration_lock()});
   EXPECT_TRUE(migration.ensure_current(context));
+  EXPECT_EQ(redis({"EXISTS", keys_.index_migration_lock()}).integer, 0) << "the lock is let go";
   auto expected = expected_indexes();
   std::set<std::string> expected_keys;
   for (const auto& [key, entries] : expected) expected_keys.insert(key);
@@ -320,6 +361,14 @@ TEST_F(IndexExactnessTest, IndexesOfAnEarlierVersionAreMigratedOnceAtConnection)
     std::int64_t total = 0;
     EXPECT_EQ(stored_walk(filter, 1 + dice(30), total), model_page(filter));
   }
+  // Keys that outgrew the compact encoding while they held both forms have it back.
+  int small_keys = 0;
+  for (const auto& key : stored_index_keys()) {
+    if (redis({"ZCARD", key}).integer > 128) continue;
+    ++small_keys;
+    EXPECT_EQ(redis({"OBJECT", "ENCODING", key}).str, "listpack") << key;
+  }
+  EXPECT_GT(small_keys, 10);
 
   // Once done, a connection's check is one ZCOUNT: nothing is scanned again.
   auto scans = [&] {
