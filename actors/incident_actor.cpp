@@ -139,10 +139,12 @@ void loaded(IncidentActor* self, LoadResult& result) {
   } else if (!*result) {
     answer_all(state, not_found());
   } else {
-    if (state.load_confirmed)
-      for (auto& pending : state.queue) pending.checked_against_store = true;
     // Moved out of the message: it has one receiver, so CAF hands it over unshared.
     cache(state, std::move(**result));
+    // Checked against what the replicas confirm, if that state was kept
+    // (the feed may have reported a newer one: then it is loaded again).
+    if (state.load_confirmed && state.cached)
+      for (auto& pending : state.queue) pending.checked_against_store = true;
   }
   drain(self);
 }

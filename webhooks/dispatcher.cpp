@@ -125,8 +125,32 @@ void Dispatcher::wait_for_outcomes(std::chrono::milliseconds longest) {
   outcome_arrived_.wait_for(lock, longest, [this] { return !outcomes_.empty() || stopping_; });
 }
 
+bool Dispatcher::behind_with_room() {
+  for (auto it = retries_behind_.begin(); it != retries_behind_.end();) {
+    auto found = subscriptions_.find(*it);
+    if (found == subscriptions_.end() || !found->second.enabled) {
+      it = retries_behind_.erase(it);
+      continue;
+    }
+    if (slots_.room(*it) > 0) return true;
+    ++it;
+  }
+  return false;
+}
+
+bool Dispatcher::outcome_would_start_work() {
+  // An endpoint in good standing with attempts on the wire and changes
+  // waiting for it: its next attempt ends soon and starts one of them. An
+  // endpoint on probation (a dead one, say) may take its whole timeout.
+  auto unlocks = [this](Id endpoint) {
+    return slots_.in_flight(endpoint) > 0 && !slots_.on_probation(endpoint);
+  };
+  for (const auto& [endpoint, waiting] : waiting_)
+    if (!waiting.empty() && unlocks(endpoint)) return true;
+  return std::any_of(retries_behind_.begin(), retries_behind_.end(), unlocks);
+}
+
 void Dispatcher::run() {
-  bool retries_behind = false;
   while (!stopping()) {
     if (!queue_.ready()) continue;
     settle_outcomes();
@@ -135,11 +159,13 @@ void Dispatcher::run() {
       continue;
     }
     auto now = Clock::now();
-    if (now >= next_retries_ || retries_behind) {
+    if (now >= next_retries_) {
       if (!refresh_subscriptions()) continue;
       advance_replay();
-      retries_behind = start_retries(retries_behind);
+      start_retries();
       next_retries_ = now + kRetriesEvery;
+    } else if (behind_with_room()) {
+      start_retries();  // more were due than it had room for: room is made
     }
     if (now >= next_claim_) {
       keep_alive_and_claim();
@@ -151,8 +177,15 @@ void Dispatcher::run() {
       wait_for_outcomes(kBusyBlock);
       continue;
     }
-    if (busy) wait_for_outcomes(kBusyBlock);
-    auto changes = busy ? queue_.read_new_now(kReadCount) : queue_.read_new(kReadCount, kIdleBlock);
+    // Waiting for an outcome beats waiting in Redis only when one is due
+    // soon and starts a waiting change; else new changes come first.
+    std::vector<QueuedChange> changes;
+    if (busy && outcome_would_start_work()) {
+      wait_for_outcomes(kBusyBlock);
+      changes = queue_.read_new_now(kReadCount);
+    } else {
+      changes = queue_.read_new(kReadCount, busy ? kBusyBlock : kIdleBlock);
+    }
     // Endpoints made before a change was committed must see it: read them
     // again, if any changed, after reading the changes.
     metrics_->changes_read.add(changes.size());
@@ -233,13 +266,13 @@ void Dispatcher::keep_alive_and_claim() {
   }
 }
 
-bool Dispatcher::start_retries(bool behind) {
+void Dispatcher::start_retries() {
   std::map<Id, std::size_t> wanted;
   for (const auto& [id, subscription] : subscriptions_) {
     if (!subscription.enabled) continue;
     if (std::size_t room = slots_.room(id)) wanted[id] = room;
   }
-  if (wanted.empty()) return behind;  // no room anywhere: nothing learnt
+  if (wanted.empty()) return;
   auto lease = options_.timeout + std::chrono::seconds(30);
   // Retries of one change for several endpoints share one parse.
   std::unordered_map<std::string, std::shared_ptr<const ParsedChange>> parsed;
@@ -263,9 +296,13 @@ bool Dispatcher::start_retries(bool behind) {
     if (!change) change = std::make_shared<const ParsedChange>(std::move(retry.data));
     start(retry.endpoint, retry.stream_id, change, false, retry.count);
   }
-  // As many as it had room for: more may be due.
-  return std::any_of(wanted.begin(), wanted.end(),
-                     [&](const auto& entry) { return taken[entry.first] >= entry.second; });
+  // As many as it had room for: more may be due, taken as soon as it has room.
+  for (const auto& [endpoint, room] : wanted) {
+    if (taken[endpoint] >= room)
+      retries_behind_.insert(endpoint);
+    else
+      retries_behind_.erase(endpoint);
+  }
 }
 
 void Dispatcher::advance_replay() {

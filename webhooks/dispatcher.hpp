@@ -99,16 +99,19 @@ class Dispatcher {
   bool stopping();
   /// Waits until an attempt ends or `longest` passes (or stopping).
   void wait_for_outcomes(std::chrono::milliseconds longest);
+  /// Whether an endpoint with more retries due than it took has room now.
+  bool behind_with_room();
+  /// Whether an attempt due to end soon would start a change waiting for it.
+  bool outcome_would_start_work();
   /// Reads the endpoints again when any changed; false when Redis failed.
   bool refresh_subscriptions();
   void take_new(std::vector<QueuedChange> changes);
   void take_claimed(std::vector<QueuedChange> changes);
   /// Starts a change's first attempts, on every endpoint it matches but `done`.
   void begin_first_round(const QueuedChange& change, const std::set<Id>& done);
-  /// Starts the retries due of every endpoint with room; true when some
-  /// endpoint had as many due as room (look again as soon as room is made),
-  /// `behind` when no endpoint had room.
-  bool start_retries(bool behind);
+  /// Starts the retries due of every endpoint with room; notes those that
+  /// had as many due as room (retries_behind_).
+  void start_retries();
   void advance_replay();
   /// Sends `change` to `endpoint`, or leaves it waiting (in memory, or past
   /// the bound in the endpoint's retries) when as many of its attempts are on
@@ -135,6 +138,7 @@ class Dispatcher {
   std::unordered_map<std::string, FirstRound> first_round_;
   EndpointSlots slots_;
   std::unordered_map<Id, std::deque<Waiting>> waiting_;
+  std::set<Id> retries_behind_;  // took as many retries as it had room for: more may be due
   std::vector<std::string> to_acknowledge_;
   std::deque<Attempt> unsettled_;  // outcomes not recorded yet (Redis failed)
   std::optional<ReplayRequest> replay_running_;
