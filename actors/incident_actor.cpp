@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "actors/cached_incident.hpp"
+#include "actors/flight_watch.hpp"
 #include "actors/incident_batch.hpp"
 #include "actors/messages.hpp"
 #include "domain/dates.hpp"
@@ -41,8 +42,8 @@ struct IncidentState {
   std::int64_t newest_known = 0;        // the highest version the change feed reported
   std::vector<NextIncident> next;       // incidents to serve after this one, in order
   IncidentActorLimits limits;
-  std::uint64_t flights = 0;    // loads and commits sent so far
-  bool flight_watched = false;  // a check of the one in flight is due
+  std::uint64_t flights = 0;  // loads and commits sent so far
+  LandedFlights landed = std::make_shared<std::atomic<std::uint64_t>>(0);  // of them, settled
   int late_replies = 0;  // answers to round trips given up on, still to come (and be ignored)
 };
 
@@ -75,16 +76,19 @@ void cache(IncidentState& state, Incident stored) {
 
 void drain(IncidentActor* self);
 
-/// Marks a load or commit in flight. At most one check is pending at a time,
-/// whatever the rate of commits, so a busy actor costs the clock one entry
-/// per bound, not one per commit.
+/// Marks a load or commit in flight, watched by the registry's sweep (which
+/// sends inflight_check_atom should it outlive its bound).
 void take_off(IncidentActor* self) {
   auto& state = self->state;
   state.busy = true;
   ++state.flights;
-  if (state.flight_watched) return;
-  state.flight_watched = true;
-  self->delayed_send(self, state.limits.flight_bound, inflight_check_atom::value, state.flights);
+  state.limits.flights->took_off(caf::actor_cast<caf::actor>(self), state.landed, state.flights);
+}
+
+/// The load or commit in flight settled (or was given up on).
+void land(IncidentState& state) {
+  state.busy = false;
+  state.landed->store(state.flights, std::memory_order_release);
 }
 
 /// Storage never answered the load or commit in flight. Every request this
@@ -105,19 +109,14 @@ void give_up(IncidentActor* self) {
   state.next.clear();
   state.cached.reset();
   state.newest_known = 0;
-  state.busy = false;
+  land(state);
   ++state.late_replies;
   drain(self);  // a retiring actor ends now
 }
 
+/// The sweep found `flight` unanswered at its deadline; it may have landed since.
 void check_flight(IncidentActor* self, std::uint64_t flight) {
-  auto& state = self->state;
-  state.flight_watched = false;
-  if (!state.busy) return;
-  if (state.flights == flight) return give_up(self);
-  // Another round trip took off since: watch that one.
-  state.flight_watched = true;
-  self->delayed_send(self, state.limits.flight_bound, inflight_check_atom::value, state.flights);
+  if (self->state.busy && self->state.flights == flight) give_up(self);
 }
 
 /// Loads the stored state; `confirmed`, one the replicas hold, as a 412 needs:
@@ -133,7 +132,7 @@ void load(IncidentActor* self, bool confirmed = false) {
 
 void loaded(IncidentActor* self, LoadResult& result) {
   auto& state = self->state;
-  state.busy = false;
+  land(state);
   if (!result) {
     answer_all(state, result.error());
   } else if (!*result) {
@@ -178,7 +177,7 @@ void committed(IncidentActor* self, const CommitResult& result) {
   auto& state = self->state;
   auto writes = std::move(state.in_flight);
   state.in_flight.clear();
-  state.busy = false;
+  land(state);
   if (!result) {
     // The writes may have landed without this actor knowing (an answer lost
     // on the way): the cached state may be behind Redis, so it is dropped and

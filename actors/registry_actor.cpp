@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "actors/flight_watch.hpp"
 #include "actors/incident_actor.hpp"
 #include "actors/lru_order.hpp"
 #include "actors/messages.hpp"
@@ -23,6 +24,9 @@ namespace {
 std::chrono::milliseconds idle_sweep_period(std::chrono::seconds idle) {
   return std::min<std::chrono::milliseconds>(std::chrono::seconds(5), idle);
 }
+
+/// The sweep of incident actors' round trips in flight (see FlightWatch).
+using flight_sweep_atom = caf::atom_constant<caf::atom("r_flights")>;
 
 /// Ids are reserved from Redis a block at a time, so a create costs no round
 /// trip of its own for its id; several processes still never share one.
@@ -53,6 +57,7 @@ struct RegistryState {
   std::vector<CreateCommand> waiting_for_ids;
   std::unordered_map<Id, PendingCreate> creating;  // by the new incident's id
   CacheBytes cached_bytes = std::make_shared<std::atomic<std::int64_t>>(0);  // every actor's cache
+  std::shared_ptr<FlightWatch> flights;  // every actor's loads and commits in flight
 };
 
 using RegistryActor = caf::stateful_actor<RegistryState>;
@@ -118,7 +123,7 @@ Route route(RegistryActor* self, Id id) {
   }
   auto spawned =
       spawn_incident_actor(self, id, state.storage,
-                           IncidentActorLimits{state.limits.flight_bound, state.limits.max_waiting,
+                           IncidentActorLimits{state.flights, state.limits.max_waiting,
                                                state.cached_bytes, state.limits.metrics});
   self->monitor(spawned);  // a monitor costs the registry nothing per actor, unlike a link
   state.incidents.emplace(id, spawned);
@@ -219,7 +224,9 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
   self->state.storage = std::move(storage);
   self->state.limits = limits;
   self->state.recency = LruOrder<Id>(limits.capacity);
+  self->state.flights = std::make_shared<FlightWatch>(limits.flight_bound);
   self->delayed_send(self, idle_sweep_period(self->state.limits.idle), idle_atom::value);
+  self->delayed_send(self, self->state.flights->sweep_period(), flight_sweep_atom::value);
   // Incident actors are not linked to the registry (see incident_actor.hpp):
   // it ends them itself when it is told to stop.
   // A retired actor's end is expected. One that ended unexpectedly (rare,
@@ -268,6 +275,12 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
         }
         report_cache(self->state);
         self->delayed_send(self, idle_sweep_period(self->state.limits.idle), idle_atom::value);
+      },
+      [=](flight_sweep_atom) {
+        auto& flights = *self->state.flights;
+        for (auto& [actor, flight] : flights.overdue(std::chrono::steady_clock::now()))
+          self->send(actor, inflight_check_atom::value, flight);
+        self->delayed_send(self, flights.sweep_period(), flight_sweep_atom::value);
       },
       [=](ping_atom, const Reply<bool>& reply) { reply(true); },
       [=](forget_all_atom) {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "config/log.hpp"
+#include "config/thread_name.hpp"
 #include "storage/redis_value.hpp"
 
 namespace incident {
@@ -165,7 +166,10 @@ EmbeddedRedis::EmbeddedRedis(std::vector<std::string> arguments, RedisEndpoint e
     : arguments_(std::move(arguments)),
       endpoint_(std::move(endpoint)),
       pid_(pid),
-      supervisor_([this] { supervise(); }) {}
+      supervisor_([this] {
+        name_this_thread("redis.embedded");
+        supervise();
+      }) {}
 
 void EmbeddedRedis::supervise() {
   for (;;) {

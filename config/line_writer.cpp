@@ -13,6 +13,8 @@
 #include <climits>
 #include <iterator>
 
+#include "config/thread_name.hpp"
+
 namespace incident {
 namespace {
 
@@ -37,7 +39,10 @@ std::size_t piece_for(int fd) {
 }  // namespace
 
 LineWriter::LineWriter(int fd, std::size_t max_buffered)
-    : fd_(fd), piece_(piece_for(fd)), max_buffered_(max_buffered), thread_([this] { run(); }) {}
+    : fd_(fd), piece_(piece_for(fd)), max_buffered_(max_buffered), thread_([this] {
+        name_this_thread("log.writer");
+        run();
+      }) {}
 
 void LineWriter::close() {
   {

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <stdexcept>
 
+#include "config/thread_name.hpp"
+
 namespace incident {
 namespace {
 
@@ -24,7 +26,10 @@ ConnectionMonitor::ConnectionMonitor(ConnectionTimeouts timeouts) : timeouts_(ti
   event.events = EPOLLIN;
   event.data.fd = wake_fd_;
   ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &event);
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    name_this_thread("http.monitor");
+    run();
+  });
 }
 
 ConnectionMonitor::~ConnectionMonitor() {

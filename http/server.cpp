@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "config/thread_name.hpp"
 #include "domain/utf8.hpp"
 #include "http/admission.hpp"
 #include "http/body_parser.hpp"
@@ -101,6 +102,9 @@ class ApiTcpHandler : public Tcp::Handler {
   // Pistache calls these three on its reactor threads, which catch nothing:
   // each runs guarded, and a throw ends only the connection concerned.
   void onConnection(const std::shared_ptr<Tcp::Peer>& peer) override {
+    static thread_local bool named = false;
+    if (!named) name_this_thread("http.reactor");
+    named = true;
     run_guarded(
         "accepting a connection", [&] { accept(peer); }, [&] { drop(*peer); });
   }

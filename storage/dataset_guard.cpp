@@ -3,22 +3,15 @@
 // both whether it was there and what it was).
 #include "storage/dataset_guard.hpp"
 
-#include <cstdio>
-#include <random>
-
 #include "config/log.hpp"
+#include "storage/random_token.hpp"
 #include "storage/redis_value.hpp"
 #include "storage/scripts.hpp"
 
 namespace incident {
 namespace {
 
-std::string new_identity() {
-  std::random_device random;
-  char text[33];
-  std::snprintf(text, sizeof text, "%08x%08x%08x%08x", random(), random(), random(), random());
-  return text;
-}
+std::string new_identity() { return random_hex(4); }
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "config/log.hpp"
+#include "config/thread_name.hpp"
 #include "storage/redis_value.hpp"
 #include "storage/sentinel_client.hpp"
 #include "storage/top_level_reader.hpp"
@@ -129,7 +130,10 @@ FeedFollower::FeedFollower(std::shared_ptr<PrimaryLocator> locator, Keys keys,
       own_origin_(std::move(own_origin)),
       on_entries_(std::move(on_entries)),
       metrics_(std::move(metrics)),
-      thread_([this] { run(); }) {}
+      thread_([this] {
+        name_this_thread("feed.follower");
+        run();
+      }) {}
 
 bool FeedFollower::wait_until_following(std::chrono::milliseconds limit) {
   std::unique_lock<std::mutex> lock(mutex_);

@@ -11,19 +11,13 @@
 #include "storage/incident_codec.hpp"
 #include "storage/list_plan.hpp"
 #include "storage/list_scan.hpp"
+#include "storage/reply_pairs.hpp"
 #include "storage/scripts.hpp"
 
 namespace incident {
 namespace {
 
 constexpr const char* kIdempotencyTtlSeconds = "86400";
-
-FlatHash to_flat_hash(const RedisValue& array) {
-  FlatHash out;
-  for (std::size_t i = 0; i + 1 < array.elements.size(); i += 2)
-    out.emplace_back(array.elements[i].str, array.elements[i + 1].str);
-  return out;
-}
 
 CommitResult decode_commit_reply(const RedisValue& reply, std::vector<std::string> messages) {
   if (reply.io_failure) return write_failure(reply);
@@ -63,7 +57,7 @@ std::optional<Incident> decode_stored_incident(const RedisValue& hash, const Red
   std::vector<std::string> texts;
   texts.reserve(events.elements.size());
   for (const auto& event : events.elements) texts.push_back(event.str);
-  return decode_incident(to_flat_hash(hash), std::move(texts));
+  return decode_incident(reply_pairs(hash), std::move(texts));
 }
 
 void IncidentStore::load(Id id, std::function<void(LoadResult)> done, bool confirmed) {

@@ -6,14 +6,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "config/log.hpp"
 #include "domain/integers.hpp"
 #include "storage/incident_codec.hpp"
+#include "storage/random_token.hpp"
 #include "storage/redis_value.hpp"
+#include "storage/reply_pairs.hpp"
 #include "storage/scripts.hpp"
 
 namespace incident {
@@ -83,10 +84,7 @@ bool rewrite(redisContext* context, const Keys& keys, const std::vector<std::str
   for (std::size_t i = 0; i < stored.size(); ++i) {
     if (refused(stored[i], "read an incident")) return false;
     if (stored[i].elements.empty()) continue;  // deleted since the scan
-    FlatHash flat;
-    for (std::size_t f = 0; f + 1 < stored[i].elements.size(); f += 2)
-      flat.emplace_back(stored[i].elements[f].str, stored[i].elements[f + 1].str);
-    auto incident = decode_incident(flat, {});
+    auto incident = decode_incident(reply_pairs(stored[i]), {});
     if (!incident) {
       ++report.damaged;
       continue;
@@ -174,13 +172,6 @@ bool compact(redisContext* context, const std::string& key, long long limit,
   return true;
 }
 
-std::string new_token() {
-  std::random_device random;
-  char text[17];
-  std::snprintf(text, sizeof text, "%08x%08x", random(), random());
-  return text;
-}
-
 }  // namespace
 
 std::optional<IndexMigrationReport> migrate_indexes(redisContext* context, const Keys& keys,
@@ -240,7 +231,7 @@ bool IndexMigration::ensure_current(redisContext* context) {
   std::lock_guard<std::mutex> lock(mutex_);
   found = earlier_form_found(context);  // another connection may have migrated meanwhile
   if (!found || !*found) return found.has_value();
-  if (token_.empty()) token_ = new_token();
+  if (token_.empty()) token_ = random_hex(2);
   if (!hold_lock(context, true)) {
     log_warning(
         "redis: another process is migrating the indexes to this version's form; "

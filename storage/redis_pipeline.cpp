@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "config/log.hpp"
+#include "config/thread_name.hpp"
 #include "storage/resp_command.hpp"
 #include "storage/sentinel_client.hpp"
 
@@ -44,7 +45,10 @@ RedisPipeline::RedisPipeline(std::shared_ptr<PrimaryLocator> locator,
       executor_(std::move(executor)),
       ack_(ack),
       metrics_(std::move(metrics)),
-      thread_([this] { run(); }) {}
+      thread_([this] {
+        name_this_thread("redis.pipeline");
+        run();
+      }) {}
 
 RedisPipeline::RedisPipeline(RedisEndpoint endpoint, std::chrono::milliseconds timeout,
                              ConnectCheck check, ReplyExecutor executor)

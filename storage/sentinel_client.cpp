@@ -7,6 +7,7 @@
 #include <poll.h>
 
 #include "config/log.hpp"
+#include "config/thread_name.hpp"
 #include "storage/redis_value.hpp"
 
 namespace incident {
@@ -82,7 +83,10 @@ redisContext* connect_primary(PrimaryLocator& locator, std::chrono::milliseconds
 }
 
 SentinelWatcher::SentinelWatcher(std::shared_ptr<SentinelLocator> locator)
-    : locator_(std::move(locator)), thread_([this] { run(); }) {}
+    : locator_(std::move(locator)), thread_([this] {
+        name_this_thread("sentinel.watch");
+        run();
+      }) {}
 
 SentinelWatcher::~SentinelWatcher() {
   stopping_ = true;

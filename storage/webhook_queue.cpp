@@ -125,6 +125,50 @@ return items
   return script;
 }
 
+// KEYS: 1 change stream, 2 endpoints' revision. ARGV: 1 group, 2 revision
+// expected. Moves the group past every change in the stream if no endpoint
+// changed since the caller saw none enabled: checked in the same step, so no
+// change committed after an endpoint was made is passed over. Returns the
+// number of changes passed over (1 when Redis cannot tell how many), -1 when
+// the revision moved, -2 when the group is missing.
+const Script& skip_script() {
+  static const Script script(R"lua(
+if tonumber(redis.call('GET', KEYS[2]) or '0') ~= tonumber(ARGV[2]) then return -1 end
+local function field(flat, name)
+  for i = 1, #flat - 1, 2 do
+    if flat[i] == name then return flat[i + 1] end
+  end
+  return nil
+end
+local function before(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am < bm or (am == bm and as < bs)
+end
+if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
+local group
+for _, entry in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  if field(entry, 'name') == ARGV[1] then group = entry end
+end
+if not group then return -2 end
+local stream = redis.call('XINFO', 'STREAM', KEYS[1])
+local last = field(stream, 'last-generated-id')
+local delivered = field(group, 'last-delivered-id')
+if not before(delivered, last) then return 0 end
+local added = field(stream, 'entries-added')
+if added == nil then
+  redis.call('XGROUP', 'SETID', KEYS[1], ARGV[1], last)  -- Redis 6.2: no read counter
+  return 1
+end
+local lag = field(group, 'lag')  -- how many it has not read (false: Redis cannot tell)
+redis.call('XGROUP', 'SETID', KEYS[1], ARGV[1], last, 'ENTRIESREAD', added)
+if type(lag) == 'number' then return lag end
+return 1
+)lua");
+  return script;
+}
+
 std::string encode_count(const AttemptCount& count) {
   return std::to_string(count.attempts) + ":" + std::to_string(count.first_attempt_ms);
 }
@@ -357,6 +401,22 @@ std::optional<std::int64_t> WebhookQueue::unread_trimmed(std::string& noted_afte
   if (!added || !read || read->type != RedisValue::Type::integer)
     return -1;  // some, how many unknown
   return std::max<long long>(1, added->integer - read->integer - length->integer);
+}
+
+std::optional<std::int64_t> WebhookQueue::skip_unread(std::int64_t revision) {
+  auto reply = eval(skip_script(), {keys_.change_stream(), keys_.webhooks_revision()},
+                    {Keys::webhook_group(), std::to_string(revision)});
+  if (!reply || reply->type != RedisValue::Type::integer) {
+    if (reply) log_warning("webhooks: cannot pass over changes: " + reply->str);
+    return std::nullopt;
+  }
+  if (reply->integer == -2) {  // an emptied Redis: make the group again
+    redisFree(context_);
+    context_ = nullptr;
+    return std::nullopt;
+  }
+  if (reply->integer < 0) return std::nullopt;
+  return reply->integer;
 }
 
 std::optional<std::int64_t> WebhookQueue::subscriptions_revision() {

@@ -99,6 +99,11 @@ class WebhookQueue {
   /// was last answered, so a loss is counted once.
   std::optional<std::int64_t> unread_trimmed(std::string& noted_after);
 
+  /// Moves the group past every change not read yet, if the endpoints'
+  /// revision is still `revision` (at which none was enabled): how many it
+  /// passed over; nullopt when it did not (the revision moved, or Redis failed).
+  std::optional<std::int64_t> skip_unread(std::int64_t revision);
+
   /// The counter every change of an endpoint bumps; nullopt on failure.
   std::optional<std::int64_t> subscriptions_revision();
   std::optional<std::vector<webhooks::Subscription>> load_subscriptions();

@@ -13,13 +13,25 @@ namespace {
 
 // Every write bumps <p>:webhooks:rev, by which the delivery side of every
 // process learns that the endpoints changed before it matches new changes.
+// Made or enabled again, an endpoint notes where the change stream ends
+// (`starts_after`): in the same step, so it gets exactly the later changes.
+constexpr const char* kStreamEndLua = R"lua(
+local function stream_end(key)
+  if redis.call('EXISTS', key) == 0 then return '0-0' end
+  local info = redis.call('XINFO', 'STREAM', key)
+  for i = 1, #info - 1, 2 do
+    if info[i] == 'last-generated-id' then return info[i + 1] end
+  end
+  return '0-0'
+end
+)lua";
 
-// KEYS: 1 endpoint hash, 2 all endpoints, 3 revision. ARGV: 1 id, 2 settings,
-// 3 secret, 4 enabled.
+// KEYS: 1 endpoint hash, 2 all endpoints, 3 revision, 4 change stream.
+// ARGV: 1 id, 2 settings, 3 secret, 4 enabled.
 const Script& create_script() {
-  static const Script script(R"lua(
+  static const Script script(std::string(kStreamEndLua) + R"lua(
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'data', ARGV[2], 'secret', ARGV[3], 'enabled', ARGV[4],
-           'disabled_reason', '', 'failure_run', 0, 'rev', 1)
+           'disabled_reason', '', 'failure_run', 0, 'rev', 1, 'starts_after', stream_end(KEYS[4]))
 redis.call('ZADD', KEYS[2], tonumber(ARGV[1]), ARGV[1])
 redis.call('INCR', KEYS[3])
 return 'ok'
@@ -43,18 +55,19 @@ return {total, items}
   return script;
 }
 
-// KEYS: 1 endpoint hash, 2 revision, 3 its retries, 4 its attempts.
-// ARGV: 1 revision read, 2 settings, 3 enabled ("keep", "1": enable again,
-// clearing the failure run, "0": its pending retries go too).
+// KEYS: 1 endpoint hash, 2 revision, 3 its retries, 4 its attempts, 5 change
+// stream. ARGV: 1 revision read, 2 settings, 3 enabled ("keep", "1": enable
+// again, clearing the failure run, "0": its pending retries go too).
 // Returns "ok" | "missing" | "conflict" (edited since it was read).
 const Script& update_script() {
-  static const Script script(R"lua(
+  static const Script script(std::string(kStreamEndLua) + R"lua(
 local rev = redis.call('HGET', KEYS[1], 'rev')
 if not rev then return 'missing' end
 if rev ~= ARGV[1] then return 'conflict' end
 redis.call('HSET', KEYS[1], 'data', ARGV[2], 'rev', tonumber(rev) + 1)
 if ARGV[3] == '1' then
-  redis.call('HSET', KEYS[1], 'enabled', '1', 'disabled_reason', '', 'failure_run', 0)
+  redis.call('HSET', KEYS[1], 'enabled', '1', 'disabled_reason', '', 'failure_run', 0,
+             'starts_after', stream_end(KEYS[5]))
 elseif ARGV[3] == '0' then
   redis.call('HSET', KEYS[1], 'enabled', '0')
   redis.call('DEL', KEYS[3], KEYS[4])
@@ -193,6 +206,8 @@ std::optional<webhooks::Subscription> decode_webhook_hash(const RedisValue& hash
       subscription->disabled_reason = value;
     } else if (field == "failure_run") {
       subscription->failure_run = parse_id(value).value_or(0);
+    } else if (field == "starts_after") {
+      subscription->starts_after = value;
     }
   }
   // A rotation moves it into the list; until then it signs as the oldest.
@@ -201,22 +216,25 @@ std::optional<webhooks::Subscription> decode_webhook_hash(const RedisValue& hash
 }
 
 void WebhookStore::create(Subscription subscription, Done done) {
-  pipeline_.submit({"INCR", keys_.webhook_next_id()}, [this, subscription = std::move(subscription),
-                                                       done = std::move(done)](
-                                                          const RedisValue& reply) mutable {
-    if (reply.type != RedisValue::Type::integer) return done(storage_unavailable());
-    subscription.id = reply.integer;
-    std::string id = std::to_string(subscription.id);
-    pipeline_.eval(
-        create_script(),
-        {keys_.webhook(subscription.id), keys_.webhooks_all(), keys_.webhooks_revision()},
-        {id, encode_settings(subscription), subscription.secret, subscription.enabled ? "1" : "0"},
-        [subscription, done](const RedisValue& created) {
-          if (created.io_failure) return done(write_failure(created));
-          if (created.is_error()) return done(refused_by_redis(created, "webhook create"));
-          done(subscription);
-        });
-  });
+  pipeline_.submit({"INCR", keys_.webhook_next_id()},
+                   [this, subscription = std::move(subscription),
+                    done = std::move(done)](const RedisValue& reply) mutable {
+                     if (reply.type != RedisValue::Type::integer)
+                       return done(storage_unavailable());
+                     subscription.id = reply.integer;
+                     std::string id = std::to_string(subscription.id);
+                     pipeline_.eval(create_script(),
+                                    {keys_.webhook(subscription.id), keys_.webhooks_all(),
+                                     keys_.webhooks_revision(), keys_.change_stream()},
+                                    {id, encode_settings(subscription), subscription.secret,
+                                     subscription.enabled ? "1" : "0"},
+                                    [subscription, done](const RedisValue& created) {
+                                      if (created.io_failure) return done(write_failure(created));
+                                      if (created.is_error())
+                                        return done(refused_by_redis(created, "webhook create"));
+                                      done(subscription);
+                                    });
+                   });
 }
 
 void WebhookStore::get(Id id, Done done) {
@@ -263,7 +281,7 @@ void WebhookStore::update_attempt(Id id, Change change, Done done, int attempts_
         pipeline_.eval(
             update_script(),
             {keys_.webhook(id), keys_.webhooks_revision(), keys_.webhook_retries(id),
-             keys_.webhook_attempts(id)},
+             keys_.webhook_attempts(id), keys_.change_stream()},
             {std::to_string(revision_of(reply)), encode_settings(*changed), enabled},
             [this, id, change, done, attempts_left](const RedisValue& updated) {
               if (updated.io_failure) return done(write_failure(updated));

@@ -11,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "config/log.hpp"
+#include "config/thread_name.hpp"
+#include "domain/feed_view.hpp"
 #include "webhooks/signature.hpp"
 
 namespace incident::webhooks {
@@ -39,7 +41,7 @@ std::string iso_time(std::int64_t ms) {
   std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
-  char text[40];
+  char text[80];  // room for any int the format may print, as the compiler checks
   std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
                 utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
                 static_cast<int>(ms % 1000));
@@ -90,6 +92,13 @@ constexpr auto kIdleBlock = std::chrono::milliseconds(250);
 constexpr auto kRetriesEvery = std::chrono::milliseconds(200);
 constexpr std::size_t kReadCount = 256;
 
+/// Whether `change` was committed after the endpoint was made (or enabled
+/// again): it never gets what came before.
+bool made_before(const Subscription& subscription, const std::string& change) {
+  return subscription.starts_after.empty() ||
+         compare_stream_ids(change, subscription.starts_after) > 0;
+}
+
 }  // namespace
 
 Dispatcher::Dispatcher(std::shared_ptr<PrimaryLocator> locator, Keys keys,
@@ -99,7 +108,10 @@ Dispatcher::Dispatcher(std::shared_ptr<PrimaryLocator> locator, Keys keys,
       queue_(std::move(locator), std::move(keys), options_.consumer, options_.disable_after),
       slots_(options_.per_endpoint_in_flight),
       sender_(std::make_unique<HttpSender>(options_.user_agent)),
-      thread_([this] { run(); }) {}
+      thread_([this] {
+        name_this_thread("webhook.disp");
+        run();
+      }) {}
 
 Dispatcher::~Dispatcher() {
   {
@@ -123,6 +135,11 @@ bool Dispatcher::stopping() {
 void Dispatcher::wait_for_outcomes(std::chrono::milliseconds longest) {
   std::unique_lock<std::mutex> lock(mutex_);
   outcome_arrived_.wait_for(lock, longest, [this] { return !outcomes_.empty() || stopping_; });
+}
+
+bool Dispatcher::any_enabled() const {
+  return std::any_of(subscriptions_.begin(), subscriptions_.end(),
+                     [](const auto& entry) { return entry.second.enabled; });
 }
 
 bool Dispatcher::behind_with_room() {
@@ -177,6 +194,14 @@ void Dispatcher::run() {
       wait_for_outcomes(kBusyBlock);
       continue;
     }
+    // Nobody subscribed: the changes are passed over in Redis, unread
+    // (reading and acknowledging each cost more than its write did), unless
+    // an endpoint changed since, which the next read finds.
+    if (!busy && first_round_.empty() && !any_enabled() && revision_ >= 0 &&
+        queue_.skip_unread(revision_)) {
+      wait_for_outcomes(kIdleBlock);
+      continue;
+    }
     // Waiting for an outcome beats waiting in Redis only when one is due
     // soon and starts a waiting change; else new changes come first.
     std::vector<QueuedChange> changes;
@@ -228,9 +253,7 @@ void Dispatcher::take_claimed(std::vector<QueuedChange> changes) {
 void Dispatcher::begin_first_round(const QueuedChange& change, const std::set<Id>& done) {
   // With no endpoint enabled (a server nobody subscribed to), a change is
   // acknowledged unread: most of what delivery costs a write is its parse.
-  bool any_enabled = std::any_of(subscriptions_.begin(), subscriptions_.end(),
-                                 [](const auto& entry) { return entry.second.enabled; });
-  if (!any_enabled) {
+  if (!any_enabled()) {
     to_acknowledge_.push_back(change.stream_id);
     return;
   }
@@ -238,7 +261,8 @@ void Dispatcher::begin_first_round(const QueuedChange& change, const std::set<Id
   auto parsed = std::make_shared<const ParsedChange>(change.data);
   FirstRound round;
   for (const auto& [id, subscription] : subscriptions_)
-    if (!done.count(id) && !change.data.empty() && matching_body(subscription, *parsed))
+    if (!done.count(id) && !change.data.empty() && made_before(subscription, change.stream_id) &&
+        matching_body(subscription, *parsed))
       round.pending.insert(id);
   if (round.pending.empty()) {
     to_acknowledge_.push_back(change.stream_id);

@@ -99,6 +99,8 @@ class Dispatcher {
   bool stopping();
   /// Waits until an attempt ends or `longest` passes (or stopping).
   void wait_for_outcomes(std::chrono::milliseconds longest);
+  /// Whether any endpoint known is enabled.
+  bool any_enabled() const;
   /// Whether an endpoint with more retries due than it took has room now.
   bool behind_with_room();
   /// Whether an attempt due to end soon would start a change waiting for it.

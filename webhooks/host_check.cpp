@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include "config/thread_name.hpp"
 #include "webhooks/address_policy.hpp"
 
 namespace incident::webhooks {
@@ -39,7 +40,11 @@ std::optional<std::string> resolve_and_judge(const std::string& host) {
 
 }  // namespace
 
-HostCheck::HostCheck() : thread_([this] { run(); }) {}
+HostCheck::HostCheck()
+    : thread_([this] {
+        name_this_thread("webhook.dns");
+        run();
+      }) {}
 
 HostCheck::~HostCheck() {
   {

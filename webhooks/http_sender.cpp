@@ -14,6 +14,7 @@
 #include <string_view>
 #include <utility>
 
+#include "config/thread_name.hpp"
 #include "webhooks/address_policy.hpp"
 
 namespace incident::webhooks {
@@ -213,7 +214,10 @@ HttpSender::HttpSender(std::string user_agent, std::size_t max_in_flight)
     : user_agent_(std::move(user_agent)),
       max_in_flight_(std::max<std::size_t>(1, max_in_flight)),
       multi_(new_multi()),
-      thread_([this] { run(); }) {}
+      thread_([this] {
+        name_this_thread("webhook.sender");
+        run();
+      }) {}
 
 HttpSender::~HttpSender() {
   {

@@ -246,10 +246,10 @@ bool read_previous_secrets(const json& o, std::vector<PreviousSecret>& out) {
 bool Subscription::operator==(const Subscription& o) const {
   return std::tie(id, url, description, events, scopes, services, severities, statuses, internal,
                   enabled, secret, previous_secrets, created_at, updated_at, disabled_reason,
-                  failure_run) == std::tie(o.id, o.url, o.description, o.events, o.scopes,
-                                           o.services, o.severities, o.statuses, o.internal,
-                                           o.enabled, o.secret, o.previous_secrets, o.created_at,
-                                           o.updated_at, o.disabled_reason, o.failure_run);
+                  failure_run, starts_after) ==
+         std::tie(o.id, o.url, o.description, o.events, o.scopes, o.services, o.severities,
+                  o.statuses, o.internal, o.enabled, o.secret, o.previous_secrets, o.created_at,
+                  o.updated_at, o.disabled_reason, o.failure_run, o.starts_after);
 }
 
 Result<WebhookUrl> validate_webhook_url(std::string_view url) {

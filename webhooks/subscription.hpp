@@ -47,6 +47,9 @@ struct Subscription {
   std::string created_at, updated_at;
   std::string disabled_reason;   // why the server disabled it; "" when none
   std::int64_t failure_run = 0;  // consecutive failed deliveries
+  /// The change stream's last id when it was made or enabled again: it gets
+  /// only later changes (a replay aside). "" (an older version's): any.
+  std::string starts_after;
 
   bool operator==(const Subscription& other) const;
 };

@@ -167,11 +167,12 @@ struct OverStallingStorage {
 TEST_F(SupervisionTest, ACommitAnsweredTooLateIs503AndItsLateAnswerReachesNoOne) {
   create_scope_and_service();
   Incident stored = create("Commit acknowledged late");
-  // Given up on after one to two bounds (2 s at most); the stall outlasts that by
-  // half a second, and ends half a second before the next load is given up on.
+  // Given up on at the first sweep (every quarter bound) past its bound: by
+  // 1.25 s. The stall outlasts that, and ends before the next load, taking off
+  // 1 s in at the earliest, can be given up on (2 s in at the earliest).
   ActorLimits limits;
   limits.flight_bound = milliseconds(1000);
-  OverStallingStorage stalled(system_, stored, milliseconds(2500), limits);
+  OverStallingStorage stalled(system_, stored, milliseconds(1700), limits);
   const caf::actor& registry = stalled.registry;
   auto started = std::chrono::steady_clock::now();
   auto comment = await_result<Result<Incident>>([&](auto done) {
@@ -182,7 +183,7 @@ TEST_F(SupervisionTest, ACommitAnsweredTooLateIs503AndItsLateAnswerReachesNoOne)
   EXPECT_EQ(comment.error().kind, ErrorKind::unavailable);
   EXPECT_NE(comment.error().message.find("may or may not"), std::string::npos)
       << comment.error().message;
-  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(2400));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, milliseconds(1650));
   // The actor dropped its cache: the read loads again, behind the stalled
   // commit, whose late "committed" must not be taken for the load's answer.
   auto read = await_result<Result<Incident>>(

@@ -226,5 +226,48 @@ TEST_F(WebhookQueueTest, AnEmptiedRedisGetsItsGroupMadeAgain) {
   EXPECT_EQ(taken[0].stream_id, id);
 }
 
+TEST_F(WebhookQueueTest, WithNoEndpointChangedChangesArePassedOverUnread) {
+  auto worker = queue("process-a");
+  auto revision = worker->subscriptions_revision();
+  ASSERT_TRUE(revision.has_value());
+  for (int i = 0; i < 3; ++i) append("{}");
+  auto passed = worker->skip_unread(*revision);
+  ASSERT_TRUE(passed.has_value());
+  EXPECT_EQ(*passed, 3);
+  EXPECT_TRUE(worker->read_new(10, std::chrono::milliseconds(10)).empty())
+      << "nothing left to read";
+  EXPECT_EQ(worker->skip_unread(*revision), 0) << "nothing new to pass over";
+  // The group's read counter stays exact: a later loss is still counted.
+  std::string noted;
+  for (int i = 0; i < 4; ++i) append("{}");
+  redis({"XTRIM", keys_.change_stream(), "MAXLEN", "1"});
+  EXPECT_EQ(worker->unread_trimmed(noted), 3);
+  append("{}");
+  ASSERT_EQ(worker->read_new(10, std::chrono::milliseconds(10)).size(), 2u);
+}
+
+TEST_F(WebhookQueueTest, AChangeCommittedAfterAnEndpointChangedIsNeverPassedOver) {
+  auto worker = queue("process-a");
+  auto revision = worker->subscriptions_revision();
+  ASSERT_TRUE(revision.has_value());
+  endpoint();  // made after the caller last read the endpoints
+  std::string id = append("{\"type\":\"incident.created\",\"id\":1}");
+  EXPECT_FALSE(worker->skip_unread(*revision).has_value());
+  auto taken = worker->read_new(10, std::chrono::milliseconds(10));
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].stream_id, id);
+}
+
+TEST_F(WebhookQueueTest, PassingOverAfterAnEmptiedRedisMakesTheGroupAgain) {
+  auto worker = queue("process-a");
+  server_->flush();
+  EXPECT_FALSE(worker->skip_unread(0).has_value());
+  ASSERT_TRUE(worker->ready());
+  std::string id = append("{}");
+  auto taken = worker->read_new(10, std::chrono::milliseconds(100));
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].stream_id, id);
+}
+
 }  // namespace
 }  // namespace incident::testing

@@ -114,6 +114,36 @@ TEST_F(WebhookStoreTest, EnablingAgainClearsTheReasonAndTheFailureRun) {
   EXPECT_EQ(enabled->failure_run, 0);
 }
 
+TEST_F(WebhookStoreTest, AnEndpointStartsAfterTheChangesCommittedBeforeItWasMadeOrEnabled) {
+  auto made_on_empty = create("https://hooks.example.com/a");
+  ASSERT_TRUE(made_on_empty.ok());
+  EXPECT_EQ(get(made_on_empty->id)->starts_after, "0-0") << "no stream yet: every change";
+  redis({"XADD", keys_.change_stream(), "*", "data", "{}"});
+  std::string last = redis({"XADD", keys_.change_stream(), "*", "data", "{}"}).str;
+  auto created = create("https://hooks.example.com/b");
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(get(created->id)->starts_after, last);
+
+  auto toggle = [&](bool enabled) {
+    return update(created->id, [enabled](Subscription current) -> Result<Subscription> {
+      current.enabled = enabled;
+      return current;
+    });
+  };
+  ASSERT_TRUE(toggle(false).ok());
+  std::string while_disabled = redis({"XADD", keys_.change_stream(), "*", "data", "{}"}).str;
+  EXPECT_EQ(get(created->id)->starts_after, last) << "disabling moves nothing";
+  ASSERT_TRUE(toggle(true).ok());
+  EXPECT_EQ(get(created->id)->starts_after, while_disabled) << "enabled again: from now on";
+  redis({"XADD", keys_.change_stream(), "*", "data", "{}"});
+  auto edited = update(created->id, [](Subscription current) -> Result<Subscription> {
+    current.description = "edited";
+    return current;
+  });
+  ASSERT_TRUE(edited.ok());
+  EXPECT_EQ(get(created->id)->starts_after, while_disabled) << "an edit moves nothing";
+}
+
 TEST_F(WebhookStoreTest, AnEditInBetweenMakesTheUpdateStartAgainFromIt) {
   auto created = create("https://hooks.example.com/a");
   ASSERT_TRUE(created.ok());
