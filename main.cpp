@@ -188,7 +188,8 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
                                    origin,
                                    dataset,
                                    settings.list_budget,
-                                   std::chrono::seconds(settings.stream_retention_seconds)};
+                                   std::chrono::seconds(settings.stream_retention_seconds),
+                                   metrics};
   // Every connection checks which data set it reaches before it serves.
   // ... and that its indexes are in this version's form (index_migration.hpp).
   auto indexes = std::make_shared<IndexMigration>(Keys(settings.key_prefix));

@@ -18,9 +18,20 @@
 
 namespace incident {
 
-/// How many of an actor's round trips have landed (answered or given up on),
-/// written by the actor, read by the sweep.
-using LandedFlights = std::shared_ptr<std::atomic<std::uint64_t>>;
+/// One actor's round trips, as its sweep sees them: counters the actor
+/// writes, and whether the watch holds an entry for it (at most one, so the
+/// watch holds at most one entry per actor whatever the rate of writes).
+struct FlightCounters {
+  /// Counts a take-off at `at` (the clock's ticks since its epoch).
+  void take_off(std::uint64_t flight, std::int64_t at) {
+    taken_off_at.store(at);  // before the count: whoever reads the count sees its time
+    taken_off.store(flight);
+  }
+  std::atomic<std::uint64_t> taken_off{0};    // loads and commits sent
+  std::atomic<std::int64_t> taken_off_at{0};  // when the last of them was
+  std::atomic<std::uint64_t> landed{0};       // of them, answered or given up on
+  std::atomic<bool> watched{false};
+};
 
 class FlightWatch {
  public:
@@ -30,33 +41,41 @@ class FlightWatch {
 
   std::chrono::milliseconds bound() const { return bound_; }
 
-  /// How often to sweep: a flight is found overdue within a quarter bound of
-  /// its deadline.
+  /// How often to sweep: a flight is found overdue within a quarter bound
+  /// past its bound.
   std::chrono::milliseconds sweep_period() const { return std::max(bound_ / 4, kMinPeriod); }
 
-  /// Notes that `actor` took off with its round trip number `flight`.
-  void took_off(caf::actor actor, LandedFlights landed, std::uint64_t flight);
+  /// Call after counting a take-off in `counters`: watches `actor`'s flights
+  /// unless its entry is there already.
+  void took_off(const caf::actor_addr& actor, const std::shared_ptr<FlightCounters>& counters);
 
-  /// The actors whose flight was still unanswered at its deadline, each with
-  /// that flight's number; everything up to `now` is forgotten.
+  /// The actors (still alive) whose flight was unanswered past its bound,
+  /// each with that flight's number. Entries up to `now` are settled: dropped,
+  /// or renewed for an actor whose later flight is in the air.
   std::vector<std::pair<caf::actor, std::uint64_t>> overdue(Clock::time_point now);
 
-  /// Flights noted and not swept yet.
+  /// Entries held (at most one per actor with a flight in the last bound).
   std::size_t watched() const;
 
  private:
   static constexpr std::chrono::milliseconds kMinPeriod{10};
 
-  struct Flight {
-    caf::actor actor;
-    LandedFlights landed;
-    std::uint64_t number;
+  struct Entry {
+    caf::actor_addr actor;  // weak: the watch never keeps an actor alive
+    std::shared_ptr<FlightCounters> counters;
+    std::uint64_t flight;
     Clock::time_point deadline;
   };
 
   std::chrono::milliseconds bound_;
   mutable std::mutex mutex_;
-  std::deque<Flight> flights_;  // in order of deadline: every flight gets the same bound
+  std::deque<Entry> entries_;  // in order of deadline: every entry gets the same bound
 };
+
+/// The actor that sweeps `watch` every sweep period and sends each actor
+/// found overdue inflight_check_atom with that flight's number. It ends
+/// when `owner` (the registry) does.
+caf::actor spawn_flight_sweeper(caf::actor_system& system, std::shared_ptr<FlightWatch> watch,
+                                const caf::actor& owner);
 
 }  // namespace incident

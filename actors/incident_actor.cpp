@@ -43,7 +43,7 @@ struct IncidentState {
   std::vector<NextIncident> next;       // incidents to serve after this one, in order
   IncidentActorLimits limits;
   std::uint64_t flights = 0;  // loads and commits sent so far
-  LandedFlights landed = std::make_shared<std::atomic<std::uint64_t>>(0);  // of them, settled
+  std::shared_ptr<FlightCounters> counters = std::make_shared<FlightCounters>();  // for the sweep
   int late_replies = 0;  // answers to round trips given up on, still to come (and be ignored)
 };
 
@@ -81,14 +81,14 @@ void drain(IncidentActor* self);
 void take_off(IncidentActor* self) {
   auto& state = self->state;
   state.busy = true;
-  ++state.flights;
-  state.limits.flights->took_off(caf::actor_cast<caf::actor>(self), state.landed, state.flights);
+  state.counters->take_off(++state.flights, FlightWatch::Clock::now().time_since_epoch().count());
+  state.limits.flights->took_off(self->address(), state.counters);
 }
 
 /// The load or commit in flight settled (or was given up on).
 void land(IncidentState& state) {
   state.busy = false;
-  state.landed->store(state.flights, std::memory_order_release);
+  state.counters->landed.store(state.flights);
 }
 
 /// Storage never answered the load or commit in flight. Every request this

@@ -25,9 +25,6 @@ std::chrono::milliseconds idle_sweep_period(std::chrono::seconds idle) {
   return std::min<std::chrono::milliseconds>(std::chrono::seconds(5), idle);
 }
 
-/// The sweep of incident actors' round trips in flight (see FlightWatch).
-using flight_sweep_atom = caf::atom_constant<caf::atom("r_flights")>;
-
 /// Ids are reserved from Redis a block at a time, so a create costs no round
 /// trip of its own for its id; several processes still never share one.
 constexpr Id kIdBlock = 100;
@@ -220,13 +217,13 @@ void create(RegistryActor* self, CreateCommand command) {
   reserve_id_block(self);
 }
 
-caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLimits limits) {
+caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLimits limits,
+                                std::shared_ptr<FlightWatch> flights) {
   self->state.storage = std::move(storage);
   self->state.limits = limits;
   self->state.recency = LruOrder<Id>(limits.capacity);
-  self->state.flights = std::make_shared<FlightWatch>(limits.flight_bound);
+  self->state.flights = std::move(flights);
   self->delayed_send(self, idle_sweep_period(self->state.limits.idle), idle_atom::value);
-  self->delayed_send(self, self->state.flights->sweep_period(), flight_sweep_atom::value);
   // Incident actors are not linked to the registry (see incident_actor.hpp):
   // it ends them itself when it is told to stop.
   // A retired actor's end is expected. One that ended unexpectedly (rare,
@@ -276,12 +273,6 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
         report_cache(self->state);
         self->delayed_send(self, idle_sweep_period(self->state.limits.idle), idle_atom::value);
       },
-      [=](flight_sweep_atom) {
-        auto& flights = *self->state.flights;
-        for (auto& [actor, flight] : flights.overdue(std::chrono::steady_clock::now()))
-          self->send(actor, inflight_check_atom::value, flight);
-        self->delayed_send(self, flights.sweep_period(), flight_sweep_atom::value);
-      },
       [=](ping_atom, const Reply<bool>& reply) { reply(true); },
       [=](forget_all_atom) {
         // Redis holds another data set: no cached incident may be served
@@ -322,7 +313,10 @@ caf::behavior registry_behavior(RegistryActor* self, caf::actor storage, ActorLi
 }  // namespace
 
 caf::actor spawn_registry(caf::actor_system& system, caf::actor storage, ActorLimits limits) {
-  return system.spawn(registry_behavior, std::move(storage), limits);
+  auto flights = std::make_shared<FlightWatch>(limits.flight_bound);
+  auto registry = system.spawn(registry_behavior, std::move(storage), limits, flights);
+  spawn_flight_sweeper(system, std::move(flights), registry);
+  return registry;
 }
 
 }  // namespace incident

@@ -218,6 +218,12 @@ void write_feed(Writer& out, const Metrics& metrics) {
   out.counter("incident_api_change_feed_reconnects_total",
               "Times the follower connected to Redis again.",
               static_cast<double>(feed.follower_reconnects.value()));
+  out.counter("incident_api_change_stream_trimmed_entries_total",
+              "Change-stream entries this process's trims by age removed (--stream-retention).",
+              static_cast<double>(feed.stream_trimmed.value()));
+  out.counter("incident_api_change_stream_trim_failures_total",
+              "Trims by age of the change stream that failed (tried again 5 s later).",
+              static_cast<double>(feed.stream_trim_failures.value()));
   out.gauge("incident_api_sse_sessions", "Open event streams (GET /api/incident/stream).",
             static_cast<double>(feed.sse_sessions.value()));
   out.counter("incident_api_sse_sessions_opened_total", "Event streams opened.",

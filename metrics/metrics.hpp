@@ -52,6 +52,8 @@ struct FeedMetrics {
   Counter follower_entries;  // change-stream entries the follower read
   Gauge follower_lag_ms;     // age of the newest entry read when it was read; 0 when caught up
   Counter follower_reconnects;
+  Counter stream_trimmed;        // entries the trim by age removed (--stream-retention)
+  Counter stream_trim_failures;  // trims by age Redis did not run
   Gauge sse_sessions;
   Counter sse_opened;
 };

@@ -196,14 +196,19 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
       [=](trim_stream_atom) {
         auto& state = self->state;
         // A failed trim is tried again at the next round; said once, not every 5 s.
-        trim_change_stream(state.answers ? *state.answers : *state.pipeline,
-                           Keys(state.settings.key_prefix), state.settings.stream_retention,
-                           [failing = state.trim_failing](Result<StreamTrim> trimmed) {
-                             if (trimmed.ok()) return void(failing->store(false));
-                             if (!failing->exchange(true))
-                               log_warning("the change stream could not be trimmed by age (" +
-                                           trimmed.error().message + "); trying again every 5 s");
-                           });
+        trim_change_stream(
+            state.answers ? *state.answers : *state.pipeline, Keys(state.settings.key_prefix),
+            state.settings.stream_retention,
+            [failing = state.trim_failing,
+             metrics = state.settings.metrics](Result<StreamTrim> trimmed) {
+              if (metrics && trimmed.ok())
+                metrics->feed.stream_trimmed.add(static_cast<std::uint64_t>(trimmed->removed));
+              if (metrics && !trimmed.ok()) metrics->feed.stream_trim_failures.add();
+              if (trimmed.ok()) return void(failing->store(false));
+              if (!failing->exchange(true))
+                log_warning("the change stream could not be trimmed by age (" +
+                            trimmed.error().message + "); trying again every 5 s");
+            });
         self->delayed_send(self, kTrimInterval, trim_stream_atom::value);
       },
       [=](deliver_atom, const std::function<void()>& work) { work(); },

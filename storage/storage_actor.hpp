@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "metrics/metrics.hpp"
 #include "storage/dataset_guard.hpp"
 #include "storage/incident_store.hpp"
 #include "storage/redis_pipeline.hpp"
@@ -26,6 +27,7 @@ struct StorageSettings {
   std::shared_ptr<DatasetGuard> guard;            // optional: learns every id reserved
   std::int64_t list_budget = kDefaultListBudget;  // index entries one list page may examine
   std::chrono::seconds stream_retention{0};       // 0: the stream is trimmed by count only
+  std::shared_ptr<metrics::Metrics> metrics;      // optional: counts the trims by age
 };
 
 /// Spawns the storage actor, which stops `connection` (and `answers`) when it

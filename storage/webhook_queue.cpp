@@ -162,7 +162,8 @@ if added == nil then
   return 1
 end
 local lag = field(group, 'lag')  -- how many it has not read (false: Redis cannot tell)
-redis.call('XGROUP', 'SETID', KEYS[1], ARGV[1], last, 'ENTRIESREAD', added)
+redis.call('XGROUP', 'SETID', KEYS[1], ARGV[1], last, 'ENTRIESREAD',
+           string.format('%.0f', added))
 if type(lag) == 'number' then return lag end
 return 1
 )lua");

@@ -281,8 +281,9 @@ void Dispatcher::keep_alive_and_claim() {
   for (const auto& [id, round] : first_round_) held.push_back(id);
   queue_.keep_held(held);
   take_claimed(queue_.claim_idle(options_.claim_after, kReadCount));
+  // Trimmed while no endpoint was enabled, a change had nowhere to go: no loss.
   auto missed = queue_.unread_trimmed(missed_noted_after_);
-  if (missed && *missed != 0) {
+  if (missed && *missed != 0 && any_enabled()) {
     metrics_->changes_missed.add(*missed > 0 ? static_cast<std::uint64_t>(*missed) : 1);
     log_error("webhooks: " + (*missed > 0 ? std::to_string(*missed) : std::string("some")) +
               " changes left the stream before they could be delivered: deliveries fell "

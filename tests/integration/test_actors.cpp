@@ -73,6 +73,33 @@ class ActorsTest : public StoreTest {
   caf::actor_system system_{config_};
 };
 
+TEST_F(ActorsTest, TheStorageActorTrimsTheStreamByAgeAndCountsWhatWent) {
+  redis({"CONFIG", "SET", "stream-node-max-entries", "1"});  // the approximate trim is exact
+  redis({"DEL", keys_.change_stream()});  // the scope and service made by SetUp are newer
+  long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  for (long long ms : {now - 7200'000, now - 3700'000, now - 10'000})
+    redis({"XADD", keys_.change_stream(), std::to_string(ms) + "-0", "data", "{}"});
+  auto metrics = std::make_shared<metrics::Metrics>(std::vector<std::string>{}, "test");
+  StorageSettings settings{"pm", "", 1000000, "trimmer", nullptr, kDefaultListBudget};
+  settings.stream_retention = std::chrono::seconds(3600);
+  settings.metrics = metrics;
+  auto connection = std::make_shared<RedisPipeline>(server_->endpoint(), std::chrono::seconds(2));
+  auto notifier = spawn_notifier(system_, connection);
+  auto storage = spawn_storage(system_, settings, connection, notifier);
+  // The first trim runs as the actor starts.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (metrics->feed.stream_trimmed.value() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_EQ(metrics->feed.stream_trimmed.value(), 2u);
+  EXPECT_EQ(metrics->feed.stream_trim_failures.value(), 0u);
+  EXPECT_EQ(redis({"XLEN", keys_.change_stream()}).integer, 1);
+  for (const auto& actor : {storage, notifier})
+    caf::anon_send_exit(actor, caf::exit_reason::user_shutdown);
+  redis({"CONFIG", "SET", "stream-node-max-entries", "100"});
+}
+
 TEST_F(ActorsTest, ConcurrentCommentsOnOneIncidentAreAllKept) {
   Process process(system_, server_->endpoint());
   auto created = create_via(process, "Hot incident");

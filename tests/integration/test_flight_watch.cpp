@@ -1,8 +1,9 @@
 // The sweep that bounds incident actors' round trips in flight: which flights
-// it reports overdue, and what it forgets.
+// it reports overdue, what it keeps watching, and that it holds at most one
+// entry per actor and no actor alive.
 #include <gtest/gtest.h>
 
-#include <thread>
+#include <caf/all.hpp>
 
 #include "actors/flight_watch.hpp"
 
@@ -10,54 +11,96 @@ namespace incident {
 namespace {
 
 using std::chrono::milliseconds;
+using Clock = FlightWatch::Clock;
 
-LandedFlights counter(std::uint64_t landed) {
-  return std::make_shared<std::atomic<std::uint64_t>>(landed);
+caf::behavior idle_actor(caf::event_based_actor*, int) {
+  return {[](int) {}};
 }
 
-TEST(FlightWatch, ReportsOnlyFlightsStillUnansweredPastTheirBound) {
-  FlightWatch watch(milliseconds(1000));
-  auto now = FlightWatch::Clock::now();
-  auto landed = counter(0);
-  watch.took_off(caf::actor{}, landed, 1);
-  watch.took_off(caf::actor{}, landed, 2);
-  auto other = counter(0);
-  watch.took_off(caf::actor{}, other, 7);
-  EXPECT_TRUE(watch.overdue(now).empty()) << "nothing is due before its bound";
-  EXPECT_EQ(watch.watched(), 3u);
+class FlightWatchTest : public ::testing::Test {
+ protected:
+  /// Counts flight `flight` of `counters` as taken off at `at` and tells the watch.
+  void take_off(FlightCounters& counters, std::uint64_t flight, Clock::time_point at) {
+    counters.take_off(flight, at.time_since_epoch().count());
+    watch_.took_off(actor_.address(), counters_of(counters));
+  }
+  std::shared_ptr<FlightCounters> counters_of(FlightCounters& counters) {
+    return std::shared_ptr<FlightCounters>(&counters, [](FlightCounters*) {});
+  }
 
-  landed->store(1);  // flight 1 settled; 2 and 7 did not
-  auto late = watch.overdue(now + milliseconds(1001));
-  ASSERT_EQ(late.size(), 2u);
-  EXPECT_EQ(late[0].second, 2u);
-  EXPECT_EQ(late[1].second, 7u);
-  EXPECT_EQ(watch.watched(), 0u) << "swept flights are forgotten";
-  EXPECT_TRUE(watch.overdue(now + milliseconds(5000)).empty()) << "and never reported twice";
-}
+  caf::actor_system_config config_;
+  caf::actor_system system_{config_};
+  caf::actor actor_ = system_.spawn(idle_actor, 0);
+  FlightWatch watch_{milliseconds(1000)};
+  Clock::time_point t0_ = Clock::now();
+};
 
-TEST(FlightWatch, AFlightThatLandedLateIsNotReported) {
-  FlightWatch watch(milliseconds(50));
-  auto landed = counter(0);
-  watch.took_off(caf::actor{}, landed, 1);
-  landed->store(1);
-  EXPECT_TRUE(watch.overdue(FlightWatch::Clock::now() + milliseconds(60)).empty());
-}
-
-TEST(FlightWatch, SweepsInDeadlineOrderAndKeepsWhatIsNotDue) {
-  FlightWatch watch(milliseconds(1000));
-  auto landed = counter(0);
-  auto first = FlightWatch::Clock::now();
-  watch.took_off(caf::actor{}, landed, 1);
-  std::this_thread::sleep_for(milliseconds(20));
-  watch.took_off(caf::actor{}, landed, 2);
-  // Between the two deadlines: only the first is due.
-  auto late = watch.overdue(first + milliseconds(1010));
+TEST_F(FlightWatchTest, AFlightUnansweredPastItsBoundIsReportedOnce) {
+  FlightCounters counters;
+  take_off(counters, 1, t0_);
+  EXPECT_TRUE(watch_.overdue(t0_ + milliseconds(999)).empty()) << "not due before its bound";
+  auto late = watch_.overdue(t0_ + milliseconds(1000));
   ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].first, actor_);
   EXPECT_EQ(late[0].second, 1u);
-  EXPECT_EQ(watch.watched(), 1u);
-  late = watch.overdue(first + milliseconds(1100));
+  EXPECT_EQ(watch_.watched(), 0u);
+  EXPECT_TRUE(watch_.overdue(t0_ + milliseconds(5000)).empty()) << "never twice";
+  EXPECT_FALSE(counters.watched) << "its next take-off is watched again";
+}
+
+TEST_F(FlightWatchTest, OneEntryPerActorWhateverTheRateOfFlights) {
+  FlightCounters counters;
+  for (std::uint64_t flight = 1; flight <= 1000; ++flight) {
+    take_off(counters, flight, t0_);
+    counters.landed = flight;
+  }
+  EXPECT_EQ(watch_.watched(), 1u);
+}
+
+TEST_F(FlightWatchTest, AnActorThatWentIdleIsForgottenAndWatchedAgainAtItsNextFlight) {
+  FlightCounters counters;
+  take_off(counters, 1, t0_);
+  counters.landed = 1;
+  EXPECT_TRUE(watch_.overdue(t0_ + milliseconds(1000)).empty());
+  EXPECT_EQ(watch_.watched(), 0u);
+  take_off(counters, 2, t0_ + milliseconds(2000));
+  EXPECT_EQ(watch_.watched(), 1u);
+  auto late = watch_.overdue(t0_ + milliseconds(3000));
   ASSERT_EQ(late.size(), 1u);
   EXPECT_EQ(late[0].second, 2u);
+}
+
+TEST_F(FlightWatchTest, ALaterFlightIsDueABoundAfterItsOwnTakeOff) {
+  FlightCounters counters;
+  take_off(counters, 1, t0_);
+  counters.landed = 1;
+  take_off(counters, 2, t0_ + milliseconds(400));  // the entry of flight 1 stays
+  EXPECT_EQ(watch_.watched(), 1u);
+  EXPECT_TRUE(watch_.overdue(t0_ + milliseconds(1000)).empty()) << "flight 2 is not due yet";
+  EXPECT_EQ(watch_.watched(), 1u) << "and stays watched";
+  auto late = watch_.overdue(t0_ + milliseconds(1400));
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].second, 2u);
+}
+
+TEST_F(FlightWatchTest, ALaterFlightAlreadyPastItsBoundIsReportedInTheSameSweep) {
+  FlightCounters counters;
+  take_off(counters, 1, t0_);
+  counters.landed = 1;
+  take_off(counters, 2, t0_ + milliseconds(100));
+  auto late = watch_.overdue(t0_ + milliseconds(1250));
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].second, 2u);
+}
+
+TEST_F(FlightWatchTest, AnActorThatEndedIsNotReportedNorKeptAlive) {
+  FlightCounters counters;
+  take_off(counters, 1, t0_);
+  caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
+  caf::scoped_actor self{system_};
+  self->wait_for(actor_);
+  actor_ = nullptr;
+  EXPECT_TRUE(watch_.overdue(t0_ + milliseconds(1000)).empty());
 }
 
 TEST(FlightWatch, SweepsOftenEnoughToFindAFlightWithinAQuarterBoundOfItsDeadline) {

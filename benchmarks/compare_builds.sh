@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Two (or more) incident-api binaries side by side on one wrk scenario: one
+# private redis-server seeded once, then, round after round, each binary in
+# turn is started against it, warmed up, measured and stopped, so that the
+# machine's drift hits them alike. Prints requests/s, p99, the CPU time per
+# request of the server and of redis-server, and the server's CPU per request
+# by thread name (see the README's "Threads").
+#
+#   benchmarks/compare_builds.sh OLD_BINARY NEW_BINARY
+#   SCENARIO=comment.lua ROUNDS=2 DURATION=8 CONNECTIONS=50 INCIDENTS=100000 \
+#     EXTRA_ARGS="--webhooks off" benchmarks/compare_builds.sh a b
+#
+# A binary of an earlier commit: `git worktree add /tmp/old <commit>`, then
+# `cmake -S /tmp/old -B /tmp/old/build -DCMAKE_BUILD_TYPE=Release -DINCIDENT_TESTS=OFF
+# && cmake --build /tmp/old/build -j2 --target incident-api`.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+source "$ROOT/benchmarks/lib.sh"
+SCENARIO="${SCENARIO:-comment.lua}"
+ROUNDS="${ROUNDS:-2}"
+DURATION="${DURATION:-8}"
+CONNECTIONS="${CONNECTIONS:-50}"
+INCIDENTS="${INCIDENTS:-100000}"
+[ $# -ge 1 ] || { echo "usage: $0 BINARY [BINARY...]" >&2; exit 2; }
+for binary in "$@"; do [ -x "$binary" ] || { echo "not executable: $binary" >&2; exit 2; }; done
+
+bench_setup compare seed_incidents
+start_redis
+"$BUILD/benchmarks/seed_incidents" "unix://$SOCKET" "$INCIDENTS" >/dev/null
+
+# thread_ticks PID: "name ticks" per thread name, summed over threads of one name.
+thread_ticks() {
+  local task
+  for task in /proc/"$1"/task/*; do
+    echo "$(cat "$task/comm" | tr ' ' '_') $(awk '{print $14 + $15}' "$task/stat")"
+  done | awk '{t[$1] += $2} END {for (n in t) print n, t[n]}' | sort
+}
+
+echo "scenario $SCENARIO, $CONNECTIONS connections, ${DURATION} s per run, $INCIDENTS incidents"
+for round in $(seq "$ROUNDS"); do
+  for binary in "$@"; do
+    port=$(free_port)
+    PM_SECRET_KEY=bench-secret "$binary" --port "$port" --redis-uri "unix://$SOCKET" \
+      ${EXTRA_ARGS:-} 2>"$WORK/api.log" &
+    API_PID=$!
+    for _ in $(seq 300); do curl -sf "127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+    api="http://127.0.0.1:$port"
+    TOKEN=$(curl -s -X POST "$api/api/token/create" -d secret=bench-secret -d name=bench \
+      -d permission=incident_api | tr -d '"')
+    export TOKEN HOT_ID=1
+    wait_caught_up
+    wrk -t1 -c"$CONNECTIONS" -d3s -s "$WRK_DIR/$SCENARIO" "$api" >/dev/null  # warm-up
+    thread_ticks "$API_PID" >"$WORK/threads.before"
+    api_before=$(cpu_ticks "$API_PID"); redis_before=$(cpu_ticks "$REDIS_PID")
+    result=$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$WRK_DIR/$SCENARIO" "$api" |
+      sed -n 's/^RESULT //p')
+    api_after=$(cpu_ticks "$API_PID"); redis_after=$(cpu_ticks "$REDIS_PID")
+    thread_ticks "$API_PID" >"$WORK/threads.after"
+    kill -TERM "$API_PID"; wait "$API_PID" 2>/dev/null || true
+    python3 - "$result" "$binary" "$round" $((api_after - api_before)) \
+      $((redis_after - redis_before)) "$(getconf CLK_TCK)" "$WORK/threads.before" \
+      "$WORK/threads.after" <<'PY'
+import json, sys
+result, binary, round_, api, redis, hz, before, after = sys.argv[1:]
+r = json.loads(result); n = r["requests"]; us = 1e6 / int(hz) / n
+read = lambda path: {k: int(v) for k, v in (line.split() for line in open(path))}
+b, a = read(before), read(after)
+threads = ", ".join("%s %.1f" % (name, (a[name] - b.get(name, 0)) * us)
+                    for name in sorted(a) if a[name] - b.get(name, 0) > 0)
+print("round %s %-40s %7.0f req/s  p99 %5.2f ms  server %5.1f us/req  redis %5.1f us/req  unexpected %d"
+      % (round_, binary[-40:], r["rps"], r["p99_us"] / 1000, int(api) * us, int(redis) * us,
+         r["unexpected"] + r["socket_errors"]))
+print("        by thread (us/req): " + threads)
+PY
+  done
+done
