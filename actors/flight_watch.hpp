@@ -10,7 +10,7 @@
 #include <caf/all.hpp>
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -67,14 +67,18 @@ class FlightWatch {
     Clock::time_point deadline;
   };
 
+  /// Looks at one entry due by `now`: reports its flight if unanswered, and
+  /// watches the actor's later flight, if one is in the air.
+  void settle(Entry entry, std::vector<std::pair<caf::actor, std::uint64_t>>& late);
+
   std::chrono::milliseconds bound_;
   mutable std::mutex mutex_;
-  std::deque<Entry> entries_;  // in order of deadline: every entry gets the same bound
+  std::multimap<Clock::time_point, Entry> entries_;  // by deadline
 };
 
 /// The actor that sweeps `watch` every sweep period and sends each actor
-/// found overdue inflight_check_atom with that flight's number. It ends
-/// when `owner` (the registry) does.
+/// found overdue inflight_check_atom with that flight's number. Linked to
+/// `owner` (the registry): either ends the other.
 caf::actor spawn_flight_sweeper(caf::actor_system& system, std::shared_ptr<FlightWatch> watch,
                                 const caf::actor& owner);
 

@@ -119,8 +119,9 @@ def report(scales):
         f"follower had caught up {small['caught_up_s']} s / {large['caught_up_s']} s after each "
         f"seeding started.",
         f"- Redis memory (used_memory_human): {small['memory']} at {s_label}, "
-        f"{large['memory']} at {l_label}, of which the change stream (MAXLEN 1,000,000, the "
-        f"server's default) {int(small['stream_bytes']) / 2**20:,.0f} MiB / "
+        f"{large['memory']} at {l_label}, of which the change stream (capped at 1,000,000 "
+        f"entries by seed_incidents; the server's own cap, 250,000, applies to its writes) "
+        f"{int(small['stream_bytes']) / 2**20:,.0f} MiB / "
         f"{int(large['stream_bytes']) / 2**20:,.0f} MiB. incident-api RSS: "
         f"{int(small['rss_kib']) // 1024} MiB / {int(large['rss_kib']) // 1024} MiB.",
     ]

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <caf/all.hpp>
+#include <thread>
 
 #include "actors/flight_watch.hpp"
 
@@ -93,13 +94,38 @@ TEST_F(FlightWatchTest, ALaterFlightAlreadyPastItsBoundIsReportedInTheSameSweep)
   EXPECT_EQ(late[0].second, 2u);
 }
 
+TEST_F(FlightWatchTest, AFlightReportedJustAsItLandedLeavesTheNextOneWatched) {
+  // The sweep finds flight 1 unanswered; before it lets go of the entry, the
+  // actor lands it and takes off flight 2 (adding no entry: one is held).
+  FlightCounters counters;
+  take_off(counters, 1, t0_);
+  counters.landed = 1;
+  counters.take_off(2, (t0_ + milliseconds(900)).time_since_epoch().count());
+  watch_.took_off(actor_.address(), counters_of(counters));
+  counters.landed = 0;  // as the sweep saw it: flight 1 unanswered
+  std::vector<std::pair<caf::actor, std::uint64_t>> late;
+  // Simulated through the counters: flight 1 counted unanswered when looked at.
+  late = watch_.overdue(t0_ + milliseconds(1000));
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].second, 1u);
+  EXPECT_EQ(watch_.watched(), 1u) << "flight 2 is watched";
+  counters.landed = 1;
+  late = watch_.overdue(t0_ + milliseconds(1900));
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].second, 2u);
+}
+
 TEST_F(FlightWatchTest, AnActorThatEndedIsNotReportedNorKeptAlive) {
   FlightCounters counters;
   take_off(counters, 1, t0_);
   caf::anon_send_exit(actor_, caf::exit_reason::user_shutdown);
-  caf::scoped_actor self{system_};
-  self->wait_for(actor_);
+  caf::actor_addr address = actor_.address();
   actor_ = nullptr;
+  // Gone once CAF's worker let go of it too (a moment after it ended).
+  auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (caf::actor_cast<caf::actor>(address) && Clock::now() < deadline)
+    std::this_thread::sleep_for(milliseconds(5));
+  ASSERT_FALSE(caf::actor_cast<caf::actor>(address));
   EXPECT_TRUE(watch_.overdue(t0_ + milliseconds(1000)).empty());
 }
 
