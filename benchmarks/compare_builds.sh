@@ -28,12 +28,21 @@ bench_setup compare seed_incidents
 start_redis
 "$BUILD/benchmarks/seed_incidents" "unix://$SOCKET" "$INCIDENTS" >/dev/null
 
-# thread_ticks PID: "name ticks" per thread name, summed over threads of one name.
+# thread_ticks PID: "name ticks" per thread name (user + system), summed over
+# the threads of one name; a thread that ends meanwhile is left out.
 thread_ticks() {
-  local task
-  for task in /proc/"$1"/task/*; do
-    echo "$(cat "$task/comm" | tr ' ' '_') $(awk '{print $14 + $15}' "$task/stat")"
-  done | awk '{t[$1] += $2} END {for (n in t) print n, t[n]}' | sort
+  local stat
+  for stat in /proc/"$1"/task/*/stat; do cat "$stat" 2>/dev/null || true; done | python3 -c '
+import collections, sys
+ticks = collections.Counter()
+for line in sys.stdin:
+    if "(" not in line or ")" not in line:
+        continue
+    name = line[line.index("(") + 1:line.rindex(")")].replace(" ", "_")
+    fields = line[line.rindex(")") + 2:].split()  # from field 3 (state) on
+    ticks[name] += int(fields[11]) + int(fields[12])  # fields 14 and 15: utime, stime
+for name, value in sorted(ticks.items()):
+    print(name, value)'
 }
 
 echo "scenario $SCENARIO, $CONNECTIONS connections, ${DURATION} s per run, $INCIDENTS incidents"
@@ -43,7 +52,9 @@ for round in $(seq "$ROUNDS"); do
     PM_SECRET_KEY=bench-secret "$binary" --port "$port" --redis-uri "unix://$SOCKET" \
       ${EXTRA_ARGS:-} 2>"$WORK/api.log" &
     API_PID=$!
+    PIDS+=($API_PID)
     for _ in $(seq 300); do curl -sf "127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+    curl -sf "127.0.0.1:$port/health" >/dev/null || { tail -5 "$WORK/api.log" >&2; exit 1; }
     api="http://127.0.0.1:$port"
     TOKEN=$(curl -s -X POST "$api/api/token/create" -d secret=bench-secret -d name=bench \
       -d permission=incident_api | tr -d '"')

@@ -405,12 +405,19 @@ std::optional<std::int64_t> WebhookQueue::unread_trimmed(std::string& noted_afte
 }
 
 std::optional<std::int64_t> WebhookQueue::skip_unread(std::int64_t revision) {
+  // Refused (a Redis out of memory, say): the changes are read instead for a
+  // while, and that is said once until it works again.
+  auto now = std::chrono::steady_clock::now();
+  if (now < skip_refused_until_) return std::nullopt;
   auto reply = eval(skip_script(), {keys_.change_stream(), keys_.webhooks_revision()},
                     {Keys::webhook_group(), std::to_string(revision)});
   if (!reply || reply->type != RedisValue::Type::integer) {
-    if (reply) log_warning("webhooks: cannot pass over changes: " + reply->str);
+    if (reply && !skip_refused_) log_warning("webhooks: cannot pass over changes: " + reply->str);
+    if (reply) skip_refused_ = true;
+    skip_refused_until_ = now + std::chrono::seconds(5);
     return std::nullopt;
   }
+  skip_refused_ = false;
   if (reply->integer == -2) {  // an emptied Redis: make the group again
     redisFree(context_);
     context_ = nullptr;

@@ -144,6 +144,8 @@ class WebhookQueue {
   std::int64_t disable_after_;
   redisContext* context_ = nullptr;
   std::uint64_t connections_ = 0;
+  bool skip_refused_ = false;  // skip_unread's last script run was refused (said once)
+  std::chrono::steady_clock::time_point skip_refused_until_;
   std::string claim_cursor_ = "0-0";
   RedisEndpoint reached_;
   std::uint64_t generation_ = 0;

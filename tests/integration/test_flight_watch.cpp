@@ -94,7 +94,7 @@ TEST_F(FlightWatchTest, ALaterFlightAlreadyPastItsBoundIsReportedInTheSameSweep)
   EXPECT_EQ(late[0].second, 2u);
 }
 
-TEST_F(FlightWatchTest, AFlightReportedJustAsItLandedLeavesTheNextOneWatched) {
+TEST_F(FlightWatchTest, AFlightReportedAlongsideALaterOneInTheAirLeavesThatOneWatched) {
   // The sweep finds flight 1 unanswered; before it lets go of the entry, the
   // actor lands it and takes off flight 2 (adding no entry: one is held).
   FlightCounters counters;
