@@ -8,7 +8,7 @@
 #
 #   benchmarks/compare_builds.sh OLD_BINARY NEW_BINARY
 #   SCENARIO=comment.lua ROUNDS=2 DURATION=8 CONNECTIONS=50 INCIDENTS=100000 \
-#     EXTRA_ARGS="--webhooks off" benchmarks/compare_builds.sh a b
+#     EXTRA_ARGS="--webhooks=off" benchmarks/compare_builds.sh a b
 #
 # A binary of an earlier commit: `git worktree add /tmp/old <commit>`, then
 # `cmake -S /tmp/old -B /tmp/old/build -DCMAKE_BUILD_TYPE=Release -DINCIDENT_TESTS=OFF
@@ -49,12 +49,8 @@ echo "scenario $SCENARIO, $CONNECTIONS connections, ${DURATION} s per run, $INCI
 for round in $(seq "$ROUNDS"); do
   for binary in "$@"; do
     port=$(free_port)
-    PM_SECRET_KEY=bench-secret "$binary" --port "$port" --redis-uri "unix://$SOCKET" \
-      ${EXTRA_ARGS:-} 2>"$WORK/api.log" &
-    API_PID=$!
-    PIDS+=($API_PID)
-    for _ in $(seq 300); do curl -sf "127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
-    curl -sf "127.0.0.1:$port/health" >/dev/null || { tail -5 "$WORK/api.log" >&2; exit 1; }
+    # shellcheck disable=SC2086 # EXTRA_ARGS: several arguments
+    API_BINARY="$binary" start_api "$port" ${EXTRA_ARGS:-}
     api="http://127.0.0.1:$port"
     TOKEN=$(curl -s -X POST "$api/api/token/create" -d secret=bench-secret -d name=bench \
       -d permission=incident_api | tr -d '"')

@@ -42,17 +42,20 @@ start_redis() {
   until redis-cli -s "$SOCKET" ping >/dev/null 2>&1; do sleep 0.1; done
 }
 
-# start_api PORT: incident-api with default settings on that port, against
-# $SOCKET; sets API_PID and waits until /health answers. API_BINARY runs
-# another build (an earlier version, to compare) instead of $BUILD's.
+# start_api PORT [ARGUMENT...]: incident-api with default settings (and those
+# arguments) on that port, against $SOCKET; sets API_PID and waits until
+# /health answers. API_BINARY runs another build (an earlier version, to
+# compare) instead of $BUILD's.
 start_api() {
-  PM_SECRET_KEY=bench-secret "${API_BINARY:-$BUILD/incident-api}" --port "$1" \
-    --redis-uri "unix://$SOCKET" \
+  local port="$1"
+  shift
+  PM_SECRET_KEY=bench-secret "${API_BINARY:-$BUILD/incident-api}" --port "$port" \
+    --redis-uri "unix://$SOCKET" "$@" \
     2>"$WORK/api.log" &
   API_PID=$!
   PIDS+=($API_PID)
   local _
-  for _ in $(seq 300); do curl -sf "127.0.0.1:$1/health" >/dev/null && return 0; sleep 0.1; done
+  for _ in $(seq 300); do curl -sf "127.0.0.1:$port/health" >/dev/null && return 0; sleep 0.1; done
   echo "incident-api did not start:" >&2
   tail -5 "$WORK/api.log" >&2
   return 1

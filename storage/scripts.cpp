@@ -215,14 +215,14 @@ return 1
   return script;
 }
 
-// Trims the change stream by age: every entry older than ARGV[1] milliseconds
-// by Redis' own clock (processes' clocks may disagree) goes, except those the
-// consumer group ARGV[2] (the webhooks') has not read or not acknowledged
-// yet, so delivery never loses a change to age (the count cap of every XADD
-// still bounds the stream). Ids are compared as decimal strings, exactly.
-// KEYS: 1 the stream. Returns {entries removed, the oldest id kept by the trim}.
-const Script& stream_trim() {
-  static const Script script(R"lua(
+const char* stream_lua_helpers() {
+  return R"lua(
+local function field(flat, name)
+  for i = 1, #flat - 1, 2 do
+    if flat[i] == name then return flat[i + 1] end
+  end
+  return nil
+end
 local function less(a, b)
   if #a ~= #b then return #a < #b end
   return a < b
@@ -233,6 +233,21 @@ local function before(a, b)
   if a_ms ~= b_ms then return less(a_ms, b_ms) end
   return less(a_seq, b_seq)
 end
+local function stream_end(key)
+  if redis.call('EXISTS', key) == 0 then return '0-0' end
+  return field(redis.call('XINFO', 'STREAM', key), 'last-generated-id') or '0-0'
+end
+)lua";
+}
+
+// Trims the change stream by age: every entry older than ARGV[1] milliseconds
+// by Redis' own clock (processes' clocks may disagree) goes, except those the
+// consumer group ARGV[2] (the webhooks') has not read or not acknowledged
+// yet, so delivery never loses a change to age (the count cap of every XADD
+// still bounds the stream). Ids are compared as decimal strings, exactly.
+// KEYS: 1 the stream. Returns {entries removed, the oldest id kept by the trim}.
+const Script& stream_trim() {
+  static const Script script(std::string(stream_lua_helpers()) + R"lua(
 local now = redis.call('TIME')
 local floor = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) - tonumber(ARGV[1])
 local minid = string.format('%.0f-0', math.max(floor, 0))

@@ -21,4 +21,11 @@ const Script& catalog_delete();
 const Script& catalog_load();
 const Script& catalog_page();
 
+/// Lua helpers for scripts on the change stream, put before a script's own
+/// source: `field(flat, name)`, a value of a flat [name, value, ...] reply
+/// (XINFO's), or nil; `before(a, b)`, stream ids compared exactly (as decimal
+/// strings, whatever their size); `stream_end(key)`, the stream's last
+/// generated id, "0-0" when there is no stream.
+const char* stream_lua_helpers();
+
 }  // namespace incident::scripts

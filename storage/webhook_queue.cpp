@@ -12,6 +12,7 @@
 #include "config/log.hpp"
 #include "domain/feed_view.hpp"
 #include "domain/integers.hpp"
+#include "storage/scripts.hpp"
 #include "storage/sentinel_client.hpp"
 #include "storage/webhook_store.hpp"
 
@@ -132,20 +133,8 @@ return items
 // number of changes passed over (1 when Redis cannot tell how many), -1 when
 // the revision moved, -2 when the group is missing.
 const Script& skip_script() {
-  static const Script script(R"lua(
+  static const Script script(std::string(scripts::stream_lua_helpers()) + R"lua(
 if tonumber(redis.call('GET', KEYS[2]) or '0') ~= tonumber(ARGV[2]) then return -1 end
-local function field(flat, name)
-  for i = 1, #flat - 1, 2 do
-    if flat[i] == name then return flat[i + 1] end
-  end
-  return nil
-end
-local function before(a, b)
-  local am, as = string.match(a, '^(%d+)-(%d+)$')
-  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
-  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
-  return am < bm or (am == bm and as < bs)
-end
 if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
 local group
 for _, entry in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "domain/integers.hpp"
+#include "storage/scripts.hpp"
 #include "storage/store_errors.hpp"
 
 namespace incident {
@@ -15,21 +16,11 @@ namespace {
 // process learns that the endpoints changed before it matches new changes.
 // Made or enabled again, an endpoint notes where the change stream ends
 // (`starts_after`): in the same step, so it gets exactly the later changes.
-constexpr const char* kStreamEndLua = R"lua(
-local function stream_end(key)
-  if redis.call('EXISTS', key) == 0 then return '0-0' end
-  local info = redis.call('XINFO', 'STREAM', key)
-  for i = 1, #info - 1, 2 do
-    if info[i] == 'last-generated-id' then return info[i + 1] end
-  end
-  return '0-0'
-end
-)lua";
 
 // KEYS: 1 endpoint hash, 2 all endpoints, 3 revision, 4 change stream.
 // ARGV: 1 id, 2 settings, 3 secret, 4 enabled.
 const Script& create_script() {
-  static const Script script(std::string(kStreamEndLua) + R"lua(
+  static const Script script(std::string(scripts::stream_lua_helpers()) + R"lua(
 redis.call('HSET', KEYS[1], 'id', ARGV[1], 'data', ARGV[2], 'secret', ARGV[3], 'enabled', ARGV[4],
            'disabled_reason', '', 'failure_run', 0, 'rev', 1, 'starts_after', stream_end(KEYS[4]))
 redis.call('ZADD', KEYS[2], tonumber(ARGV[1]), ARGV[1])
@@ -60,7 +51,7 @@ return {total, items}
 // again, clearing the failure run, "0": its pending retries go too).
 // Returns "ok" | "missing" | "conflict" (edited since it was read).
 const Script& update_script() {
-  static const Script script(std::string(kStreamEndLua) + R"lua(
+  static const Script script(std::string(scripts::stream_lua_helpers()) + R"lua(
 local rev = redis.call('HGET', KEYS[1], 'rev')
 if not rev then return 'missing' end
 if rev ~= ARGV[1] then return 'conflict' end

@@ -94,7 +94,7 @@ constexpr std::size_t kReadCount = 256;
 
 /// Whether `change` was committed after the endpoint was made (or enabled
 /// again): it never gets what came before.
-bool made_before(const Subscription& subscription, const std::string& change) {
+bool after_start(const Subscription& subscription, const std::string& change) {
   return subscription.starts_after.empty() ||
          compare_stream_ids(change, subscription.starts_after) > 0;
 }
@@ -261,7 +261,7 @@ void Dispatcher::begin_first_round(const QueuedChange& change, const std::set<Id
   auto parsed = std::make_shared<const ParsedChange>(change.data);
   FirstRound round;
   for (const auto& [id, subscription] : subscriptions_)
-    if (!done.count(id) && !change.data.empty() && made_before(subscription, change.stream_id) &&
+    if (!done.count(id) && !change.data.empty() && after_start(subscription, change.stream_id) &&
         matching_body(subscription, *parsed))
       round.pending.insert(id);
   if (round.pending.empty()) {
