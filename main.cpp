@@ -238,6 +238,8 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
       std::max<std::chrono::milliseconds>(std::chrono::seconds(5), 2 * redis_bound);
   limits.cache_bytes = settings.actor_cache_mb * 1024 * 1024;
   limits.metrics = metrics;
+  auto ready = std::make_shared<ReadyIncidents>();
+  limits.ready = ready;
   auto app = std::make_shared<App>(
       App{settings, TokenService(settings.secret_key, settings.jwt_issuer),
           spawn_registry(system, storage, limits), spawn_catalog(system, storage), storage,
@@ -245,6 +247,7 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
                          part(&metrics::Metrics::feed)),
           caf::actor{}, metrics, nullptr, std::make_shared<std::atomic<bool>>(false), nullptr,
           nullptr});
+  app->ready = ready;
   app->render_cache = std::make_shared<RenderCache>(
       static_cast<std::size_t>(settings.render_cache_bytes), part(&metrics::Metrics::render_cache));
   app->host_check = std::make_shared<webhooks::HostCheck>();
@@ -284,7 +287,8 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
       redis_bound + std::chrono::milliseconds(500));
   // A version number may come back with other contents after an emptied
   // Redis or a failover: what was rendered from the old data goes.
-  dataset->on_replaced([registry = app->registry, renderings = app->render_cache] {
+  dataset->on_replaced([registry = app->registry, renderings = app->render_cache, ready] {
+    ready->clear();
     renderings->clear();
     caf::anon_send(registry, forget_all_atom::value);
   });
@@ -294,7 +298,8 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
   auto sentinels = std::dynamic_pointer_cast<SentinelLocator>(locator);
   if (sentinels) {
     sentinels->on_change(
-        [registry = app->registry, renderings = app->render_cache](const RedisEndpoint&) {
+        [registry = app->registry, renderings = app->render_cache, ready](const RedisEndpoint&) {
+          ready->clear();
           renderings->clear();
           caf::anon_send(registry, forget_all_atom::value);
         });
@@ -304,16 +309,20 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
   // whose answer may have been lost), so cached incidents do not stay stale.
   auto follower = std::make_unique<FeedFollower>(
       locator, Keys(settings.key_prefix), origin,
-      [registry = app->registry, hub = app->feed_hub,
-       renderings = app->render_cache](std::vector<FeedEntry> entries) {
+      [registry = app->registry, hub = app->feed_hub, renderings = app->render_cache,
+       ready](std::vector<FeedEntry> entries) {
         caf::anon_send(hub, feed_atom::value);  // event-stream clients: the stream moved
         // Renderings are used only at the version a page holds: older ones
-        // would only take room. One committed here is learnt here too.
-        for (const auto& entry : entries)
-          if (entry.type == "incident.deleted")
-            renderings->forget_before(entry.id, std::numeric_limits<std::int64_t>::max());
-          else if (entry.type.rfind("incident.", 0) == 0)
-            renderings->forget_before(entry.id, entry.version);
+        // would only take room. One committed here is learnt here too. GETs
+        // stop answering an older version before the actors hear of it.
+        for (const auto& entry : entries) {
+          if (entry.type.rfind("incident.", 0) != 0) continue;
+          const std::int64_t committed = entry.type == "incident.deleted"
+                                             ? std::numeric_limits<std::int64_t>::max()
+                                             : entry.version;
+          ready->note_committed(entry.id, committed);
+          renderings->forget_before(entry.id, committed);
+        }
         if (!entries.empty()) caf::anon_send(registry, feed_atom::value, std::move(entries));
       },
       part(&metrics::Metrics::feed));

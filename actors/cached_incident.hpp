@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <utility>
 
 #include "domain/incident.hpp"
@@ -36,7 +35,7 @@ class CachedIncident {
   CachedIncident& operator=(Incident incident) {
     reset();
     bytes_ = static_cast<std::int64_t>(approximate_bytes(incident));
-    value_ = std::move(incident);
+    value_ = std::make_shared<const Incident>(std::move(incident));
     if (total_) total_->fetch_add(bytes_, std::memory_order_relaxed);
     return *this;
   }
@@ -47,13 +46,15 @@ class CachedIncident {
     value_.reset();
   }
 
-  explicit operator bool() const { return value_.has_value(); }
+  explicit operator bool() const { return value_ != nullptr; }
   const Incident& operator*() const { return *value_; }
-  const Incident* operator->() const { return &*value_; }
+  const Incident* operator->() const { return value_.get(); }
+  /// The state itself, shared (it never changes: a new state replaces it).
+  const std::shared_ptr<const Incident>& shared() const { return value_; }
 
  private:
   CacheBytes total_;
-  std::optional<Incident> value_;
+  std::shared_ptr<const Incident> value_;
   std::int64_t bytes_ = 0;
 };
 

@@ -28,6 +28,7 @@ struct NextIncident {
   Id id = 0;
   PendingQueue queue;
   CachedIncident cached;
+  std::uint64_t ready_generation = 0;  // ReadyIncidents' when `cached` was set
 };
 
 struct IncidentState {
@@ -45,6 +46,12 @@ struct IncidentState {
   std::uint64_t flights = 0;  // loads and commits sent so far
   std::shared_ptr<FlightCounters> counters = std::make_shared<FlightCounters>();  // for the sweep
   int late_replies = 0;  // answers to round trips given up on, still to come (and be ignored)
+  std::uint64_t ready_generation = 0;     // ReadyIncidents' when the cached state was read
+  std::shared_ptr<const Incident> shown;  // what this actor shows in ReadyIncidents, if any
+
+  ~IncidentState() {
+    if (shown) limits.ready->withdraw(*shown);
+  }
 };
 
 using IncidentActor = caf::stateful_actor<IncidentState>;
@@ -76,10 +83,33 @@ void cache(IncidentState& state, Incident stored) {
 
 void drain(IncidentActor* self);
 
+/// Takes back what the actor shows in ReadyIncidents.
+void hide(IncidentState& state) {
+  if (!state.shown) return;
+  state.limits.ready->withdraw(*state.shown);
+  state.shown.reset();
+}
+
+/// Shows the cached state to GETs while the actor is idle with it (nothing
+/// queued, in flight or handed over), and takes it back otherwise.
+void update_shown(IncidentState& state) {
+  if (!state.limits.ready) return;
+  const bool idle = !state.busy && !state.retiring && state.queue.empty() && state.next.empty() &&
+                    static_cast<bool>(state.cached);
+  if (!idle || state.shown != state.cached.shared()) hide(state);
+  if (idle && !state.shown &&
+      state.limits.ready->show(state.cached.shared(), state.ready_generation))
+    state.shown = state.cached.shared();
+}
+
 /// Marks a load or commit in flight, watched by the registry's sweep (which
 /// sends inflight_check_atom should it outlive its bound).
 void take_off(IncidentActor* self) {
   auto& state = self->state;
+  // Before the commit leaves: once Redis has it, the change may be in the
+  // stream, and a reader of the stream must not then GET the version before.
+  hide(state);
+  if (state.limits.ready) state.ready_generation = state.limits.ready->generation();
   state.busy = true;
   state.counters->take_off(++state.flights, FlightWatch::Clock::now().time_since_epoch().count());
   state.limits.flights->took_off(self->address(), state.counters);
@@ -165,8 +195,11 @@ void requeue(IncidentState& state, std::vector<ChainedWrite>& writes) {
 }
 
 void commit(IncidentActor* self, Batch batch) {
-  if (self->state.limits.metrics)
-    self->state.limits.metrics->commits.group.observe(batch.chain.size());
+  auto& state = self->state;
+  if (state.limits.metrics) state.limits.metrics->commits.group.observe(batch.chain.size());
+  // An actor this incident was just taken from may still commit while
+  // another loads it: the version loaded meanwhile is not shown past this.
+  if (state.limits.ready) state.limits.ready->note_committed(state.id, state.cached->version + 1);
   take_off(self);
   self->state.in_flight = std::move(batch.writes);
   self->send(self->state.storage, commit_atom::value, std::move(batch.chain),
@@ -215,17 +248,29 @@ void take_next_incident(IncidentState& state) {
   state.id = next.id;
   state.queue = std::move(next.queue);
   state.cached = std::move(next.cached);
+  state.ready_generation = next.ready_generation;
   state.newest_known = 0;
 }
 
-/// Answers or commits what the queue holds, unless a round trip is in flight.
+void drain_queue(IncidentActor* self);
+
+/// Answers or commits what the queue holds, unless a round trip is in
+/// flight; then shows the state to GETs if the actor is idle.
 void drain(IncidentActor* self) {
+  drain_queue(self);
+  update_shown(self->state);
+}
+
+void drain_queue(IncidentActor* self) {
   auto& state = self->state;
   if (state.busy) return;
   if (state.queue.empty() && !state.next.empty()) take_next_incident(state);
   if (state.queue.empty()) {
-    if (state.next.empty() && state.retiring) self->quit();
-    if (!state.next.empty()) drain(self);
+    if (state.next.empty() && state.retiring) {
+      hide(state);
+      self->quit();
+    }
+    if (!state.next.empty()) drain_queue(self);
     return;
   }
   if (!state.cached) return load(self);
@@ -237,7 +282,7 @@ void drain(IncidentActor* self) {
   }
   if (state.limits.metrics) state.limits.metrics->cache.hits.add(queued - state.queue.size());
   if (!batch.chain.empty()) return commit(self, std::move(batch));
-  drain(self);  // only reads and refusals were answered: the queue is empty
+  drain_queue(self);  // only reads and refusals were answered: the queue is empty
 }
 
 /// A refused update says so, in the reference's words.
@@ -282,6 +327,7 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage,
   // commit in flight may or may not have been kept, and say so; the rest were
   // not tried, and are answered when their replies are dropped.
   self->set_exit_handler([=](const caf::exit_msg& exit) {
+    hide(self->state);
     for (const auto& write : self->state.in_flight) write.pending.reply()(write_outcome_unknown());
     self->state.in_flight.clear();
     self->quit(exit.reason);
@@ -300,13 +346,17 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage,
       },
       [=](comment_atom, const CommentCommand& command) { enqueue(self, PendingCommand{command}); },
       [=](delete_atom, const DeleteCommand& command) { enqueue(self, PendingCommand{command}); },
-      [=](refresh_atom, const Incident& stored) {
+      [=](refresh_atom, const Incident& stored, std::uint64_t generation) {
+        // `generation`: ReadyIncidents' when the create's commit left.
         auto& state = self->state;
         if (!state.next.empty()) {
           state.next.back().cached = stored;
+          state.next.back().ready_generation = generation;
         } else if (!state.busy && (!state.cached || state.cached->version < stored.version)) {
           cache(state, stored);
+          state.ready_generation = generation;
         }
+        update_shown(state);
       },
       [=](feed_atom, std::int64_t version) {
         // Another process committed a newer version: reload on next use (a
@@ -319,6 +369,7 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage,
         }
         state.newest_known = std::max(state.newest_known, version);
         if (!state.busy && state.cached && state.cached->version < version) state.cached.reset();
+        update_shown(state);
       },
       [=](rebind_atom, Id next_id) {
         // The registry evicted this actor's incident and hands it another one

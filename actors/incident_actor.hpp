@@ -8,6 +8,7 @@
 
 #include "actors/cached_incident.hpp"
 #include "actors/flight_watch.hpp"
+#include "actors/ready_incidents.hpp"
 #include "domain/incident.hpp"
 #include "metrics/metrics.hpp"
 
@@ -18,6 +19,8 @@ struct IncidentActorLimits {
   std::size_t max_waiting = 1024;        // requests queued or in flight, past which 503
   CacheBytes cache_bytes;                // where the cached state's size is counted
   std::shared_ptr<metrics::Metrics> metrics = nullptr;  // optional
+  /// Where the incident is shown to GETs while idle and current (optional).
+  std::shared_ptr<ReadyIncidents> ready = nullptr;
 };
 
 /// Spawns the actor for `parent` (the registry), which tells it when to end:

@@ -36,6 +36,7 @@ constexpr std::size_t kMaxBudgetRetirements = 4;
 struct PendingCreate {
   CreateCommand command;
   Incident incident;
+  std::uint64_t ready_generation = 0;  // ReadyIncidents' as the commit left
 };
 
 struct RegistryState {
@@ -118,10 +119,10 @@ Route route(RegistryActor* self, Id id) {
     if (state.limits.metrics) state.limits.metrics->cache.evicted_capacity.add();
     return {std::move(reused), true};
   }
-  auto spawned =
-      spawn_incident_actor(self, id, state.storage,
-                           IncidentActorLimits{state.flights, state.limits.max_waiting,
-                                               state.cached_bytes, state.limits.metrics});
+  auto spawned = spawn_incident_actor(
+      self, id, state.storage,
+      IncidentActorLimits{state.flights, state.limits.max_waiting, state.cached_bytes,
+                          state.limits.metrics, state.limits.ready});
   self->monitor(spawned);  // a monitor costs the registry nothing per actor, unlike a link
   state.incidents.emplace(id, spawned);
   report_cache(state);
@@ -158,7 +159,12 @@ void commit_new(RegistryActor* self, Id id, CreateCommand command) {
   std::vector<CommitRequest> chain{{"incident.created", std::nullopt, created,
                                     created.events.front(), creation_changes(created),
                                     command.idempotency_key}};
-  self->state.creating.emplace(id, PendingCreate{std::move(command), std::move(created)});
+  // Read before the commit leaves: what it stored is not shown past a clear()
+  // (a failover) that came while it was in flight.
+  const std::uint64_t generation =
+      self->state.limits.ready ? self->state.limits.ready->generation() : 0;
+  self->state.creating.emplace(id,
+                               PendingCreate{std::move(command), std::move(created), generation});
   self->send(self->state.storage, commit_atom::value, std::move(chain),
              caf::actor_cast<caf::actor>(self));
 }
@@ -173,7 +179,7 @@ void created(RegistryActor* self, Id id, const CommitResult& result) {
   if (result->status == CommitOutcome::Status::duplicate)
     return forward(self, result->existing_id, get_atom::value, GetCommand{reply});
   if (result->status != CommitOutcome::Status::committed) return reply(storage_unavailable());
-  self->send(actor_for(self, id), refresh_atom::value, pending.incident);
+  self->send(actor_for(self, id), refresh_atom::value, pending.incident, pending.ready_generation);
   reply(pending.incident);
 }
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "actors/ready_incidents.hpp"
 #include "metrics/metrics.hpp"
 
 namespace incident {
@@ -25,6 +26,8 @@ struct ActorLimits {
   std::size_t max_waiting = 1024;
   std::shared_ptr<metrics::Metrics> metrics =
       nullptr;  // optional: cache size, hits, misses, evictions
+  /// Where idle incident actors show their incident to GETs (optional).
+  std::shared_ptr<ReadyIncidents> ready = nullptr;
 };
 
 caf::actor spawn_registry(caf::actor_system& system, caf::actor storage, ActorLimits limits);

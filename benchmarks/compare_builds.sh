@@ -45,6 +45,16 @@ for name, value in sorted(ticks.items()):
     print(name, value)'
 }
 
+# children_seconds FILE: CPU seconds (user + system) of this shell's finished
+# children, from `times` written to FILE by the shell itself (a command
+# substitution is a subshell, whose children are others); around a
+# foreground wrk, the difference is wrk's own.
+children_seconds() {
+  sed -n 2p "$1" | python3 -c '
+import re, sys
+print(sum(int(m) * 60 + float(s) for m, s in re.findall(r"(\d+)m([\d.]+)s", sys.stdin.read())))'
+}
+
 echo "scenario $SCENARIO, $CONNECTIONS connections, ${DURATION} s per run, $INCIDENTS incidents"
 for round in $(seq "$ROUNDS"); do
   for binary in "$@"; do
@@ -59,24 +69,29 @@ for round in $(seq "$ROUNDS"); do
     wrk -t1 -c"$CONNECTIONS" -d3s -s "$WRK_DIR/$SCENARIO" "$api" >/dev/null  # warm-up
     thread_ticks "$API_PID" >"$WORK/threads.before"
     api_before=$(cpu_ticks "$API_PID"); redis_before=$(cpu_ticks "$REDIS_PID")
-    result=$(wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$WRK_DIR/$SCENARIO" "$api" |
-      sed -n 's/^RESULT //p')
+    times >"$WORK/times.before"
+    wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$WRK_DIR/$SCENARIO" "$api" >"$WORK/wrk.out"
+    times >"$WORK/times.after"
+    wrk_before=$(children_seconds "$WORK/times.before")
+    wrk_after=$(children_seconds "$WORK/times.after")
+    result=$(sed -n 's/^RESULT //p' "$WORK/wrk.out")
     api_after=$(cpu_ticks "$API_PID"); redis_after=$(cpu_ticks "$REDIS_PID")
     thread_ticks "$API_PID" >"$WORK/threads.after"
     kill -TERM "$API_PID"; wait "$API_PID" 2>/dev/null || true
     python3 - "$result" "$binary" "$round" $((api_after - api_before)) \
       $((redis_after - redis_before)) "$(getconf CLK_TCK)" "$WORK/threads.before" \
-      "$WORK/threads.after" <<'PY'
+      "$WORK/threads.after" "$wrk_before" "$wrk_after" <<'PY'
 import json, sys
-result, binary, round_, api, redis, hz, before, after = sys.argv[1:]
+result, binary, round_, api, redis, hz, before, after, wrk_before, wrk_after = sys.argv[1:]
 r = json.loads(result); n = r["requests"]; us = 1e6 / int(hz) / n
 read = lambda path: {k: int(v) for k, v in (line.split() for line in open(path))}
 b, a = read(before), read(after)
 threads = ", ".join("%s %.1f" % (name, (a[name] - b.get(name, 0)) * us)
                     for name in sorted(a) if a[name] - b.get(name, 0) > 0)
-print("round %s %-40s %7.0f req/s  p99 %5.2f ms  server %5.1f us/req  redis %5.1f us/req  unexpected %d"
+print("round %s %-40s %7.0f req/s  p99 %5.2f ms  server %5.1f us/req  redis %5.1f us/req  "
+      "wrk %5.1f us/req  unexpected %d"
       % (round_, binary[-40:], r["rps"], r["p99_us"] / 1000, int(api) * us, int(redis) * us,
-         r["unexpected"] + r["socket_errors"]))
+         (float(wrk_after) - float(wrk_before)) * 1e6 / n, r["unexpected"] + r["socket_errors"]))
 print("        by thread (us/req): " + threads)
 PY
   done

@@ -2,8 +2,14 @@
 // how to store it), shared by the environment parser, the flag parser and --help.
 #include "config/settings.hpp"
 
+#include <sched.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <sstream>
+#include <thread>
 
 #include "storage/sentinel_discovery.hpp"
 #include "webhooks/retry_schedule.hpp"
@@ -107,7 +113,7 @@ const std::vector<Option>& options() {
   static const std::vector<Option> table = {
       {"--bind", "PM_BIND", "address to listen on (default 127.0.0.1)", text(&Settings::bind)},
       {"--port", "PM_PORT", "port to listen on (default 8080)", integer(&Settings::port, 1, 65535)},
-      {"--threads", "PM_THREADS", "HTTP worker threads (default 2)",
+      {"--threads", "PM_THREADS", "HTTP worker threads (default: half the cores, at least 1)",
        integer(&Settings::threads, 1, 256)},
       {"--actor-threads", "PM_ACTOR_THREADS", "threads running the actors (default 1)",
        integer(&Settings::actor_threads, 1, 256)},
@@ -277,6 +283,31 @@ const Option* find_flag(const std::string& flag) {
 }
 
 }  // namespace
+
+namespace {
+
+/// The CPUs this process may use: its affinity mask, lowered by a cgroup (v2)
+/// CPU quota, as a container on a larger host sets.
+int available_cpus() {
+  int cpus = static_cast<int>(std::thread::hardware_concurrency());
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (::sched_getaffinity(0, sizeof set, &set) == 0) cpus = CPU_COUNT(&set);
+  std::ifstream limit("/sys/fs/cgroup/cpu.max");  // "<quota> <period>" or "max <period>"
+  std::string quota;
+  long long period = 0;
+  if (limit >> quota >> period && quota != "max" && period > 0) {
+    char* end = nullptr;
+    long long microseconds = std::strtoll(quota.c_str(), &end, 10);
+    if (end != quota.c_str() && *end == '\0' && microseconds > 0)
+      cpus = std::min<long long>(cpus, (microseconds + period - 1) / period);
+  }
+  return std::max(1, cpus);
+}
+
+}  // namespace
+
+int default_http_threads() { return std::max(1, available_cpus() / 2); }
 
 Result<Invocation> parse_invocation(const std::vector<std::string>& args,
                                     const std::map<std::string, std::string>& environment) {

@@ -12,10 +12,15 @@
 
 namespace incident {
 
+/// HTTP threads by default: half the cores, at least one. A GET of a cached
+/// incident is answered whole on its HTTP thread; the other cores are for
+/// the actors, the Redis I/O and Redis itself (benchmarks/RESULTS.md).
+int default_http_threads();
+
 struct Settings {
   std::string bind = "127.0.0.1";
   int port = 8080;
-  int threads = 2;
+  int threads = default_http_threads();
   std::string data_dir = "./data";
   std::string redis_uri;        // empty: start an embedded redis-server
   std::string redis_sentinels;  // host:port,...: find the primary through Sentinel
@@ -33,7 +38,7 @@ struct Settings {
   int redis_timeout_ms = 1000;
   long long stream_max_length = 250000;
   long long stream_retention_seconds = 7 * 86400;  // 0: by count only
-  long long list_budget = 20000;  // index entries one list may examine
+  long long list_budget = 20000;                   // index entries one list may examine
   int sse_heartbeat_seconds = 15;
   bool ratelimit_enabled = false;
   long long ratelimit_default = 1000;  // requests per period, anonymous clients (by address)

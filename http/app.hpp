@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 #include <memory>
 
+#include "actors/ready_incidents.hpp"
 #include "config/settings.hpp"
 #include "http/auth.hpp"
 #include "http/render_cache.hpp"
@@ -34,6 +35,8 @@ struct App {
   std::shared_ptr<webhooks::HostCheck> host_check;
   /// Renderings of list items (--render-cache-bytes; 0 keeps none).
   std::shared_ptr<RenderCache> render_cache = std::make_shared<RenderCache>(0);
+  /// Incidents idle and current at their actors: GETs answered without a message (optional).
+  std::shared_ptr<ReadyIncidents> ready = nullptr;
 };
 
 }  // namespace incident

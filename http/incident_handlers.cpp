@@ -107,14 +107,23 @@ void get_incident(const App& app, const ApiRequest& request, const RouteParams& 
   if (!principal) return;
   std::string base = base_url(app, request);
   Audience audience = audience_of(*principal);
-  auto cache = app.render_cache;
-  caf::anon_send(
-      app.registry, get_atom::value, params.id, GetCommand{[=](Result<Incident> result) {
-        if (!result) return responder.send(error_response(result.error()));
-        auto response = json_text_response(200, *rendered(*cache, *result, base, audience));
-        response.headers.emplace_back("ETag", "\"" + std::to_string(result->version) + "\"");
-        responder.send(response);
-      }});
+  // On this thread for an incident idle and current at its actor, else on the actors'.
+  auto answer = [cache = app.render_cache, base, audience, responder](const Incident& incident) {
+    auto response = json_text_response(200, *rendered(*cache, incident, base, audience));
+    response.headers.emplace_back("ETag", "\"" + std::to_string(incident.version) + "\"");
+    responder.send(response);
+  };
+  if (app.ready) {
+    if (auto ready = app.ready->find(params.id)) {
+      if (app.metrics) app.metrics->cache.hits.add();
+      return answer(*ready);
+    }
+  }
+  caf::anon_send(app.registry, get_atom::value, params.id,
+                 GetCommand{[answer, responder](Result<Incident> result) {
+                   if (!result) return responder.send(error_response(result.error()));
+                   answer(*result);
+                 }});
 }
 
 void create_incident(const App& app, const ApiRequest& request, const RouteParams&,

@@ -204,12 +204,14 @@ TEST(AdmissionTest, AClientPipeliningWithoutReadingGets503sOnceItsAnswersPileUp)
   std::this_thread::sleep_for(std::chrono::seconds(2));
   ASSERT_TRUE(write_all(fd, late));
   ResponseReader reader(fd);
-  int served = 0, refused = 0;
+  int served = 0, refused = 0, early_served = 0;
   for (int i = 0; i < kEarly + kLate; ++i) {
     Response answer = reader.next();
     ASSERT_NE(answer.status, 0) << "the connection ended after " << i << " answers";
     if (answer.status == 200) {
+      EXPECT_EQ(refused, 0) << "answer " << i << " served after a refusal: nothing was read since";
       ++served;
+      if (i < kEarly) ++early_served;
       EXPECT_EQ(answer.json()["events"].size(), 17u);
     } else {
       EXPECT_TRUE(is_busy_refusal(answer)) << answer.describe().substr(0, 300);
@@ -219,8 +221,13 @@ TEST(AdmissionTest, AClientPipeliningWithoutReadingGets503sOnceItsAnswersPileUp)
     }
   }
   ::close(fd);
-  EXPECT_EQ(served, kEarly) << "every early request is served";
-  EXPECT_EQ(refused, kLate) << "requests arriving behind megabytes of unread answers are refused";
+  // A GET of a cached incident is answered as soon as it is parsed, so the
+  // early requests too may arrive behind the answers of those before them:
+  // those behind less than 4 MiB unread (the first four at least) are served.
+  EXPECT_GE(early_served, 4) << "the first requests, behind less than 4 MiB unread, are served";
+  EXPECT_EQ(served, early_served) << "no late request is served";
+  EXPECT_EQ(refused, kEarly + kLate - served)
+      << "requests arriving behind megabytes of unread answers are refused";
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 

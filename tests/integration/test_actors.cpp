@@ -9,6 +9,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/notifier_actor.hpp"
+#include "actors/ready_incidents.hpp"
 #include "actors/registry_actor.hpp"
 #include "storage/storage_actor.hpp"
 #include "store_fixture.hpp"
@@ -22,11 +23,11 @@ struct Process {
     auto connection = std::make_shared<RedisPipeline>(endpoint, std::chrono::milliseconds(2000));
     notifier = spawn_notifier(system, connection);
     static int processes = 0;  // each its own origin, as separate processes have
-    storage =
-        spawn_storage(system,
-                      StorageSettings{"pm", "", 1000000, "process-" + std::to_string(++processes),
-                                      nullptr, kDefaultListBudget},
-                      connection, notifier);
+    storage = spawn_storage(
+        system,
+        StorageSettings{"pm", "", 1000000, "process-" + std::to_string(++processes), nullptr,
+                        kDefaultListBudget, std::chrono::seconds(0), nullptr},
+        connection, notifier);
     registry = spawn_registry(system, storage, limits);
   }
   ~Process() {
@@ -82,7 +83,8 @@ TEST_F(ActorsTest, TheStorageActorTrimsTheStreamByAgeAndCountsWhatWent) {
   for (long long ms : {now - 7200'000, now - 3700'000, now - 10'000})
     redis({"XADD", keys_.change_stream(), std::to_string(ms) + "-0", "data", "{}"});
   auto metrics = std::make_shared<metrics::Metrics>(std::vector<std::string>{}, "test");
-  StorageSettings settings{"pm", "", 1000000, "trimmer", nullptr, kDefaultListBudget};
+  StorageSettings settings{
+      "pm", "", 1000000, "trimmer", nullptr, kDefaultListBudget, std::chrono::seconds(0), nullptr};
   settings.stream_retention = std::chrono::seconds(3600);
   settings.metrics = metrics;
   auto connection = std::make_shared<RedisPipeline>(server_->endpoint(), std::chrono::seconds(2));
@@ -306,6 +308,179 @@ TEST_F(ActorsTest, AnUnknownIncidentIsNotFound) {
   });
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().kind, ErrorKind::not_found);
+}
+
+/// Waits (bounded) until `ready` shows `id` at `version` (0: shows nothing);
+/// returns the version shown last (0: none).
+std::int64_t wait_for_shown(const ReadyIncidents& ready, Id id, std::int64_t version) {
+  std::int64_t shown = 0;
+  for (int attempt = 0; attempt < 400; ++attempt) {
+    auto found = ready.find(id);
+    shown = found ? found->version : 0;
+    if (shown == version) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return shown;
+}
+
+ActorLimits showing_in(const std::shared_ptr<ReadyIncidents>& ready, std::size_t capacity = 100) {
+  ActorLimits limits;
+  limits.capacity = capacity;
+  limits.ready = ready;
+  return limits;
+}
+
+class ReadyIncidentsTest : public ActorsTest {
+ protected:
+  Result<Incident> get_via(const Process& process, Id id) {
+    return await_result<Result<Incident>>([&](auto done) {
+      caf::anon_send(process.registry, get_atom::value, id, GetCommand{done});
+    });
+  }
+  Result<Incident> comment_via(const Process& process, Id id, const std::string& text) {
+    return await_result<Result<Incident>>([&](auto done) {
+      caf::anon_send(process.registry, comment_atom::value, id,
+                     CommentCommand{CommentRequest{text, false}, std::nullopt, done});
+    });
+  }
+};
+
+TEST_F(ReadyIncidentsTest, AReaderNeverSeesAVersionOlderThanOneAcknowledged) {
+  auto ready = std::make_shared<ReadyIncidents>();
+  Process process(system_, server_->endpoint(), showing_in(ready));
+  auto created = create_via(process, "Shown while idle");
+  ASSERT_TRUE(created.ok());
+  EXPECT_EQ(wait_for_shown(*ready, created->id, 1), 1);
+  // A reader (an HTTP thread) looks all the time while comments are
+  // acknowledged one after the other: what it finds is never older than the
+  // last acknowledged when it looked.
+  std::atomic<std::int64_t> acknowledged{1};
+  std::atomic<bool> done{false}, stale{false};
+  std::atomic<int> found{0};
+  std::thread reader([&] {
+    while (!done) {
+      std::int64_t floor = acknowledged.load();
+      if (auto shown = ready->find(created->id)) {
+        ++found;
+        if (shown->version < floor) stale = true;
+      }
+    }
+  });
+  for (int i = 0; i < 40; ++i) {
+    auto commented = comment_via(process, created->id, "comment " + std::to_string(i));
+    ASSERT_TRUE(commented.ok());
+    acknowledged = commented->version;
+    if (i % 4 == 0) {
+      ASSERT_TRUE(get_via(process, created->id).ok());
+    }
+  }
+  EXPECT_EQ(wait_for_shown(*ready, created->id, 41), 41);
+  done = true;
+  reader.join();
+  EXPECT_FALSE(stale.load());
+  EXPECT_GT(found.load(), 0);
+}
+
+TEST_F(ReadyIncidentsTest, NothingIsShownWhileACommitIsInFlight) {
+  auto ready = std::make_shared<ReadyIncidents>();
+  Process process(system_, server_->endpoint(), showing_in(ready));
+  auto created = create_via(process, "Commented while paused");
+  ASSERT_EQ(wait_for_shown(*ready, created->id, 1), 1);
+  // Redis holds writes for a while: the comment's commit stays in flight.
+  redis({"CLIENT", "PAUSE", "1000", "WRITE"});  // within the pipeline's 2 s timeout
+  auto answered = std::make_shared<std::promise<Result<Incident>>>();
+  auto answer = answered->get_future();
+  caf::anon_send(process.registry, comment_atom::value, created->id,
+                 CommentCommand{CommentRequest{"while paused", false}, std::nullopt,
+                                [answered](Result<Incident> r) { answered->set_value(r); }});
+  // Once Redis runs it, the change may be read from the stream before the
+  // actor hears back: version 1 must not be shown from the moment it is sent.
+  EXPECT_EQ(wait_for_shown(*ready, created->id, 0), 0);
+  EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
+  ASSERT_EQ(answer.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  auto commented = answer.get();
+  ASSERT_TRUE(commented.ok());
+  EXPECT_EQ(commented->version, 2);
+  EXPECT_EQ(wait_for_shown(*ready, created->id, 2), 2);
+}
+
+TEST_F(ReadyIncidentsTest, ADeletedIncidentIsNoLongerShownOnceTheDeleteIsAcknowledged) {
+  auto ready = std::make_shared<ReadyIncidents>();
+  Process process(system_, server_->endpoint(), showing_in(ready));
+  auto created = create_via(process, "Soon deleted");
+  ASSERT_TRUE(get_via(process, created->id).ok());
+  ASSERT_EQ(wait_for_shown(*ready, created->id, 1), 1);
+  auto deleted = await_result<Result<Incident>>([&](auto done) {
+    caf::anon_send(process.registry, delete_atom::value, created->id,
+                   DeleteCommand{std::nullopt, done});
+  });
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(ready->find(created->id), nullptr);
+  EXPECT_FALSE(get_via(process, created->id).ok());
+  EXPECT_EQ(ready->find(created->id), nullptr);
+}
+
+TEST_F(ReadyIncidentsTest, AChangeByAnotherProcessTakesTheShownVersionBack) {
+  auto ready_a = std::make_shared<ReadyIncidents>();
+  Process a(system_, server_->endpoint(), showing_in(ready_a));
+  Process b(system_, server_->endpoint());
+  auto created = create_via(a, "Changed elsewhere");
+  ASSERT_EQ(wait_for_shown(*ready_a, created->id, 1), 1);
+  ASSERT_TRUE(update_via(b, created->id, rename_to(*created, "Renamed by B", Severity::low)).ok());
+  // A's feed follower notes the change before it tells A's actors, and A's
+  // actor, still holding version 1, cannot show it again meanwhile.
+  ready_a->note_committed(created->id, 2);
+  EXPECT_EQ(ready_a->find(created->id), nullptr);
+  // A change it already holds makes the actor look again at what it shows,
+  // and version 1 is not shown again.
+  caf::anon_send(a.registry, feed_atom::value,
+                 std::vector<FeedEntry>{FeedEntry{"0-0", "incident.created", created->id, 1}});
+  auto stale = get_via(a, created->id);  // behind the feed message: answered from the actor
+  ASSERT_TRUE(stale.ok());
+  EXPECT_EQ(stale->version, 1);
+  EXPECT_EQ(ready_a->find(created->id), nullptr);
+  caf::anon_send(a.registry, feed_atom::value,
+                 std::vector<FeedEntry>{FeedEntry{"0-1", "incident.updated", created->id, 2}});
+  // The actor drops version 1; the next read loads version 2 and shows it.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto read = get_via(a, created->id);
+    ASSERT_TRUE(read.ok());
+    if (read->version == 2) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(wait_for_shown(*ready_a, created->id, 2), 2);
+  EXPECT_EQ(ready_a->find(created->id)->name, "Renamed by B");
+}
+
+TEST_F(ReadyIncidentsTest, AnIncidentEvictedOrForgottenIsNoLongerShown) {
+  auto ready = std::make_shared<ReadyIncidents>();
+  Process process(system_, server_->endpoint(), showing_in(ready, 1));
+  auto first = create_via(process, "First");
+  auto second = create_via(process, "Second");
+  ASSERT_TRUE(get_via(process, first->id).ok());
+  ASSERT_EQ(wait_for_shown(*ready, first->id, 1), 1);
+  // One actor in all: the second incident's read takes it from the first.
+  ASSERT_TRUE(get_via(process, second->id).ok());
+  EXPECT_EQ(wait_for_shown(*ready, second->id, 1), 1);
+  EXPECT_EQ(ready->find(first->id), nullptr);
+  // A failover or an emptied Redis while a commit is in flight: what the
+  // commit stored (in the old data set) is not shown after it.
+  redis({"CLIENT", "PAUSE", "1000", "WRITE"});
+  auto answered = std::make_shared<std::promise<Result<Incident>>>();
+  auto answer = answered->get_future();
+  caf::anon_send(process.registry, comment_atom::value, second->id,
+                 CommentCommand{CommentRequest{"across a failover", false}, std::nullopt,
+                                [answered](Result<Incident> r) { answered->set_value(r); }});
+  EXPECT_EQ(wait_for_shown(*ready, second->id, 0), 0);  // the commit left
+  ready->clear();
+  ASSERT_EQ(answer.wait_for(std::chrono::seconds(5)), std::future_status::ready);
+  ASSERT_TRUE(answer.get().ok());
+  ASSERT_TRUE(get_via(process, second->id).ok());  // the actor is done with the commit
+  EXPECT_EQ(ready->find(second->id), nullptr);
+  caf::anon_send(process.registry, forget_all_atom::value);
+  ASSERT_TRUE(get_via(process, first->id).ok());
+  EXPECT_EQ(wait_for_shown(*ready, first->id, 1), 1);
+  EXPECT_EQ(ready->size(), 1u);
 }
 
 }  // namespace
