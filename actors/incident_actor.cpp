@@ -29,6 +29,7 @@ struct NextIncident {
   PendingQueue queue;
   CachedIncident cached;
   std::uint64_t ready_generation = 0;  // ReadyIncidents' when `cached` was set
+  bool read = false;                   // a GET for it arrived
 };
 
 struct IncidentState {
@@ -48,6 +49,7 @@ struct IncidentState {
   int late_replies = 0;  // answers to round trips given up on, still to come (and be ignored)
   std::uint64_t ready_generation = 0;     // ReadyIncidents' when the cached state was read
   std::shared_ptr<const Incident> shown;  // what this actor shows in ReadyIncidents, if any
+  bool read = false;  // a GET reached this actor since it last showed the incident
 
   ~IncidentState() {
     if (shown) limits.ready->withdraw(*shown);
@@ -91,15 +93,18 @@ void hide(IncidentState& state) {
 }
 
 /// Shows the cached state to GETs while the actor is idle with it (nothing
-/// queued, in flight or handed over), and takes it back otherwise.
+/// queued, in flight or handed over), and takes it back otherwise. Only an
+/// incident that is read is shown: one only written costs the table nothing.
 void update_shown(IncidentState& state) {
   if (!state.limits.ready) return;
   const bool idle = !state.busy && !state.retiring && state.queue.empty() && state.next.empty() &&
                     static_cast<bool>(state.cached);
   if (!idle || state.shown != state.cached.shared()) hide(state);
-  if (idle && !state.shown &&
-      state.limits.ready->show(state.cached.shared(), state.ready_generation))
+  if (idle && !state.shown && state.read &&
+      state.limits.ready->show(state.cached.shared(), state.ready_generation)) {
     state.shown = state.cached.shared();
+    state.read = false;
+  }
 }
 
 /// Marks a load or commit in flight, watched by the registry's sweep (which
@@ -250,6 +255,7 @@ void take_next_incident(IncidentState& state) {
   state.cached = std::move(next.cached);
   state.ready_generation = next.ready_generation;
   state.newest_known = 0;
+  state.read = next.read;
 }
 
 void drain_queue(IncidentActor* self);
@@ -313,6 +319,8 @@ void enqueue(IncidentActor* self, PendingCommand pending) {
   if (waiting(state) >= state.limits.max_waiting)
     return pending.reply()(
         server_busy("Too many requests are waiting for this incident; retry shortly."));
+  if (std::holds_alternative<GetCommand>(pending.command))
+    (state.next.empty() ? state.read : state.next.back().read) = true;
   (state.next.empty() ? state.queue : state.next.back().queue).push_back(std::move(pending));
   drain(self);
 }
@@ -337,7 +345,9 @@ caf::behavior incident_behavior(IncidentActor* self, Id id, caf::actor storage,
         auto& state = self->state;
         if (!state.busy && state.queue.empty() && state.next.empty() && state.cached) {
           if (state.limits.metrics) state.limits.metrics->cache.hits.add();
-          return command.reply(*state.cached);  // the common case, without queueing
+          command.reply(*state.cached);  // the common case, without queueing
+          state.read = true;
+          return update_shown(state);  // the next GETs are answered without a message
         }
         enqueue(self, PendingCommand{command});
       },

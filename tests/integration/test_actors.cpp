@@ -350,6 +350,8 @@ TEST_F(ReadyIncidentsTest, AReaderNeverSeesAVersionOlderThanOneAcknowledged) {
   Process process(system_, server_->endpoint(), showing_in(ready));
   auto created = create_via(process, "Shown while idle");
   ASSERT_TRUE(created.ok());
+  EXPECT_EQ(ready->find(created->id), nullptr);  // not read yet: not shown
+  ASSERT_TRUE(get_via(process, created->id).ok());
   EXPECT_EQ(wait_for_shown(*ready, created->id, 1), 1);
   // A reader (an HTTP thread) looks all the time while comments are
   // acknowledged one after the other: what it finds is never older than the
@@ -374,6 +376,7 @@ TEST_F(ReadyIncidentsTest, AReaderNeverSeesAVersionOlderThanOneAcknowledged) {
       ASSERT_TRUE(get_via(process, created->id).ok());
     }
   }
+  ASSERT_TRUE(get_via(process, created->id).ok());
   EXPECT_EQ(wait_for_shown(*ready, created->id, 41), 41);
   done = true;
   reader.join();
@@ -385,6 +388,7 @@ TEST_F(ReadyIncidentsTest, NothingIsShownWhileACommitIsInFlight) {
   auto ready = std::make_shared<ReadyIncidents>();
   Process process(system_, server_->endpoint(), showing_in(ready));
   auto created = create_via(process, "Commented while paused");
+  ASSERT_TRUE(get_via(process, created->id).ok());
   ASSERT_EQ(wait_for_shown(*ready, created->id, 1), 1);
   // Redis holds writes for a while: the comment's commit stays in flight.
   redis({"CLIENT", "PAUSE", "1000", "WRITE"});  // within the pipeline's 2 s timeout
@@ -401,6 +405,9 @@ TEST_F(ReadyIncidentsTest, NothingIsShownWhileACommitIsInFlight) {
   auto commented = answer.get();
   ASSERT_TRUE(commented.ok());
   EXPECT_EQ(commented->version, 2);
+  // Shown again once read again (an incident only written is never shown).
+  EXPECT_EQ(ready->find(created->id), nullptr);
+  ASSERT_TRUE(get_via(process, created->id).ok());
   EXPECT_EQ(wait_for_shown(*ready, created->id, 2), 2);
 }
 
@@ -425,6 +432,7 @@ TEST_F(ReadyIncidentsTest, AChangeByAnotherProcessTakesTheShownVersionBack) {
   Process a(system_, server_->endpoint(), showing_in(ready_a));
   Process b(system_, server_->endpoint());
   auto created = create_via(a, "Changed elsewhere");
+  ASSERT_TRUE(get_via(a, created->id).ok());
   ASSERT_EQ(wait_for_shown(*ready_a, created->id, 1), 1);
   ASSERT_TRUE(update_via(b, created->id, rename_to(*created, "Renamed by B", Severity::low)).ok());
   // A's feed follower notes the change before it tells A's actors, and A's
@@ -475,7 +483,9 @@ TEST_F(ReadyIncidentsTest, AnIncidentEvictedOrForgottenIsNoLongerShown) {
   ready->clear();
   ASSERT_EQ(answer.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   ASSERT_TRUE(answer.get().ok());
-  ASSERT_TRUE(get_via(process, second->id).ok());  // the actor is done with the commit
+  // Read again: the actor would show what the commit stored, read before the clear.
+  ASSERT_TRUE(get_via(process, second->id).ok());
+  ASSERT_TRUE(get_via(process, second->id).ok());
   EXPECT_EQ(ready->find(second->id), nullptr);
   caf::anon_send(process.registry, forget_all_atom::value);
   ASSERT_TRUE(get_via(process, first->id).ok());
