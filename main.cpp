@@ -189,11 +189,16 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
                                    dataset,
                                    settings.list_budget,
                                    std::chrono::seconds(settings.stream_retention_seconds),
-                                   metrics};
+                                   metrics,
+                                   std::make_shared<PageRefCache>()};
+  auto page_refs = storage_settings.page_refs;
   // Every connection checks which data set it reaches before it serves.
   // ... and that its indexes are in this version's form (index_migration.hpp).
   auto indexes = std::make_shared<IndexMigration>(Keys(settings.key_prefix));
-  ConnectCheck check_dataset = [dataset, indexes](redisContext* context) {
+  // A page read over an earlier connection is read again (its index may have
+  // been migrated meanwhile, which changes no stream entry).
+  ConnectCheck check_dataset = [dataset, indexes, page_refs](redisContext* context) {
+    page_refs->clear();
     return dataset->check(context) && indexes->ensure_current(context);
   };
   const auto redis_timeout = std::chrono::milliseconds(settings.redis_timeout_ms);
@@ -287,22 +292,25 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
       redis_bound + std::chrono::milliseconds(500));
   // A version number may come back with other contents after an emptied
   // Redis or a failover: what was rendered from the old data goes.
-  dataset->on_replaced([registry = app->registry, renderings = app->render_cache, ready] {
-    ready->clear();
-    renderings->clear();
-    caf::anon_send(registry, forget_all_atom::value);
-  });
+  dataset->on_replaced(
+      [registry = app->registry, renderings = app->render_cache, ready, page_refs] {
+        ready->clear();
+        page_refs->clear();
+        renderings->clear();
+        caf::anon_send(registry, forget_all_atom::value);
+      });
   // After a failover, the new primary is the truth: a write the old one took
   // but never passed on may sit in a cached incident.
   std::unique_ptr<SentinelWatcher> watcher;
   auto sentinels = std::dynamic_pointer_cast<SentinelLocator>(locator);
   if (sentinels) {
-    sentinels->on_change(
-        [registry = app->registry, renderings = app->render_cache, ready](const RedisEndpoint&) {
-          ready->clear();
-          renderings->clear();
-          caf::anon_send(registry, forget_all_atom::value);
-        });
+    sentinels->on_change([registry = app->registry, renderings = app->render_cache, ready,
+                          page_refs](const RedisEndpoint&) {
+      ready->clear();
+      page_refs->clear();
+      renderings->clear();
+      caf::anon_send(registry, forget_all_atom::value);
+    });
     watcher = std::make_unique<SentinelWatcher>(sentinels);
   }
   // Learn of every change committed (by other processes, and this one's own

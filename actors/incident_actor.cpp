@@ -143,6 +143,7 @@ void give_up(IncidentActor* self) {
   }
   state.next.clear();
   state.cached.reset();
+  state.read = false;
   state.newest_known = 0;
   land(state);
   ++state.late_replies;

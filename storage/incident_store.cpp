@@ -211,7 +211,7 @@ void IncidentStore::commit_chain(const std::vector<CommitRequest>& chain,
 }
 
 void IncidentStore::list_refs(const PageRequest& page, const IncidentFilter& filter,
-                              std::function<void(Result<IncidentRefPage>)> done) {
+                              std::function<void(Result<IncidentRefPage>)> done, bool fresh) {
   IndexPlan plan = plan_incident_query(keys_, filter);
   if (plan.nothing) return done(IncidentRefPage{});
   RedisPipeline& reads = list_pipeline_ ? *list_pipeline_ : pipeline_;
@@ -220,12 +220,22 @@ void IncidentStore::list_refs(const PageRequest& page, const IncidentFilter& fil
         reads, ListScanRequest{std::move(plan), page, list_budget_, keys_.incident_prefix()},
         *scans_, std::move(done));
   }
-  reads.eval(scripts::incident_page(), {plan.groups.front().front()},
-             {plan.min, plan.max, std::to_string(page.offset()), std::to_string(page.per_page),
-              keys_.incident_prefix()},
-             [done = std::move(done)](const RedisValue& reply) {
+  const std::string& index = plan.groups.front().front();
+  std::string offset = std::to_string(page.offset()), count = std::to_string(page.per_page);
+  std::string query = index + ' ' + plan.min + ' ' + plan.max + ' ' + offset + ' ' + count;
+  std::optional<PageRefCache::Kept> kept;
+  if (!fresh) kept = page_refs_->find(query);
+  const std::uint64_t generation = page_refs_->generation();
+  std::string known = kept ? kept->revision : "";
+  reads.eval(scripts::incident_page(), {index, keys_.change_stream()},
+             {plan.min, plan.max, std::move(offset), std::move(count), keys_.incident_prefix(),
+              std::move(known)},
+             [done = std::move(done), kept = std::move(kept), pages = page_refs_,
+              query = std::move(query), generation](const RedisValue& reply) mutable {
                if (auto error = error_in_array_reply(reply, "a list page")) return done(*error);
-               if (reply.elements.size() != 2) return done(corrupt_record("page reply"));
+               if (reply.elements.size() == 1 && kept && reply.elements[0].str == "same")
+                 return done(std::move(kept->page));
+               if (reply.elements.size() != 3) return done(corrupt_record("page reply"));
                IncidentRefPage result;
                result.total = reply.elements[0].integer;
                const auto& pairs = reply.elements[1].elements;
@@ -238,6 +248,7 @@ void IncidentStore::list_refs(const PageRequest& page, const IncidentFilter& fil
                  if (!id || !version) return done(corrupt_record("page reply"));
                  result.items.push_back(IncidentRef{*id, *version});
                }
+               pages->put(query, reply.elements[2].str, result, generation);
                done(std::move(result));
              });
 }

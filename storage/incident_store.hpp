@@ -12,6 +12,7 @@
 #include "storage/dataset_guard.hpp"
 #include "storage/keys.hpp"
 #include "storage/list_scan.hpp"
+#include "storage/page_ref_cache.hpp"
 #include "storage/redis_pipeline.hpp"
 #include "storage/store_errors.hpp"
 #include "storage/store_types.hpp"
@@ -54,8 +55,10 @@ class IncidentStore {
   /// list order, and their total, as one state of Redis held them; a 400
   /// naming "query", with nothing read, when the page would examine more
   /// index entries than the list budget allows.
+  /// A page of one index key read lately is answered from what was read then
+  /// when the change stream did not move since, unless `fresh`.
   void list_refs(const PageRequest& page, const IncidentFilter& filter,
-                 std::function<void(Result<IncidentRefPage>)> done);
+                 std::function<void(Result<IncidentRefPage>)> done, bool fresh = false);
   /// The stored incidents `ids` (nullopt for those there are none of), in
   /// their order, read in one transaction over the list connection.
   void load_many(const std::vector<Id>& ids,
@@ -73,6 +76,9 @@ class IncidentStore {
   /// Commits go over `writes` (which must outlive the store): one whose
   /// writes wait for replicas, so that loads never queue behind its WAITs.
   void set_commit_pipeline(RedisPipeline* writes) { commit_pipeline_ = writes; }
+  /// The pages read lately, answered again while the change stream did not
+  /// move (shared with whoever clears it on a failover).
+  void set_page_refs(std::shared_ptr<PageRefCache> pages) { page_refs_ = std::move(pages); }
 
   const Keys& keys() const { return keys_; }
 
@@ -85,6 +91,7 @@ class IncidentStore {
   RedisPipeline* list_pipeline_ = nullptr;    // null: lists share pipeline_
   RedisPipeline* commit_pipeline_ = nullptr;  // null: commits share pipeline_
   std::unique_ptr<ScanQueue> scans_ = std::make_unique<ScanQueue>();
+  std::shared_ptr<PageRefCache> page_refs_ = std::make_shared<PageRefCache>();
 };
 
 /// Decodes an {flat hash, events} pair as the load and page scripts return it.

@@ -20,8 +20,11 @@ class PageFill : public std::enable_shared_from_this<PageFill> {
   void start() {
     ++attempts_;
     auto self = shared_from_this();
-    store_.list_refs(page_, filter_,
-                     [self](Result<IncidentRefPage> refs) { self->listed(std::move(refs)); });
+    // Read again: the ids read first did not describe what the load found,
+    // so they are not taken from the pages kept either.
+    store_.list_refs(
+        page_, filter_, [self](Result<IncidentRefPage> refs) { self->listed(std::move(refs)); },
+        attempts_ > 1);
   }
 
  private:

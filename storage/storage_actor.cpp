@@ -173,6 +173,7 @@ caf::behavior storage_behavior(StorageActor* self, StorageSettings settings,
   state.incidents = std::make_unique<IncidentStore>(*state.pipeline, Keys(settings.key_prefix),
                                                     feed, settings.guard);
   state.incidents->set_list_budget(settings.list_budget);
+  if (settings.page_refs) state.incidents->set_page_refs(settings.page_refs);
   state.incidents->set_list_pipeline(state.answers.get());
   state.incidents->set_commit_pipeline(state.writes.get());
   state.catalog =

@@ -15,6 +15,7 @@
 #include "metrics/metrics.hpp"
 #include "storage/dataset_guard.hpp"
 #include "storage/incident_store.hpp"
+#include "storage/page_ref_cache.hpp"
 #include "storage/redis_pipeline.hpp"
 
 namespace incident {
@@ -28,6 +29,7 @@ struct StorageSettings {
   std::int64_t list_budget = kDefaultListBudget;  // index entries one list page may examine
   std::chrono::seconds stream_retention{0};       // 0: the stream is trimmed by count only
   std::shared_ptr<metrics::Metrics> metrics;      // optional: counts the trims by age
+  std::shared_ptr<PageRefCache> page_refs;        // optional: shared to be cleared on a failover
 };
 
 /// Spawns the storage actor, which stops `connection` (and `answers`) when it

@@ -26,7 +26,7 @@ struct Process {
     storage = spawn_storage(
         system,
         StorageSettings{"pm", "", 1000000, "process-" + std::to_string(++processes), nullptr,
-                        kDefaultListBudget, std::chrono::seconds(0), nullptr},
+                        kDefaultListBudget, std::chrono::seconds(0), nullptr, nullptr},
         connection, notifier);
     registry = spawn_registry(system, storage, limits);
   }
@@ -84,7 +84,8 @@ TEST_F(ActorsTest, TheStorageActorTrimsTheStreamByAgeAndCountsWhatWent) {
     redis({"XADD", keys_.change_stream(), std::to_string(ms) + "-0", "data", "{}"});
   auto metrics = std::make_shared<metrics::Metrics>(std::vector<std::string>{}, "test");
   StorageSettings settings{
-      "pm", "", 1000000, "trimmer", nullptr, kDefaultListBudget, std::chrono::seconds(0), nullptr};
+      "pm",    "",     1000000, "trimmer", nullptr, kDefaultListBudget, std::chrono::seconds(0),
+      nullptr, nullptr};
   settings.stream_retention = std::chrono::seconds(3600);
   settings.metrics = metrics;
   auto connection = std::make_shared<RedisPipeline>(server_->endpoint(), std::chrono::seconds(2));
@@ -405,7 +406,9 @@ TEST_F(ReadyIncidentsTest, NothingIsShownWhileACommitIsInFlight) {
   auto commented = answer.get();
   ASSERT_TRUE(commented.ok());
   EXPECT_EQ(commented->version, 2);
-  // Shown again once read again (an incident only written is never shown).
+  // Shown again once read again (an incident only written is never shown;
+  // the actor answers a commit before it looks at what it shows).
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(ready->find(created->id), nullptr);
   ASSERT_TRUE(get_via(process, created->id).ok());
   EXPECT_EQ(wait_for_shown(*ready, created->id, 2), 2);

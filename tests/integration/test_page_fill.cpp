@@ -96,6 +96,25 @@ TEST_F(PageFillTest, RendersOnlyWhatIsNotKeptAtItsVersion) {
   EXPECT_EQ(expected, gets);
 }
 
+TEST_F(PageFillTest, ThePageIsReadAgainOnlyWhenTheChangeStreamMoved) {
+  Incident a = create("a");
+  create("b");
+  ASSERT_EQ(fill().items.size(), 2u);
+  // A version written behind the server's back (no commit: no stream entry)
+  // is not seen: the page's ids and versions are those read before.
+  redis({"HSET", keys_.incident(a.id), "version", "9"});
+  for (const auto& item : fill().items)
+    EXPECT_EQ(item->find("\"version\":9"), std::string::npos) << *item;
+  // Every commit appends to the stream: once it moved, the page is read again.
+  redis({"XADD", keys_.change_stream(), "*", "data", "{}"});
+  RenderedPage page = fill();
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(std::count_if(
+                page.items.begin(), page.items.end(),
+                [](const auto& item) { return item->find("\"version\":9") != std::string::npos; }),
+            1);
+}
+
 TEST_F(PageFillTest, AudiencesNeverShareARendering) {
   Incident a = create("a");
   comment(a, "internal detail", true);

@@ -54,11 +54,12 @@ struct Singletons {
     auto answers = std::make_shared<RedisPipeline>(endpoint, milliseconds(1000), ConnectCheck{},
                                                    run_replies_in(replies));
     named.push_back({"notifier", spawn_notifier(system, connection)});
-    named.push_back({"storage", spawn_storage(system,
-                                              StorageSettings{"pm", "", 1000, "test", nullptr,
-                                                              kDefaultListBudget,
-                                                              std::chrono::seconds(0), nullptr},
-                                              connection, named[0].actor, answers)});
+    named.push_back(
+        {"storage",
+         spawn_storage(system,
+                       StorageSettings{"pm", "", 1000, "test", nullptr, kDefaultListBudget,
+                                       std::chrono::seconds(0), nullptr, nullptr},
+                       connection, named[0].actor, answers)});
     named.push_back({"reply runner", replies});
     caf::actor storage = named[1].actor;
     named.push_back({"registry", spawn_registry(system, storage, ActorLimits{})});
