@@ -223,34 +223,38 @@ void IncidentStore::list_refs(const PageRequest& page, const IncidentFilter& fil
   const std::string& index = plan.groups.front().front();
   std::string offset = std::to_string(page.offset()), count = std::to_string(page.per_page);
   std::string query = index + ' ' + plan.min + ' ' + plan.max + ' ' + offset + ' ' + count;
+  // Before the lookup: a "same" for a page kept from before a clear() is not taken.
+  const std::uint64_t generation = page_refs_->generation();
   std::optional<PageRefCache::Kept> kept;
   if (!fresh) kept = page_refs_->find(query);
-  const std::uint64_t generation = page_refs_->generation();
   std::string known = kept ? kept->revision : "";
-  reads.eval(scripts::incident_page(), {index, keys_.change_stream()},
-             {plan.min, plan.max, std::move(offset), std::move(count), keys_.incident_prefix(),
-              std::move(known)},
-             [done = std::move(done), kept = std::move(kept), pages = page_refs_,
-              query = std::move(query), generation](const RedisValue& reply) mutable {
-               if (auto error = error_in_array_reply(reply, "a list page")) return done(*error);
-               if (reply.elements.size() == 1 && kept && reply.elements[0].str == "same")
-                 return done(std::move(kept->page));
-               if (reply.elements.size() != 3) return done(corrupt_record("page reply"));
-               IncidentRefPage result;
-               result.total = reply.elements[0].integer;
-               const auto& pairs = reply.elements[1].elements;
-               for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
-                 // An index member without its hash is not listed (the commit
-                 // script writes both at once: only a damaged data set has one).
-                 if (pairs[i + 1].type == RedisValue::Type::nil) continue;
-                 auto id = parse_id(pairs[i].str);
-                 auto version = parse_integer(pairs[i + 1].str);
-                 if (!id || !version) return done(corrupt_record("page reply"));
-                 result.items.push_back(IncidentRef{*id, *version});
-               }
-               pages->put(query, reply.elements[2].str, result, generation);
-               done(std::move(result));
-             });
+  reads.eval(
+      scripts::incident_page(), {index, keys_.change_stream()},
+      {plan.min, plan.max, std::move(offset), std::move(count), keys_.incident_prefix(),
+       std::move(known)},
+      [this, page, filter, done = std::move(done), kept = std::move(kept), pages = page_refs_,
+       query = std::move(query), generation](const RedisValue& reply) mutable {
+        if (auto error = error_in_array_reply(reply, "a list page")) return done(*error);
+        if (reply.elements.size() == 1 && kept && reply.elements[0].str == "same") {
+          if (pages->generation() == generation) return done(std::move(kept->page));
+          return list_refs(page, filter, std::move(done), true);
+        }
+        if (reply.elements.size() != 3) return done(corrupt_record("page reply"));
+        IncidentRefPage result;
+        result.total = reply.elements[0].integer;
+        const auto& pairs = reply.elements[1].elements;
+        for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+          // An index member without its hash is not listed (the commit
+          // script writes both at once: only a damaged data set has one).
+          if (pairs[i + 1].type == RedisValue::Type::nil) continue;
+          auto id = parse_id(pairs[i].str);
+          auto version = parse_integer(pairs[i + 1].str);
+          if (!id || !version) return done(corrupt_record("page reply"));
+          result.items.push_back(IncidentRef{*id, *version});
+        }
+        pages->put(query, reply.elements[2].str, result, generation);
+        done(std::move(result));
+      });
 }
 
 void IncidentStore::load_many(

@@ -1,11 +1,12 @@
 // The ids and versions of list pages read lately, each with the change
-// stream's last entry id as Redis held it when the page was read. Every
-// committed change appends to the stream in the same script (this version's
-// or any other's), so a page script that finds that id unchanged knows the
-// page unchanged too, and answers "same" instead of reading the index and
-// every item's version again: a dashboard polling an unchanged list costs
-// Redis one small script. Bounded by count, least recently used out first.
-// Thread-safe (read on the storage actor's thread, filled on the I/O thread).
+// stream's last generated id as Redis held it when the page was read. Every
+// committed change appends to the stream in the same script (in every version
+// of the server with the change stream), and trimming never lowers that id, so
+// a page script that finds it unchanged knows the page unchanged too, and
+// answers "same" instead of reading the index and every item's version again:
+// a dashboard polling an unchanged list costs Redis one small script. Bounded
+// by count, least recently used out first. Thread-safe (read on the storage
+// actor's thread and the reply runner's, where pages are filled).
 #pragma once
 
 #include <atomic>
@@ -24,7 +25,7 @@ namespace incident {
 class PageRefCache {
  public:
   struct Kept {
-    std::string revision;  // the stream's last entry id when the page was read
+    std::string revision;  // the stream's last generated id when the page was read
     IncidentRefPage page;
   };
 

@@ -75,20 +75,20 @@ return {'ok', entry}
 // paired index), and how many there are. KEYS: 1 the index zset, 2 the change
 // stream. ARGV: 1 min score, 2 max score (the start_impact_date range: "-inf"
 // or an inclusive score, "+inf" or "(" and an exclusive one), 3 offset, 4
-// count, 5 incident key prefix, 6 the stream's last entry id when the caller
-// last read this page ("" none). Returns {"same"} when the stream's last entry
-// is still that one: every commit appends to the stream in its own script, so
-// nothing the page shows changed. Else {total, {id, version, id, version, ...},
-// the stream's last entry id ("-": none)}: the ids and versions alone, which
+// count, 5 incident key prefix, 6 the stream's last generated id when the
+// caller last read this page ("" none). Returns {"same"} when the stream's
+// last generated id is still that one: every commit appends to the stream in
+// its own script, and trimming never lowers that id, so nothing the page shows
+// changed (never for "0-0", no stream: an emptied Redis starts there again).
+// Else {total, {id, version, id, version, ...}, that id}: the ids and versions alone, which
 // the server fills from the renderings it keeps (one HGET per item instead of
 // the whole hash and event list). Cost: O(log N + count): the page is found by
 // rank. Lists that read several keys are scanned in steps instead
 // (list_scan.hpp).
 const Script& incident_page() {
-  static const Script script(std::string(kMemberIds) + R"lua(
-local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
-local revision = last[1] and last[1][1] or '-'
-if revision == ARGV[6] then return {'same'} end
+  static const Script script(std::string(kMemberIds) + stream_lua_helpers() + R"lua(
+local revision = stream_end(KEYS[2])
+if revision ~= '0-0' and revision == ARGV[6] then return {'same'} end
 local min, max = ARGV[1], ARGV[2]
 local offset, count, prefix = tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local key = KEYS[1]

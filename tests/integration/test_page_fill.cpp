@@ -115,6 +115,25 @@ TEST_F(PageFillTest, ThePageIsReadAgainOnlyWhenTheChangeStreamMoved) {
             1);
 }
 
+TEST_F(PageFillTest, AnEmptyOrTrimmedStreamNeverMakesAnOldPageLookCurrent) {
+  Incident a = create("a");
+  redis({"DEL", keys_.change_stream()});  // no stream: never "the same"
+  ASSERT_EQ(fill().items.size(), 1u);
+  redis({"HSET", keys_.incident(a.id), "version", "9"});
+  EXPECT_NE(fill().items.at(0)->find("\"version\":9"), std::string::npos);
+  // A commit's entry, trimmed away with every other one (by age): the stream
+  // is empty again, but its last generated id moved, and stays moved.
+  redis({"XADD", keys_.change_stream(), "*", "data", "{}"});
+  redis({"XTRIM", keys_.change_stream(), "MAXLEN", "0"});
+  redis({"HSET", keys_.incident(a.id), "version", "10"});
+  EXPECT_NE(fill().items.at(0)->find("\"version\":10"), std::string::npos);
+  redis({"HSET", keys_.incident(a.id), "version", "11"});  // no commit: no stream entry
+  EXPECT_NE(fill().items.at(0)->find("\"version\":10"), std::string::npos);
+  redis({"XADD", keys_.change_stream(), "*", "data", "{}"});
+  redis({"XTRIM", keys_.change_stream(), "MAXLEN", "0"});
+  EXPECT_NE(fill().items.at(0)->find("\"version\":11"), std::string::npos);
+}
+
 TEST_F(PageFillTest, AudiencesNeverShareARendering) {
   Incident a = create("a");
   comment(a, "internal detail", true);
