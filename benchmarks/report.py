@@ -114,7 +114,8 @@ def main():
         BEGIN,
         f"Run of {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC: `wrk -t1 -c{env['CONNECTIONS']} "
         f"-d{env['DURATION']}s`, {int(env['INCIDENTS']):,} seeded incidents, server with "
-        "default settings (2 HTTP threads) against a private redis-server (unix socket, no "
+        "default settings (HTTP threads: half the cores, here "
+        f"{max(1, len(os.sched_getaffinity(0)) // 2)}) against a private redis-server (unix socket, no "
         "persistence). nginx: Debian's nginx-light, 2 workers, keep-alive, answering the "
         "hot incident's JSON (as GET hot reads it) from memory.",
         "",

@@ -338,6 +338,15 @@ class ReadyIncidentsTest : public ActorsTest {
       caf::anon_send(process.registry, get_atom::value, id, GetCommand{done});
     });
   }
+  /// Sends a comment now; its answer comes later.
+  std::future<Result<Incident>> comment_later(const Process& process, Id id,
+                                              const std::string& text) {
+    auto answered = std::make_shared<std::promise<Result<Incident>>>();
+    caf::anon_send(process.registry, comment_atom::value, id,
+                   CommentCommand{CommentRequest{text, false}, std::nullopt,
+                                  [answered](Result<Incident> r) { answered->set_value(r); }});
+    return answered->get_future();
+  }
   Result<Incident> comment_via(const Process& process, Id id, const std::string& text) {
     return await_result<Result<Incident>>([&](auto done) {
       caf::anon_send(process.registry, comment_atom::value, id,
@@ -393,11 +402,7 @@ TEST_F(ReadyIncidentsTest, NothingIsShownWhileACommitIsInFlight) {
   ASSERT_EQ(wait_for_shown(*ready, created->id, 1), 1);
   // Redis holds writes for a while: the comment's commit stays in flight.
   redis({"CLIENT", "PAUSE", "1000", "WRITE"});  // within the pipeline's 2 s timeout
-  auto answered = std::make_shared<std::promise<Result<Incident>>>();
-  auto answer = answered->get_future();
-  caf::anon_send(process.registry, comment_atom::value, created->id,
-                 CommentCommand{CommentRequest{"while paused", false}, std::nullopt,
-                                [answered](Result<Incident> r) { answered->set_value(r); }});
+  auto answer = comment_later(process, created->id, "while paused");
   // Once Redis runs it, the change may be read from the stream before the
   // actor hears back: version 1 must not be shown from the moment it is sent.
   EXPECT_EQ(wait_for_shown(*ready, created->id, 0), 0);
@@ -477,11 +482,7 @@ TEST_F(ReadyIncidentsTest, AnIncidentEvictedOrForgottenIsNoLongerShown) {
   // A failover or an emptied Redis while a commit is in flight: what the
   // commit stored (in the old data set) is not shown after it.
   redis({"CLIENT", "PAUSE", "1000", "WRITE"});
-  auto answered = std::make_shared<std::promise<Result<Incident>>>();
-  auto answer = answered->get_future();
-  caf::anon_send(process.registry, comment_atom::value, second->id,
-                 CommentCommand{CommentRequest{"across a failover", false}, std::nullopt,
-                                [answered](Result<Incident> r) { answered->set_value(r); }});
+  auto answer = comment_later(process, second->id, "across a failover");
   EXPECT_EQ(wait_for_shown(*ready, second->id, 0), 0);  // the commit left
   ready->clear();
   ASSERT_EQ(answer.wait_for(std::chrono::seconds(5)), std::future_status::ready);
