@@ -292,25 +292,20 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
       redis_bound + std::chrono::milliseconds(500));
   // A version number may come back with other contents after an emptied
   // Redis or a failover: what was rendered from the old data goes.
-  dataset->on_replaced(
-      [registry = app->registry, renderings = app->render_cache, ready, page_refs] {
-        ready->clear();
-        page_refs->clear();
-        renderings->clear();
-        caf::anon_send(registry, forget_all_atom::value);
-      });
+  auto forget_cached = [registry = app->registry, renderings = app->render_cache, ready,
+                        page_refs] {
+    ready->clear();
+    page_refs->clear();
+    renderings->clear();
+    caf::anon_send(registry, forget_all_atom::value);
+  };
+  dataset->on_replaced(forget_cached);
   // After a failover, the new primary is the truth: a write the old one took
   // but never passed on may sit in a cached incident.
   std::unique_ptr<SentinelWatcher> watcher;
   auto sentinels = std::dynamic_pointer_cast<SentinelLocator>(locator);
   if (sentinels) {
-    sentinels->on_change([registry = app->registry, renderings = app->render_cache, ready,
-                          page_refs](const RedisEndpoint&) {
-      ready->clear();
-      page_refs->clear();
-      renderings->clear();
-      caf::anon_send(registry, forget_all_atom::value);
-    });
+    sentinels->on_change([forget_cached](const RedisEndpoint&) { forget_cached(); });
     watcher = std::make_unique<SentinelWatcher>(sentinels);
   }
   // Learn of every change committed (by other processes, and this one's own

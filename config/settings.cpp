@@ -282,10 +282,6 @@ const Option* find_flag(const std::string& flag) {
   return nullptr;
 }
 
-}  // namespace
-
-namespace {
-
 /// The CPUs this process may use: its affinity mask, lowered by a cgroup (v2)
 /// CPU quota, as a container on a larger host sets.
 int available_cpus() {

@@ -338,6 +338,16 @@ class ReadyIncidentsTest : public ActorsTest {
       caf::anon_send(process.registry, get_atom::value, id, GetCommand{done});
     });
   }
+  /// Creates an incident through `process` and reads it once, so that its
+  /// actor shows it in `ready` (call inside ASSERT_NO_FATAL_FAILURE).
+  void create_shown(const Process& process, const ReadyIncidents& ready, const std::string& name,
+                    Incident& created) {
+    auto result = create_via(process, name);
+    ASSERT_TRUE(result.ok());
+    created = *result;
+    ASSERT_TRUE(get_via(process, created.id).ok());
+    ASSERT_EQ(wait_for_shown(ready, created.id, 1), 1);
+  }
   /// Sends a comment now; its answer comes later.
   std::future<Result<Incident>> comment_later(const Process& process, Id id,
                                               const std::string& text) {
@@ -397,15 +407,14 @@ TEST_F(ReadyIncidentsTest, AReaderNeverSeesAVersionOlderThanOneAcknowledged) {
 TEST_F(ReadyIncidentsTest, NothingIsShownWhileACommitIsInFlight) {
   auto ready = std::make_shared<ReadyIncidents>();
   Process process(system_, server_->endpoint(), showing_in(ready));
-  auto created = create_via(process, "Commented while paused");
-  ASSERT_TRUE(get_via(process, created->id).ok());
-  ASSERT_EQ(wait_for_shown(*ready, created->id, 1), 1);
+  Incident created;
+  ASSERT_NO_FATAL_FAILURE(create_shown(process, *ready, "Commented while paused", created));
   // Redis holds writes for a while: the comment's commit stays in flight.
   redis({"CLIENT", "PAUSE", "1000", "WRITE"});  // within the pipeline's 2 s timeout
-  auto answer = comment_later(process, created->id, "while paused");
+  auto answer = comment_later(process, created.id, "while paused");
   // Once Redis runs it, the change may be read from the stream before the
   // actor hears back: version 1 must not be shown from the moment it is sent.
-  EXPECT_EQ(wait_for_shown(*ready, created->id, 0), 0);
+  EXPECT_EQ(wait_for_shown(*ready, created.id, 0), 0);
   EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(0)), std::future_status::timeout);
   ASSERT_EQ(answer.wait_for(std::chrono::seconds(5)), std::future_status::ready);
   auto commented = answer.get();
@@ -414,58 +423,56 @@ TEST_F(ReadyIncidentsTest, NothingIsShownWhileACommitIsInFlight) {
   // Shown again once read again (an incident only written is never shown;
   // the actor answers a commit before it looks at what it shows).
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_EQ(ready->find(created->id), nullptr);
-  ASSERT_TRUE(get_via(process, created->id).ok());
-  EXPECT_EQ(wait_for_shown(*ready, created->id, 2), 2);
+  EXPECT_EQ(ready->find(created.id), nullptr);
+  ASSERT_TRUE(get_via(process, created.id).ok());
+  EXPECT_EQ(wait_for_shown(*ready, created.id, 2), 2);
 }
 
 TEST_F(ReadyIncidentsTest, ADeletedIncidentIsNoLongerShownOnceTheDeleteIsAcknowledged) {
   auto ready = std::make_shared<ReadyIncidents>();
   Process process(system_, server_->endpoint(), showing_in(ready));
-  auto created = create_via(process, "Soon deleted");
-  ASSERT_TRUE(get_via(process, created->id).ok());
-  ASSERT_EQ(wait_for_shown(*ready, created->id, 1), 1);
+  Incident created;
+  ASSERT_NO_FATAL_FAILURE(create_shown(process, *ready, "Soon deleted", created));
   auto deleted = await_result<Result<Incident>>([&](auto done) {
-    caf::anon_send(process.registry, delete_atom::value, created->id,
+    caf::anon_send(process.registry, delete_atom::value, created.id,
                    DeleteCommand{std::nullopt, done});
   });
   ASSERT_TRUE(deleted.ok());
-  EXPECT_EQ(ready->find(created->id), nullptr);
-  EXPECT_FALSE(get_via(process, created->id).ok());
-  EXPECT_EQ(ready->find(created->id), nullptr);
+  EXPECT_EQ(ready->find(created.id), nullptr);
+  EXPECT_FALSE(get_via(process, created.id).ok());
+  EXPECT_EQ(ready->find(created.id), nullptr);
 }
 
 TEST_F(ReadyIncidentsTest, AChangeByAnotherProcessTakesTheShownVersionBack) {
   auto ready_a = std::make_shared<ReadyIncidents>();
   Process a(system_, server_->endpoint(), showing_in(ready_a));
   Process b(system_, server_->endpoint());
-  auto created = create_via(a, "Changed elsewhere");
-  ASSERT_TRUE(get_via(a, created->id).ok());
-  ASSERT_EQ(wait_for_shown(*ready_a, created->id, 1), 1);
-  ASSERT_TRUE(update_via(b, created->id, rename_to(*created, "Renamed by B", Severity::low)).ok());
+  Incident created;
+  ASSERT_NO_FATAL_FAILURE(create_shown(a, *ready_a, "Changed elsewhere", created));
+  ASSERT_TRUE(update_via(b, created.id, rename_to(created, "Renamed by B", Severity::low)).ok());
   // A's feed follower notes the change before it tells A's actors, and A's
   // actor, still holding version 1, cannot show it again meanwhile.
-  ready_a->note_committed(created->id, 2);
-  EXPECT_EQ(ready_a->find(created->id), nullptr);
+  ready_a->note_committed(created.id, 2);
+  EXPECT_EQ(ready_a->find(created.id), nullptr);
   // A change it already holds makes the actor look again at what it shows,
   // and version 1 is not shown again.
   caf::anon_send(a.registry, feed_atom::value,
-                 std::vector<FeedEntry>{FeedEntry{"0-0", "incident.created", created->id, 1}});
-  auto stale = get_via(a, created->id);  // behind the feed message: answered from the actor
+                 std::vector<FeedEntry>{FeedEntry{"0-0", "incident.created", created.id, 1}});
+  auto stale = get_via(a, created.id);  // behind the feed message: answered from the actor
   ASSERT_TRUE(stale.ok());
   EXPECT_EQ(stale->version, 1);
-  EXPECT_EQ(ready_a->find(created->id), nullptr);
+  EXPECT_EQ(ready_a->find(created.id), nullptr);
   caf::anon_send(a.registry, feed_atom::value,
-                 std::vector<FeedEntry>{FeedEntry{"0-1", "incident.updated", created->id, 2}});
+                 std::vector<FeedEntry>{FeedEntry{"0-1", "incident.updated", created.id, 2}});
   // The actor drops version 1; the next read loads version 2 and shows it.
   for (int attempt = 0; attempt < 100; ++attempt) {
-    auto read = get_via(a, created->id);
+    auto read = get_via(a, created.id);
     ASSERT_TRUE(read.ok());
     if (read->version == 2) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  EXPECT_EQ(wait_for_shown(*ready_a, created->id, 2), 2);
-  EXPECT_EQ(ready_a->find(created->id)->name, "Renamed by B");
+  EXPECT_EQ(wait_for_shown(*ready_a, created.id, 2), 2);
+  EXPECT_EQ(ready_a->find(created.id)->name, "Renamed by B");
 }
 
 TEST_F(ReadyIncidentsTest, AnIncidentEvictedOrForgottenIsNoLongerShown) {
