@@ -292,6 +292,9 @@ int serve(const Settings& settings, const std::shared_ptr<PrimaryLocator>& locat
       redis_bound + std::chrono::milliseconds(500));
   // A version number may come back with other contents after an emptied
   // Redis or a failover: what was rendered from the old data goes.
+  // The table before the renderings: a GET keeps the rendering of what it
+  // found in the table only if the renderings were not cleared since it
+  // looked (get_incident in http/incident_handlers.cpp).
   auto forget_cached = [registry = app->registry, renderings = app->render_cache, ready,
                         page_refs] {
     ready->clear();

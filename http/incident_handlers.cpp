@@ -34,9 +34,10 @@ Audience audience_of(const Principal& principal) {
 }
 
 /// The incident as `audience` sees it with links from `base`: the rendering
-/// `cache` keeps of that version, else rendered now. A GET does not keep
-/// what it renders: the actor's copy may predate a failover that the cache
-/// was cleared for; renderings are kept only from what lists read in Redis.
+/// `cache` keeps of that version, else rendered now. A GET the actors answer
+/// does not keep what it renders: the actor's copy may predate a failover
+/// that the cache was cleared for. Renderings are kept from what lists read
+/// in Redis, and of incidents shown in ReadyIncidents (get_incident).
 std::shared_ptr<const std::string> rendered(RenderCache& cache, const Incident& incident,
                                             const std::string& base, Audience audience) {
   if (auto kept = cache.find(incident.id, incident.version, audience, base)) return kept;
@@ -107,22 +108,33 @@ void get_incident(const App& app, const ApiRequest& request, const RouteParams& 
   if (!principal) return;
   std::string base = base_url(app, request);
   Audience audience = audience_of(*principal);
-  // On this thread for an incident idle and current at its actor, else on the actors'.
-  auto answer = [cache = app.render_cache, base, audience, responder](const Incident& incident) {
-    auto response = json_text_response(200, *rendered(*cache, incident, base, audience));
+  auto send = [responder](const Incident& incident, const std::string& json) {
+    auto response = json_text_response(200, json);
     response.headers.emplace_back("ETag", "\"" + std::to_string(incident.version) + "\"");
     responder.send(response);
   };
   if (app.ready) {
+    // Read before the table: a failover or an emptied Redis clears the table,
+    // then the renderings (main.cpp), so a rendering of what was found here is
+    // kept only if no clear() came since, like those lists read from Redis.
+    const std::uint64_t generation = app.render_cache->generation();
     if (auto ready = app.ready->find(params.id)) {
       if (app.metrics) app.metrics->cache.hits.add();
-      return answer(*ready);
+      // Shown incidents are read again and again: their rendering is kept.
+      auto json = app.render_cache->find(ready->id, ready->version, audience, base);
+      if (!json) {
+        json = std::make_shared<const std::string>(incident_json_text(*ready, base, audience));
+        app.render_cache->put(ready->id, ready->version, audience, base, json, generation);
+      }
+      return send(*ready, *json);
     }
   }
+  // On the actors' thread: the first GET after a load or a write.
   caf::anon_send(app.registry, get_atom::value, params.id,
-                 GetCommand{[answer, responder](Result<Incident> result) {
+                 GetCommand{[cache = app.render_cache, base, audience, send,
+                             responder](Result<Incident> result) {
                    if (!result) return responder.send(error_response(result.error()));
-                   answer(*result);
+                   send(*result, *rendered(*cache, *result, base, audience));
                  }});
 }
 

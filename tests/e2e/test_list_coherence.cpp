@@ -1,6 +1,7 @@
-// End-to-end: lists filled from kept renderings stay exact. Two processes on
+// End-to-end: lists and GETs filled from kept renderings stay exact. Two processes on
 // one Redis: a list read after a write acknowledged by the other process
-// shows it; a listed item is byte for byte what a GET answers; anonymous
+// shows it; a listed item is byte for byte what a GET answers; repeated GETs
+// answer the current version's bytes for each audience; anonymous
 // lists never show an internal event, even once the token holder's rendering
 // is kept; and while writers update and delete, list walkers only ever see
 // versions that existed, and no incident after its delete was acknowledged.
@@ -11,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "fixtures.hpp"
@@ -173,6 +175,75 @@ TEST_F(ListCoherenceTest, AnonymousListsNeverShowInternalEventsOnceTheFullOneIsK
   }
 }
 
+/// The value of the unlabelled metric `name` in a /metrics scrape of `api`.
+double metric(const ApiClient& api, const std::string& name) {
+  std::istringstream lines(api.get("/metrics").body);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+  ADD_FAILURE() << "no metric " << name;
+  return -1;
+}
+
+/// The version a GET of `id` through `api` answers, polled until it is `version`.
+bool shows_version(const ApiClient& api, long long id, long long version) {
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (Clock::now() < deadline) {
+    Response got = api.get(incident_path(id));
+    if (got.status == 200 && got.json()["version"] == version) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST_F(ListCoherenceTest, RepeatedGetsAreTheCurrentVersionsBytesForEachAudience) {
+  long long id = id_of(create_in(first(), fresh_service(), "read again and again"));
+  ASSERT_LT(first()
+                .post_form(incident_path(id) + "/comment",
+                           {{"comment", "only for staff"}, {"internal", "1"}}, token_)
+                .status,
+            400);
+  const double hits_before = metric(first(), "incident_api_render_cache_hits_total");
+  for (int round = 0; round < 6; ++round) {
+    for (const std::string& token : {token_, std::string(), token_}) {
+      const char* who = token.empty() ? "anonymous" : "token holder";
+      // The first GET through the actor, the next ones from the HTTP thread:
+      // rendered, then kept; each the bytes of the last write, for its audience
+      // (the creation's event and the internal comment are token holders' only).
+      std::string first_answer;
+      for (int pass = 0; pass < 3; ++pass) {
+        Response got = first().get(incident_path(id), token);
+        ASSERT_EQ(got.status, 200) << got.describe();
+        EXPECT_EQ(got.json()["events"].size(),
+                  static_cast<std::size_t>(round + (token.empty() ? 0 : 2)))
+            << who << " round " << round << " pass " << pass;
+        EXPECT_EQ(got.body.find("only for staff") == std::string::npos, token.empty()) << who;
+        if (pass == 0) first_answer = got.body;
+        EXPECT_EQ(got.body, first_answer) << who << " round " << round << " pass " << pass;
+      }
+      // The process that keeps no rendering answers the same bytes.
+      ASSERT_TRUE(shows_version(uncached(), id, json::parse(first_answer)["version"]));
+      EXPECT_EQ(uncached().get(incident_path(id), token).body, first_answer) << who;
+    }
+    // A write through this process: the next GET answers it, whatever was kept.
+    Response written = round % 2
+                           ? first().post_form(incident_path(id) + "/comment",
+                                               {{"comment", "round " + std::to_string(round)}},
+                                               token_, kPreferRepresentation)
+                           : second().post_form(incident_path(id) + "/comment",
+                                                {{"comment", "round " + std::to_string(round)}},
+                                                token_, kPreferRepresentation);
+    ASSERT_EQ(written.status, 200) << written.describe();
+    long long version = written.json()["version"];
+    if (round % 2) {
+      EXPECT_EQ(first().get(incident_path(id)).json()["version"], version);
+    } else {  // through the other process: once the change feed brought it
+      EXPECT_TRUE(shows_version(first(), id, version)) << "round " << round;
+    }
+  }
+  // Most answers came from a kept rendering.
+  EXPECT_GE(metric(first(), "incident_api_render_cache_hits_total") - hits_before, 6 * 3);
+}
+
 /// What the writers were told, for the readers' checks afterwards.
 struct Acknowledged {
   std::mutex mutex;
@@ -262,8 +333,9 @@ TEST_F(ListCoherenceTest, ListWalkersSeeOnlyVersionsThatExistedAndNothingDeleted
     ASSERT_NE(known, acknowledged.versions.end()) << "never acknowledged: " << item.dump();
     EXPECT_EQ(without_links(item), known->second);
     auto deleted = acknowledged.deleted.find(id);
-    if (deleted != acknowledged.deleted.end())
+    if (deleted != acknowledged.deleted.end()) {
       EXPECT_LT(asked, deleted->second) << "listed after its delete was acknowledged: " << id;
+    }
     ++checked;
   }
   EXPECT_GT(checked, 200u);
