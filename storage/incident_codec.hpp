@@ -29,15 +29,20 @@ std::optional<Event> read_event_members(const std::string& json);
 /// An incident's entry in every index zset, ordered as lists are:
 /// start_impact_date descending, status, severity (enum order) in the score;
 /// id descending in the member, which Redis compares when scores are equal.
-/// Both are decimal integers below 2^53, exact in a double (Redis' scores and
-/// Lua's numbers alike).
+/// Both are integers below 2^53, exact in a double (Redis' scores and Lua's
+/// numbers alike).
 struct IndexEntry {
-  std::string score;   // (kMaxMinute - start) * 100 + status * 10 + severity
-  std::string member;  // (2^53 - id) on sixteen digits
+  std::string score;   // (kMaxMinute - start) * 100 + status * 10 + severity, decimal
+  std::string member;  // (2^53 - id) on kIndexMemberLength lowercase hex digits
 };
+constexpr std::size_t kIndexMemberLength = 14;
 IndexEntry index_entry(const Incident& incident);
 /// The id an index member stands for; nullopt when malformed.
 std::optional<Id> id_of_member(const std::string& member);
+/// The member the versions from 678f26c to 663bab7 wrote for `id`, beside the
+/// same score: (2^53 - id) on sixteen decimal digits (index_migration.hpp
+/// replaces them).
+std::string earlier_index_member(Id id);
 /// The score an index entry's score text holds; nullopt when malformed.
 std::optional<long long> index_score(const std::string& text);
 

@@ -1,6 +1,7 @@
-// The earlier form is told apart by its score: 0 for every entry, while the
+// The oldest form is told apart by its score: 0 for every entry, while the
 // current scores start at (kMaxMinute - start) * 100, far above 0 for any
-// date the API takes.
+// date the API takes. The sixteen-digit members share their scores with the
+// current ones: each is removed as its incident's entries are written.
 #include "storage/index_migration.hpp"
 
 #include <algorithm>
@@ -25,6 +26,8 @@ constexpr long long kRemovedPerCall = 1000;  // one call never holds Redis long
 constexpr int kRewriteRounds = 10;           // of incidents that commits keep changing
 constexpr const char* kLockMilliseconds = "60000";
 constexpr long long kDefaultListpackEntries = 128;  // Redis' zset-max-listpack-entries
+/// The value of Keys::index_form() once every entry is as index_entry writes it.
+constexpr const char* kCurrentForm = "score+hex14";
 
 /// `text` with glob's special characters escaped, for SCAN's MATCH.
 std::string glob_literal(const std::string& text) {
@@ -95,7 +98,8 @@ bool rewrite(redisContext* context, const Keys& keys, const std::vector<std::str
     std::vector<std::string> command{"EVAL", write.source, std::to_string(1 + index.size()),
                                      hashes[i]};
     command.insert(command.end(), index.begin(), index.end());
-    command.insert(command.end(), {std::to_string(incident->version), entry.score, entry.member});
+    command.insert(command.end(), {std::to_string(incident->version), entry.score, entry.member,
+                                   earlier_index_member(incident->id)});
     writes.push_back(std::move(command));
     written.push_back(&hashes[i]);
   }
@@ -148,6 +152,29 @@ bool remove_earlier(redisContext* context, const std::string& key) {
   }
 }
 
+/// Removes a key's entries that no incident of this form stands for: those
+/// of incidents whose hash does not decode (their entries were written, in
+/// an earlier form, before the hash was damaged), a bounded number per call.
+bool remove_strays(redisContext* context, const std::string& key) {
+  std::string cursor = "0";
+  do {
+    RedisValue reply = run_command(context, {"ZSCAN", key, cursor, "COUNT", kScanBatch});
+    if (refused(reply, "scan a key's entries")) return false;
+    if (reply.elements.size() != 2) {
+      log_warning("redis: the index migration read an unexpected ZSCAN reply");
+      return false;
+    }
+    cursor = reply.elements[0].str;
+    std::vector<std::string> strays{"ZREM", key};
+    const auto& found = reply.elements[1].elements;
+    for (std::size_t i = 0; i + 1 < found.size(); i += 2)
+      if (!id_of_member(found[i].str)) strays.push_back(found[i].str);
+    if (strays.size() > 2 && refused(run_command(context, strays), "remove stray entries"))
+      return false;
+  } while (cursor != "0");
+  return true;
+}
+
 /// Redis' limit of a compact sorted set (CONFIG may be renamed: its default then).
 long long listpack_entries(redisContext* context) {
   RedisValue reply = run_command(context, {"CONFIG", "GET", "zset-max-*-entries"});
@@ -185,8 +212,13 @@ std::optional<IndexMigrationReport> migrate_indexes(redisContext* context, const
   // The earlier entries go last, the main index's very last: a migration cut
   // short leaves them to be found by the next connection's check.
   long long limit = listpack_entries(context);
+  // Entries of damaged hashes are left in their earlier form: sought out
+  // only when there are some (a scan of every entry).
+  const bool strays = report.damaged > 0;
   auto clean = [&](const std::string& key) {
-    if (!remove_earlier(context, key) || !compact(context, key, limit, report)) return false;
+    if (!remove_earlier(context, key) || (strays && !remove_strays(context, key)) ||
+        !compact(context, key, limit, report))
+      return false;
     ++report.keys_cleaned;
     return true;
   };
@@ -201,13 +233,27 @@ std::optional<IndexMigrationReport> migrate_indexes(redisContext* context, const
   return report;
 }
 
-std::optional<bool> IndexMigration::earlier_form_found(redisContext* context) {
-  RedisValue reply = run_command(context, {"ZCOUNT", keys_.index_all(), "0", "0"});
-  if (reply.type != RedisValue::Type::integer) {
+std::optional<bool> IndexMigration::current_form(redisContext* context) {
+  RedisValue reply = run_command(context, {"GET", keys_.index_form()});
+  if (reply.is_error()) {
     log_warning("redis: cannot check the indexes' form: " + reply.str);
     return std::nullopt;
   }
-  return reply.integer > 0;
+  return reply.type == RedisValue::Type::string && reply.str == kCurrentForm;
+}
+
+std::optional<bool> IndexMigration::mark_if_new(redisContext* context) {
+  RedisValue reply = run_command(
+      context,
+      {"EVAL",
+       "if redis.call('EXISTS', KEYS[1]) == 0 and redis.call('ZCARD', KEYS[2]) == 0 "
+       "then redis.call('SET', KEYS[3], ARGV[1]) return 1 end return 0",
+       "3", keys_.incident_next_id(), keys_.index_all(), keys_.index_form(), kCurrentForm});
+  if (reply.type != RedisValue::Type::integer) {
+    log_warning("redis: cannot mark the indexes' form: " + reply.str);
+    return std::nullopt;
+  }
+  return reply.integer == 1;
 }
 
 bool IndexMigration::hold_lock(redisContext* context, bool first) {
@@ -226,11 +272,13 @@ void IndexMigration::release_lock(redisContext* context) {
 }
 
 bool IndexMigration::ensure_current(redisContext* context) {
-  auto found = earlier_form_found(context);
-  if (!found || !*found) return found.has_value();
+  auto current = current_form(context);
+  if (!current || *current) return current.value_or(false);
   std::lock_guard<std::mutex> lock(mutex_);
-  found = earlier_form_found(context);  // another connection may have migrated meanwhile
-  if (!found || !*found) return found.has_value();
+  current = current_form(context);  // another connection may have migrated meanwhile
+  if (!current || *current) return current.value_or(false);
+  auto marked = mark_if_new(context);  // no incident ever: nothing to migrate
+  if (!marked || *marked) return marked.value_or(false);
   if (token_.empty()) token_ = random_hex(2);
   if (!hold_lock(context, true)) {
     log_warning(
@@ -239,10 +287,14 @@ bool IndexMigration::ensure_current(redisContext* context) {
     return false;
   }
   log_warning(
-      "redis: the indexes hold entries of an earlier version's form; writing every "
+      "redis: the indexes may hold entries of an earlier version's form; writing every "
       "incident's entries again before serving");
   auto started = std::chrono::steady_clock::now();
   auto report = migrate_indexes(context, keys_, [&] { return hold_lock(context, false); });
+  // Marked while the lock is still held: no other process starts over.
+  if (report && refused(run_command(context, {"SET", keys_.index_form(), kCurrentForm}),
+                        "mark the indexes' form"))
+    report.reset();
   release_lock(context);
   if (!report) return false;
   char summary[320];

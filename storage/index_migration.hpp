@@ -1,11 +1,14 @@
 // Index entries in the form this version writes (index_entry: a score and
-// the id's member) for data an earlier version stored: its entries kept the
-// whole sort key in the member at score 0, and incidents stored before some
-// index existed (the pairs) are missing from it. Checked on every new
-// connection, in one ZCOUNT; when any entry of the earlier form is found,
-// every incident's entries are written again from its hash and the earlier
-// ones removed, before the connection serves. One process migrates at a time
-// (a lock in Redis that expires if it dies); the others' connections wait.
+// the id's member on fourteen hex digits) for data an earlier version stored:
+// the versions before 678f26c kept the whole sort key in the member at score
+// 0, and incidents stored before some index existed (the pairs) are missing
+// from it; those up to 663bab7 wrote the member on sixteen decimal digits.
+// Checked on every new connection, in one GET of the form Redis holds (set
+// once the entries are all of this form); when it is not this form's, every
+// incident's entries are written again from its hash and the earlier ones
+// removed, before the connection serves. One process migrates at a time (a
+// lock in Redis that expires if it dies); the others' connections wait. A
+// data set with no incident ever created is marked as of this form at once.
 //
 // Processes of the earlier version must be stopped first: entries one still
 // writing leaves behind are not cleaned up.
@@ -47,8 +50,11 @@ class IndexMigration {
   bool ensure_current(redisContext* context);
 
  private:
-  /// Whether the main index holds an entry of the earlier form; nullopt on refusal.
-  std::optional<bool> earlier_form_found(redisContext* context);
+  /// Whether Redis marks the entries as of this version's form; nullopt on refusal.
+  std::optional<bool> current_form(redisContext* context);
+  /// Marks a data set where no incident was ever created as of this form;
+  /// false when there may be entries to migrate, nullopt on refusal.
+  std::optional<bool> mark_if_new(redisContext* context);
   /// Takes (or, once taken, keeps) the lock in Redis; false when another holds it.
   bool hold_lock(redisContext* context, bool first);
   void release_lock(redisContext* context);

@@ -10,6 +10,8 @@
 //                                   and service (a before b in that order), so a
 //                                   filter on two of them is one index read
 //   <p>:idx-migration               the process migrating the indexes (expires)
+//   <p>:idx-form                    the form of the index entries, once written
+//                                   (index_migration.hpp)
 //   <p>:idem:<client>:<key>         the id an Idempotency-Key created (24 h)
 //   <p>:incidents:stream            stream: every committed change (field "data")
 //   <p>:ratelimit:<client>:<window> requests of a client in one window (expires)
@@ -46,6 +48,8 @@ class Keys {
   std::string index_all() const { return prefix_ + ":idx:incidents"; }
   /// Held by the process migrating the indexes (index_migration.hpp); not a zset.
   std::string index_migration_lock() const { return prefix_ + ":idx-migration"; }
+  /// The form every index entry is in (index_migration.hpp); not a zset.
+  std::string index_form() const { return prefix_ + ":idx-form"; }
   /// The incidents with `field` ("status", "severity", "scope", "service") = `value`.
   std::string index_field(const std::string& field, const std::string& value) const {
     return prefix_ + ":idx:" + field + ":" + value;

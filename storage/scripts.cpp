@@ -4,13 +4,13 @@
 
 namespace incident::scripts {
 
-// An index member is (2^53 - id) on sixteen digits (index_entry in
-// incident_codec.hpp): both below 2^53, so Lua's doubles subtract exactly.
-// nil for a member of any other form.
+// An index member is (2^53 - id) on fourteen lowercase hex digits
+// (index_entry in incident_codec.hpp): both below 2^53, so Lua's doubles
+// subtract exactly. nil for a member of any other form.
 static const char* kMemberIds = R"lua(
 local function id_of(member)
-  if #member ~= 16 or not string.match(member, '^%d+$') then return nil end
-  return string.format('%.0f', 9007199254740992 - tonumber(member))
+  if #member ~= 14 or not string.match(member, '^[0-9a-f]+$') then return nil end
+  return string.format('%.0f', 9007199254740992 - tonumber(member, 16))
 end
 )lua";
 
@@ -211,12 +211,16 @@ return matched
 // Writes one incident's index entries as its hash stands, unless the hash
 // changed since the caller read it (a write then wrote them itself). Used by
 // the index migration (index_migration.hpp). KEYS: 1 the incident hash, then
-// its index keys. ARGV: 1 the version read, 2 score, 3 member. Returns 1 when
-// written, 0 when the incident changed or is gone.
+// its index keys. ARGV: 1 the version read, 2 score, 3 member, 4 the
+// member an earlier version wrote for it beside the same score, removed from
+// those keys. Returns 1 when written, 0 when the incident changed or is gone.
 const Script& index_entry_write() {
   static const Script script(R"lua(
 if redis.call('HGET', KEYS[1], 'version') ~= ARGV[1] then return 0 end
-for i = 2, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
+for i = 2, #KEYS do
+  redis.call('ZREM', KEYS[i], ARGV[4])
+  redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3])
+end
 return 1
 )lua");
   return script;

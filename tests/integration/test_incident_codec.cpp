@@ -196,18 +196,35 @@ TEST(IncidentCodec, IndexEntriesOrderByDateDescThenStatusThenSeverityThenIdDesc)
 TEST(IncidentCodec, ScoresAndMembersAreExactInADouble) {
   auto latest = sample(kMaxId, "9999-12-31T23:59", Status::resolved, Severity::minor);
   IndexEntry entry = index_entry(latest);
-  EXPECT_EQ(entry.member, "0000000000000001");
+  EXPECT_EQ(entry.member, "00000000000001");
   EXPECT_EQ(id_of_member(entry.member), kMaxId);
   auto earliest = sample(1, "1970-01-01T00:01", Status::active, Severity::critical);
   long long score = *index_score(index_entry(earliest).score);
   EXPECT_LT(score, 1LL << 53);
   EXPECT_EQ(static_cast<long long>(static_cast<double>(score)), score);
   EXPECT_GT(*index_score(entry.score), 0) << "0 is the earlier form's score";
-  EXPECT_EQ(id_of_member("9007199254740991"), 1);
-  EXPECT_FALSE(id_of_member("0000000000000000"));
-  EXPECT_FALSE(id_of_member("9007199254740992"));
+  EXPECT_EQ(id_of_member("1fffffffffffff"), 1);
+  EXPECT_FALSE(id_of_member("00000000000000"));
+  EXPECT_FALSE(id_of_member("20000000000000")) << "2^53: id 0";
+  EXPECT_FALSE(id_of_member("1FFFFFFFFFFFFF")) << "upper case sorts apart";
+  EXPECT_FALSE(id_of_member("1ffffffffffffg"));
+  EXPECT_FALSE(id_of_member("9007199254740991")) << "the earlier, decimal form";
   EXPECT_FALSE(id_of_member("0977777777777777:12"));
   EXPECT_FALSE(id_of_member("123"));
+  EXPECT_EQ(earlier_index_member(1), "9007199254740991");
+  EXPECT_EQ(earlier_index_member(kMaxId), "0000000000000001");
+}
+
+TEST(IncidentCodec, MembersOrderByIdDescendingAcrossEveryDigit) {
+  const std::vector<Id> ids = {kMaxId, 1LL << 52, 1LL << 32, 65536, 65535, 4096, 256, 255,
+                               17,     16,        15,        10,    9,     2,    1};
+  for (std::size_t i = 0; i + 1 < ids.size(); ++i) {
+    auto higher = index_entry(sample(ids[i], "2026-11-27T12:00", Status::active, Severity::low));
+    auto lower = index_entry(sample(ids[i + 1], "2026-11-27T12:00", Status::active, Severity::low));
+    EXPECT_EQ(higher.member.size(), kIndexMemberLength);
+    EXPECT_LT(higher.member, lower.member) << ids[i] << " before " << ids[i + 1];
+    EXPECT_EQ(id_of_member(higher.member), ids[i]);
+  }
 }
 
 TEST(IncidentCodec, StartDateRangesAreScoreBounds) {

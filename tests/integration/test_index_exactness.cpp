@@ -142,6 +142,58 @@ class IndexExactnessTest : public StoreTest {
     }
   }
 
+  /// 1,500 random creates, updates and deletes, recorded in the model.
+  void random_writes() {
+    for (int i = 0; i < 1500; ++i) {
+      int roll = dice(10);
+      if (model_.empty() || roll < 5) {
+        create_one();
+      } else if (roll < 9) {
+        update_one(random_incident());
+      } else {
+        Incident current = random_incident();
+        commit_and_record("incident.deleted", current, std::nullopt, std::nullopt);
+      }
+      if (HasFatalFailure()) return;
+    }
+  }
+
+  /// Every index key holds exactly the model's entries, pages follow the
+  /// model, and the keys that outgrew the compact encoding while they held
+  /// two forms have it back.
+  void expect_indexes_of_the_model() {
+    auto expected = expected_indexes();
+    std::set<std::string> expected_keys;
+    for (const auto& [key, entries] : expected) expected_keys.insert(key);
+    EXPECT_EQ(stored_index_keys(), expected_keys);
+    for (const auto& [key, entries] : expected) {
+      std::set<std::string> stored;
+      auto found = redis({"ZRANGE", key, "0", "-1", "WITHSCORES"}).elements;
+      for (std::size_t i = 0; i + 1 < found.size(); i += 2)
+        stored.insert(found[i + 1].str + " " + found[i].str);
+      EXPECT_EQ(stored, entries) << key;
+    }
+    for (int i = 0; i < 200; ++i) {
+      IncidentFilter filter = random_filter();
+      std::int64_t total = 0;
+      EXPECT_EQ(stored_walk(filter, 1 + dice(30), total), model_page(filter));
+    }
+    int small_keys = 0;
+    for (const auto& key : stored_index_keys()) {
+      if (redis({"ZCARD", key}).integer > 128) continue;
+      ++small_keys;
+      EXPECT_EQ(redis({"OBJECT", "ENCODING", key}).str, "listpack") << key;
+    }
+    EXPECT_GT(small_keys, 10);
+  }
+
+  /// SCAN calls Redis served so far.
+  long long scans() {
+    std::string stats = redis({"INFO", "commandstats"}).str;
+    auto at = stats.find("cmdstat_scan:calls=");
+    return at == std::string::npos ? 0 : std::stoll(stats.substr(at + 19));
+  }
+
   IncidentFilter random_filter() {
     IncidentFilter filter;
     auto maybe = [&](auto& values, auto make) {
@@ -301,18 +353,8 @@ std::string earlier_sort_member(const Incident& incident) {
 }
 
 TEST_F(IndexExactnessTest, IndexesOfAnEarlierVersionAreMigratedOnceAtConnection) {
-  for (int i = 0; i < 1500; ++i) {
-    int roll = dice(10);
-    if (model_.empty() || roll < 5) {
-      create_one();
-    } else if (roll < 9) {
-      update_one(random_incident());
-    } else {
-      Incident current = random_incident();
-      commit_and_record("incident.deleted", current, std::nullopt, std::nullopt);
-    }
-    if (HasFatalFailure()) return;
-  }
+  random_writes();
+  if (HasFatalFailure()) return;
   // The data set as the earlier version left it: every entry in its form;
   // and, as versions before the paired indexes left it, no pair key at all.
   for (const auto& key : stored_index_keys()) redis({"DEL", key});
@@ -345,41 +387,71 @@ TEST_F(IndexExactnessTest, IndexesOfAnEarlierVersionAreMigratedOnceAtConnection)
   redis({"DEL", keys_.index_migration_lock()});
   EXPECT_TRUE(migration.ensure_current(context));
   EXPECT_EQ(redis({"EXISTS", keys_.index_migration_lock()}).integer, 0) << "the lock is let go";
-  auto expected = expected_indexes();
-  std::set<std::string> expected_keys;
-  for (const auto& [key, entries] : expected) expected_keys.insert(key);
-  EXPECT_EQ(stored_index_keys(), expected_keys);
-  for (const auto& [key, entries] : expected) {
-    std::set<std::string> stored;
-    auto found = redis({"ZRANGE", key, "0", "-1", "WITHSCORES"}).elements;
-    for (std::size_t i = 0; i + 1 < found.size(); i += 2)
-      stored.insert(found[i + 1].str + " " + found[i].str);
-    EXPECT_EQ(stored, entries) << key;
-  }
-  for (int i = 0; i < 200; ++i) {
-    IncidentFilter filter = random_filter();
-    std::int64_t total = 0;
-    EXPECT_EQ(stored_walk(filter, 1 + dice(30), total), model_page(filter));
-  }
-  // Keys that outgrew the compact encoding while they held both forms have it back.
-  int small_keys = 0;
-  for (const auto& key : stored_index_keys()) {
-    if (redis({"ZCARD", key}).integer > 128) continue;
-    ++small_keys;
-    EXPECT_EQ(redis({"OBJECT", "ENCODING", key}).str, "listpack") << key;
-  }
-  EXPECT_GT(small_keys, 10);
+  expect_indexes_of_the_model();
 
-  // Once done, a connection's check is one ZCOUNT: nothing is scanned again.
-  auto scans = [&] {
-    std::string stats = redis({"INFO", "commandstats"}).str;
-    auto at = stats.find("cmdstat_scan:calls=");
-    return at == std::string::npos ? 0 : std::stoll(stats.substr(at + 19));
-  };
+  // Once done, a connection's check is one GET: nothing is scanned again.
   long long scanned = scans();
   EXPECT_GT(scanned, 0);
   EXPECT_TRUE(migration.ensure_current(context));
   EXPECT_EQ(scans(), scanned);
+  redisFree(context);
+}
+
+TEST_F(IndexExactnessTest, SixteenDigitMembersOfTheLastVersionAreMigratedAtConnection) {
+  random_writes();
+  if (HasFatalFailure()) return;
+  // The data set as 663bab7 left it: the same scores, each member on sixteen
+  // decimal digits (its code: earlier_index_member), no form marked.
+  std::size_t entries = 0;
+  for (const auto& key : stored_index_keys()) {
+    auto found = redis({"ZRANGE", key, "0", "-1", "WITHSCORES"}).elements;
+    for (std::size_t i = 0; i + 1 < found.size(); i += 2) {
+      auto id = id_of_member(found[i].str);
+      ASSERT_TRUE(id) << found[i].str;
+      redis({"ZREM", key, found[i].str});
+      redis({"ZADD", key, found[i + 1].str, earlier_index_member(*id)});
+      ++entries;
+    }
+  }
+  ASSERT_GT(entries, 5000u);
+  redis({"DEL", keys_.index_form()});
+  // A hash damaged after its entries were written: they are left over.
+  Incident damaged = random_incident();
+  const Id damaged_id = 9'999'997;
+  const std::string stray = earlier_index_member(damaged_id);
+  redis({"ZADD", keys_.index_all(), index_entry(damaged).score, stray});
+  redis({"ZADD", keys_.index_status(damaged.status), index_entry(damaged).score, stray});
+  redis({"HSET", keys_.incident(damaged_id), "name", "a hash that does not decode"});
+
+  IndexMigration migration(keys_);
+  std::string error;
+  redisContext* context = connect_redis(server_->endpoint(), std::chrono::seconds(5), error);
+  ASSERT_NE(context, nullptr) << error;
+  EXPECT_TRUE(migration.ensure_current(context));
+  EXPECT_EQ(redis({"GET", keys_.index_form()}).str, "score+hex14");
+  expect_indexes_of_the_model();
+  long long scanned = scans();
+  EXPECT_TRUE(migration.ensure_current(context));
+  EXPECT_EQ(scans(), scanned) << "migrated once";
+  redisFree(context);
+}
+
+TEST_F(IndexExactnessTest, ADataSetWithoutIncidentsIsMarkedCurrentWithoutAScan) {
+  redis({"FLUSHALL"});
+  IndexMigration migration(keys_);
+  std::string error;
+  redisContext* context = connect_redis(server_->endpoint(), std::chrono::seconds(5), error);
+  ASSERT_NE(context, nullptr) << error;
+  long long scanned = scans();
+  EXPECT_TRUE(migration.ensure_current(context));
+  EXPECT_EQ(redis({"GET", keys_.index_form()}).str, "score+hex14");
+  EXPECT_EQ(scans(), scanned);
+  // Incidents, but no form marked (an earlier version's data): migrated.
+  redis({"DEL", keys_.index_form()});
+  redis({"SET", keys_.incident_next_id(), "100"});
+  EXPECT_TRUE(migration.ensure_current(context));
+  EXPECT_GT(scans(), scanned);
+  EXPECT_EQ(redis({"GET", keys_.index_form()}).str, "score+hex14");
   redisFree(context);
 }
 
