@@ -6,7 +6,9 @@ one way of keeping list-index entries:
          before 2026-12-04 (start of impact, status, severity and id on fixed widths,
          then the id);
   score  the sort key without the id is the score and the member is the id (the
-         server's form since; its member is the id's complement, for the order).
+         server's form since; its member is the id's complement, for the order, on
+         sixteen decimal digits here as the server wrote it until 2026-12-05, on
+         fourteen hex digits since).
 
 Phases (run one after the other on one Redis): "fill" puts N incidents in 11 sorted
 sets (the index keys one incident is in), in a random order of start dates; "move"

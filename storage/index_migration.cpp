@@ -152,9 +152,9 @@ bool remove_earlier(redisContext* context, const std::string& key) {
   }
 }
 
-/// Removes a key's entries that no incident of this form stands for: those
-/// of incidents whose hash does not decode (their entries were written, in
-/// an earlier form, before the hash was damaged), a bounded number per call.
+/// Removes a key's entries whose member is not of this form: those the
+/// rewrite did not reach because no hash decodes for them (damaged, or gone
+/// with its entries left behind), a bounded number per call.
 bool remove_strays(redisContext* context, const std::string& key) {
   std::string cursor = "0";
   do {
@@ -212,11 +212,8 @@ std::optional<IndexMigrationReport> migrate_indexes(redisContext* context, const
   // The earlier entries go last, the main index's very last: a migration cut
   // short leaves them to be found by the next connection's check.
   long long limit = listpack_entries(context);
-  // Entries of damaged hashes are left in their earlier form: sought out
-  // only when there are some (a scan of every entry).
-  const bool strays = report.damaged > 0;
   auto clean = [&](const std::string& key) {
-    if (!remove_earlier(context, key) || (strays && !remove_strays(context, key)) ||
+    if (!remove_earlier(context, key) || !remove_strays(context, key) ||
         !compact(context, key, limit, report))
       return false;
     ++report.keys_cleaned;

@@ -10,7 +10,9 @@ namespace incident::scripts {
 static const char* kMemberIds = R"lua(
 local function id_of(member)
   if #member ~= 14 or not string.match(member, '^[0-9a-f]+$') then return nil end
-  return string.format('%.0f', 9007199254740992 - tonumber(member, 16))
+  local complement = tonumber(member, 16)
+  if complement < 1 or complement >= 9007199254740992 then return nil end
+  return string.format('%.0f', 9007199254740992 - complement)
 end
 )lua";
 
