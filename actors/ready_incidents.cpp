@@ -12,14 +12,15 @@ bool ReadyIncidents::show(std::shared_ptr<const Incident> incident, std::uint64_
   if (generation != generation_.load(std::memory_order_acquire)) return false;
   Note& note = note_of(shard, incident->id);
   if (note.id == incident->id && note.version > incident->version) return false;
-  auto& slot = shard.shown[incident->id];
-  if (slot && slot->version > incident->version) return false;
+  Shown& slot = shard.shown[incident->id];
+  if (slot.incident && slot.incident->version > incident->version) return false;
   // Noted too: should this version be taken back for a commit, an actor the
   // incident was taken from, still finishing its last requests, cannot show
   // an older one meanwhile.
   if (note.id != incident->id || note.version < incident->version)
     note = Note{incident->id, incident->version};
-  slot = std::move(incident);
+  if (!slot.incident || slot.incident->version != incident->version) slot.reads = 0;
+  slot.incident = std::move(incident);
   return true;
 }
 
@@ -27,7 +28,7 @@ void ReadyIncidents::withdraw(const Incident& incident) {
   Shard& shard = shard_of(incident.id);
   std::lock_guard<std::mutex> lock(shard.mutex);
   auto it = shard.shown.find(incident.id);
-  if (it != shard.shown.end() && it->second.get() == &incident) shard.shown.erase(it);
+  if (it != shard.shown.end() && it->second.incident.get() == &incident) shard.shown.erase(it);
 }
 
 void ReadyIncidents::note_committed(Id id, std::int64_t version) {
@@ -36,14 +37,24 @@ void ReadyIncidents::note_committed(Id id, std::int64_t version) {
   Note& note = note_of(shard, id);
   if (note.id != id || note.version < version) note = Note{id, version};
   auto it = shard.shown.find(id);
-  if (it != shard.shown.end() && it->second->version < version) shard.shown.erase(it);
+  if (it != shard.shown.end() && it->second.incident->version < version) shard.shown.erase(it);
 }
 
 std::shared_ptr<const Incident> ReadyIncidents::find(Id id) const {
   const Shard& shard = shard_of(id);
   std::lock_guard<std::mutex> lock(shard.mutex);
   auto it = shard.shown.find(id);
-  return it == shard.shown.end() ? nullptr : it->second;
+  return it == shard.shown.end() ? nullptr : it->second.incident;
+}
+
+ReadyIncidents::Read ReadyIncidents::read(Id id) {
+  Shard& shard = shard_of(id);
+  std::lock_guard<std::mutex> lock(shard.mutex);
+  auto it = shard.shown.find(id);
+  if (it == shard.shown.end()) return {};
+  Shown& shown = it->second;
+  if (shown.reads < UINT32_MAX) ++shown.reads;
+  return {shown.incident, shown.reads};
 }
 
 void ReadyIncidents::clear() {

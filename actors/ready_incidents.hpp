@@ -40,6 +40,13 @@ class ReadyIncidents {
   void note_committed(Id id, std::int64_t version);
   /// The incident shown for `id`, or null.
   std::shared_ptr<const Incident> find(Id id) const;
+  /// What a GET answers from: the incident shown for `id` (or null), and how
+  /// many times its shown version was read so, this read included.
+  struct Read {
+    std::shared_ptr<const Incident> incident;
+    std::uint32_t reads = 0;
+  };
+  Read read(Id id);
   /// Drops everything: after a failover or an emptied Redis, a version
   /// number may come back with other contents.
   void clear();
@@ -58,9 +65,13 @@ class ReadyIncidents {
     Id id = 0;
     std::int64_t version = 0;
   };
+  struct Shown {
+    std::shared_ptr<const Incident> incident;
+    std::uint32_t reads = 0;  // of this version, by read()
+  };
   struct Shard {
     mutable std::mutex mutex;
-    std::unordered_map<Id, std::shared_ptr<const Incident>> shown;
+    std::unordered_map<Id, Shown> shown;
     std::array<Note, kNotesPerShard> notes{};  // by id, newest per slot
   };
 

@@ -14,6 +14,11 @@ namespace {
 
 constexpr const char* kPermission = "incident_api";
 constexpr std::size_t kMaxIdempotencyKey = 255;
+/// A shown version read this many times keeps its rendering: a hot incident
+/// is rendered a few times per version, while reads spread over many
+/// incidents (each read once or twice while its actor holds it) do not fill
+/// the renderings' memory.
+constexpr std::uint32_t kReadsBeforeKeeping = 3;
 
 /// The Idempotency-Key header (nullopt inside when absent); nullopt, with the
 /// 400 sent, when it is malformed.
@@ -118,13 +123,13 @@ void get_incident(const App& app, const ApiRequest& request, const RouteParams& 
     // then the renderings (main.cpp), so a rendering of what was found here is
     // kept only if no clear() came since, like those lists read from Redis.
     const std::uint64_t generation = app.render_cache->generation();
-    if (auto ready = app.ready->find(params.id)) {
+    if (auto [ready, reads] = app.ready->read(params.id); ready) {
       if (app.metrics) app.metrics->cache.hits.add();
-      // Shown incidents are read again and again: their rendering is kept.
       auto json = app.render_cache->find(ready->id, ready->version, audience, base);
       if (!json) {
         json = std::make_shared<const std::string>(incident_json_text(*ready, base, audience));
-        app.render_cache->put(ready->id, ready->version, audience, base, json, generation);
+        if (reads >= kReadsBeforeKeeping)
+          app.render_cache->put(ready->id, ready->version, audience, base, json, generation);
       }
       return send(*ready, *json);
     }

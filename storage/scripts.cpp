@@ -144,7 +144,7 @@ local batch
 if ARGV[1] == '' then
   batch = redis.call('ZRANGEBYSCORE', key, ARGV[2], ARGV[3], 'WITHSCORES', 'LIMIT', 0, limit)
 else
-  local score, member = string.match(ARGV[1], '^(%S+) (%S+)$')
+  local score, member = string.match(ARGV[1], '^(%S+) (.*)$')
   local from
   local rank = redis.call('ZRANK', key, member)
   if rank and redis.call('ZSCORE', key, member) == score then

@@ -51,6 +51,27 @@ TEST(ReadyIncidents, AnActorTakesBackOnlyWhatItShowed) {
   EXPECT_EQ(ready.find(7), nullptr);
 }
 
+TEST(ReadyIncidents, ReadsAreCountedPerShownVersion) {
+  ReadyIncidents ready;
+  EXPECT_EQ(ready.read(7).incident, nullptr);
+  EXPECT_EQ(ready.read(7).reads, 0u);
+  ASSERT_TRUE(ready.show(incident(7, 2), ready.generation()));
+  EXPECT_EQ(ready.read(7).reads, 1u);
+  EXPECT_EQ(ready.read(7).reads, 2u);
+  EXPECT_NE(ready.find(7), nullptr);                            // looking is not reading
+  ASSERT_TRUE(ready.show(incident(7, 2), ready.generation()));  // the same version, loaded again
+  EXPECT_EQ(ready.read(7).reads, 3u);
+  ASSERT_TRUE(ready.show(incident(7, 3), ready.generation()));
+  auto [shown, reads] = ready.read(7);
+  ASSERT_NE(shown, nullptr);
+  EXPECT_EQ(shown->version, 3);
+  EXPECT_EQ(reads, 1u) << "a new version is read anew";
+  ready.note_committed(7, 4);
+  EXPECT_EQ(ready.read(7).incident, nullptr);
+  ASSERT_TRUE(ready.show(incident(7, 4), ready.generation()));
+  EXPECT_EQ(ready.read(7).reads, 1u);
+}
+
 TEST(ReadyIncidents, NeverReplacesANewerVersionWithAnOlderOne) {
   ReadyIncidents ready;
   ASSERT_TRUE(ready.show(incident(7, 5), ready.generation()));
