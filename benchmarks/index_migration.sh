@@ -105,17 +105,5 @@ REPORT="Run of $(date -u '+%Y-%m-%d %H:%M') UTC at $REVISION: \`INCIDENTS=$INCID
 | Redis used_memory: seeded, in the earlier form, migrated | $CURRENT_MIB, $EARLIER_MIB, $AFTER_MIB MiB |
 | verdict (nothing of the earlier form left, every entry kept, every incident listed) | $VERDICT |"
 echo "$REPORT"
-python3 - "$ROOT/benchmarks/RESULTS.md" "$REPORT" <<'PY'
-import sys
-path, text = sys.argv[1], sys.argv[2]
-begin, end = "<!-- index-migration:begin -->", "<!-- index-migration:end -->"
-doc = open(path).read()
-block = f"{begin}\n{text}\n{end}"
-if begin in doc:
-    head, rest = doc.split(begin, 1)
-    doc = head + block + rest.split(end, 1)[1]
-else:
-    doc = doc.rstrip("\n") + "\n\n## Index migration at start-up\n\n" + block + "\n"
-open(path, "w").write(doc)
-PY
+write_results index-migration "Index migration at start-up" "$REPORT"
 [ "$VERDICT" = PASS ]

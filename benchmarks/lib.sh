@@ -150,3 +150,22 @@ wait_caught_up() {
     [ $SECONDS -lt $deadline ] || { echo "server never went idle" >&2; exit 1; }
   done
 }
+
+# write_results MARKER HEADING TEXT: puts TEXT between the MARKER:begin and
+# MARKER:end comments of RESULTS.md, or, the first time, at its end under a
+# new section HEADING.
+write_results() {
+  python3 - "$BENCH_ROOT/benchmarks/RESULTS.md" "$@" <<'PY'
+import sys
+path, marker, heading, text = sys.argv[1:5]
+begin, end = f"<!-- {marker}:begin -->", f"<!-- {marker}:end -->"
+doc = open(path).read()
+block = f"{begin}\n{text}\n{end}"
+if begin in doc:
+    head, rest = doc.split(begin, 1)
+    doc = head + block + rest.split(end, 1)[1]
+else:
+    doc = doc.rstrip("\n") + f"\n\n## {heading}\n\n" + block + "\n"
+open(path, "w").write(doc)
+PY
+}

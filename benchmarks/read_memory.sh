@@ -44,16 +44,4 @@ $requests GETs in ${seconds} s (every incident read at least once), $unexpected 
 | peak (VmHWM) | $PEAK MiB |
 | target | at most 256 MiB |"
 echo "$REPORT"
-python3 - "$ROOT/benchmarks/RESULTS.md" "$REPORT" <<'PY'
-import sys
-path, text = sys.argv[1], sys.argv[2]
-begin, end = "<!-- read-memory:begin -->", "<!-- read-memory:end -->"
-doc = open(path).read()
-block = f"{begin}\n{text}\n{end}"
-if begin in doc:
-    head, rest = doc.split(begin, 1)
-    doc = head + block + rest.split(end, 1)[1]
-else:
-    doc = doc.rstrip("\n") + "\n\n## Memory after reading a million incidents\n\n" + block + "\n"
-open(path, "w").write(doc)
-PY
+write_results read-memory "Memory after reading a million incidents" "$REPORT"

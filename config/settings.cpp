@@ -172,8 +172,9 @@ const std::vector<Option>& options() {
        "are dropped past it (default 512)",
        integer(&Settings::actor_cache_mb, 1, 1048576)},
       {"--render-cache-bytes", "PM_RENDER_CACHE_BYTES",
-       "most bytes (estimated) of incident renderings kept for list pages, least recently "
-       "used out first; 0 keeps none (default 134217728, 128 MiB)",
+       "most bytes (estimated) of incident renderings kept for list pages and GETs read "
+       "again and again, least recently used out first; 0 keeps none (default 134217728, "
+       "128 MiB)",
        integer(&Settings::render_cache_bytes, 0, 1LL << 40)},
       {"--actor-idle-seconds", "PM_ACTOR_IDLE_SECONDS",
        "seconds after which an unused incident actor is retired (default 300)",
