@@ -41,7 +41,7 @@ class ReadyIncidents {
   /// The incident shown for `id`, or null.
   std::shared_ptr<const Incident> find(Id id) const;
   /// What a GET answers from: the incident shown for `id` (or null), and how
-  /// many times its shown version was read so, this read included.
+  /// many times its shown version was read so far, this read included.
   struct Read {
     std::shared_ptr<const Incident> incident;
     std::uint32_t reads = 0;

@@ -1,7 +1,7 @@
 // The JSON text of incidents as lists and GETs show them, kept by id,
 // version, audience and base URL, so a list page costs Redis the page's ids
 // and versions and this process a few lookups instead of decoding and
-// rendering every item, and a hot incident is rendered once per version. An
+// rendering every item, and a hot incident is rendered a few times per version. An
 // entry is used only for the very version the index (or the ready table)
 // holds when it is read, so it can never show an older or deleted incident;
 // the change feed only frees the memory of versions that are gone. Bounded

@@ -135,7 +135,9 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
     for (std::size_t i = 0; i + 1 < reply.elements.size(); i += 2) {
       // Kept in place even when its member is not of our form (it is left
       // out of the page then): a merge reads as many entries of each key as
-      // the page's end, and takes the first of them all.
+      // the page's end, and takes the first of them all. Such an entry (only
+      // a damaged data set has one) thus shortens its page and counts in the
+      // total; a score not of our form fails the list.
       auto score = index_score(reply.elements[i].str);
       if (!score) return finish(corrupt_record("index score"));
       matched_.push_back({*score, reply.elements[i + 1].str});

@@ -340,6 +340,24 @@ TEST_F(IndexExactnessTest, AScanStepGoesOnAfterItsCursorWhetherItsEntryStayedMov
   EXPECT_EQ(step("300 " + m5, "+inf", 5), (Texts{""}));
 }
 
+TEST_F(IndexExactnessTest, AScanStepGoesOnAfterACursorWhoseMemberHasASpace) {
+  const std::string key = keys_.prefix() + ":idx:scan-space-test";
+  redis({"ZADD", key, "100", "not a member"});
+  redis({"ZADD", key, "200", "0000000000000a"});
+  auto step = [&](const std::string& cursor) {
+    std::vector<std::string> out;
+    for (const auto& element :
+         redis({"EVAL", scripts::index_scan().source, "1", key, cursor, "-inf", "+inf", "5"})
+             .elements)
+      out.push_back(element.str);
+    return out;
+  };
+  using Texts = std::vector<std::string>;
+  EXPECT_EQ(step("100 not a member"), (Texts{"200", "0000000000000a", "200 0000000000000a"}));
+  redis({"ZREM", key, "not a member"});  // the cursor's entry left
+  EXPECT_EQ(step("100 not a member"), (Texts{"200", "0000000000000a", "200 0000000000000a"}));
+}
+
 /// The index member version 614b2c9 and every earlier one wrote, at score 0:
 /// its code, kept here to make their data.
 std::string earlier_sort_member(const Incident& incident) {
@@ -457,7 +475,8 @@ TEST_F(IndexExactnessTest, AMemberOfAnotherFormIsNotListedNorFailsTheList) {
                                 std::string(to_string(severity))));
   }
   for (int i = 0; i < 40; ++i) {
-    // Two statuses: several keys, scanned; with a severity, two paired keys.
+    // Two statuses: several keys, scanned (one, read by the page script, when
+    // the same status is drawn twice); with a severity, paired keys.
     IncidentFilter filter;
     Status first = statuses[dice(4)], second = statuses[dice(4)];
     filter.statuses = {first};
