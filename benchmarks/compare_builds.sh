@@ -3,8 +3,9 @@
 # private redis-server seeded once, then, round after round, each binary in
 # turn is started against it, warmed up, measured and stopped, so that the
 # machine's drift hits them alike. Prints requests/s, p99, the CPU time per
-# request of the server and of redis-server, and the server's CPU per request
-# by thread name (see the README's "Threads").
+# request of the server and of redis-server, the server's CPU per request by
+# thread name (see the README's "Threads") and Redis' commands per request
+# (`INFO commandstats`: calls and microseconds per request, by command).
 #
 #   benchmarks/compare_builds.sh OLD_BINARY NEW_BINARY
 #   SCENARIO=comment.lua ROUNDS=2 DURATION=8 CONNECTIONS=50 INCIDENTS=100000 \
@@ -68,6 +69,7 @@ for round in $(seq "$ROUNDS"); do
     wait_caught_up
     wrk -t1 -c"$CONNECTIONS" -d3s -s "$WRK_DIR/$SCENARIO" "$api" >/dev/null  # warm-up
     thread_ticks "$API_PID" >"$WORK/threads.before"
+    redis-cli -s "$SOCKET" CONFIG RESETSTAT >/dev/null
     api_before=$(cpu_ticks "$API_PID"); redis_before=$(cpu_ticks "$REDIS_PID")
     times >"$WORK/times.before"
     wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" -s "$WRK_DIR/$SCENARIO" "$api" >"$WORK/wrk.out"
@@ -77,12 +79,13 @@ for round in $(seq "$ROUNDS"); do
     result=$(sed -n 's/^RESULT //p' "$WORK/wrk.out")
     api_after=$(cpu_ticks "$API_PID"); redis_after=$(cpu_ticks "$REDIS_PID")
     thread_ticks "$API_PID" >"$WORK/threads.after"
+    redis-cli -s "$SOCKET" INFO commandstats >"$WORK/commandstats"
     kill -TERM "$API_PID"; wait "$API_PID" 2>/dev/null || true
     python3 - "$result" "$binary" "$round" $((api_after - api_before)) \
       $((redis_after - redis_before)) "$(getconf CLK_TCK)" "$WORK/threads.before" \
-      "$WORK/threads.after" "$wrk_before" "$wrk_after" <<'PY'
-import json, sys
-result, binary, round_, api, redis, hz, before, after, wrk_before, wrk_after = sys.argv[1:]
+      "$WORK/threads.after" "$wrk_before" "$wrk_after" "$WORK/commandstats" <<'PY'
+import json, re, sys
+result, binary, round_, api, redis, hz, before, after, wrk_before, wrk_after, stats = sys.argv[1:]
 r = json.loads(result); n = r["requests"]; us = 1e6 / int(hz) / n
 read = lambda path: {k: int(v) for k, v in (line.split() for line in open(path))}
 b, a = read(before), read(after)
@@ -93,6 +96,14 @@ print("round %s %-40s %7.0f req/s  p99 %5.2f ms  server %5.1f us/req  redis %5.1
       % (round_, binary[-40:], r["rps"], r["p99_us"] / 1000, int(api) * us, int(redis) * us,
          (float(wrk_after) - float(wrk_before)) * 1e6 / n, r["unexpected"] + r["socket_errors"]))
 print("        by thread (us/req): " + threads)
+commands = []
+for line in open(stats):
+    m = re.match(r"cmdstat_(\S+):calls=(\d+),usec=(\d+),", line)
+    if m and int(m.group(2)) > 0:
+        commands.append((int(m.group(3)) / n, int(m.group(2)) / n, m.group(1)))
+print("        redis commands (calls, us per req): " +
+      ", ".join("%s %.2f x, %.1f" % (name, calls, usec)
+                for usec, calls, name in sorted(commands, reverse=True) if usec >= 0.05))
 PY
   done
 done

@@ -211,14 +211,16 @@ void IncidentStore::commit_chain(const std::vector<CommitRequest>& chain,
 }
 
 void IncidentStore::list_refs(const PageRequest& page, const IncidentFilter& filter,
-                              std::function<void(Result<IncidentRefPage>)> done, bool fresh) {
+                              std::function<void(Result<IncidentRefPage>)> done, bool fresh,
+                              std::int64_t examined_before) {
   IndexPlan plan = plan_incident_query(keys_, filter);
   if (plan.nothing) return done(IncidentRefPage{});
   RedisPipeline& reads = list_pipeline_ ? *list_pipeline_ : pipeline_;
   if (plan.groups.size() > 1 || plan.groups.front().size() > 1) {
-    return run_list_scan(
-        reads, ListScanRequest{std::move(plan), page, list_budget_, keys_.incident_prefix()},
-        *scans_, std::move(done));
+    return run_list_scan(reads,
+                         ListScanRequest{std::move(plan), page, list_budget_ - examined_before,
+                                         keys_.incident_prefix()},
+                         *scans_, std::move(done));
   }
   const std::string& index = plan.groups.front().front();
   std::string offset = std::to_string(page.offset()), count = std::to_string(page.per_page);

@@ -57,8 +57,11 @@ class IncidentStore {
   /// index entries than the list budget allows.
   /// A page of one index key read lately is answered from what was read then
   /// when the change stream did not move since, unless `fresh`.
+  /// `examined_before`: entries earlier reads of the same list examined (a
+  /// page read again); they count against the budget.
   void list_refs(const PageRequest& page, const IncidentFilter& filter,
-                 std::function<void(Result<IncidentRefPage>)> done, bool fresh = false);
+                 std::function<void(Result<IncidentRefPage>)> done, bool fresh = false,
+                 std::int64_t examined_before = 0);
   /// The stored incidents `ids` (nullopt for those there are none of), in
   /// their order, read in one transaction over the list connection.
   void load_many(const std::vector<Id>& ids,
@@ -70,6 +73,7 @@ class IncidentStore {
 
   /// Most index entries one list page may examine (see the page script).
   void set_list_budget(std::int64_t entries) { list_budget_ = entries; }
+  std::int64_t list_budget() const { return list_budget_; }
   /// Lists go over `reads` (a connection of their own, which must outlive the
   /// store): reading and answering a page never delays a commit's reply.
   void set_list_pipeline(RedisPipeline* reads) { list_pipeline_ = reads; }

@@ -88,6 +88,7 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
       return finish(corrupt_record("list plan"));
     std::int64_t cost = list_scan_cost(counts, request_.page);
     if (cost > request_.budget) return finish(over_budget(cost, request_.budget));
+    examined_ = cost;
     std::size_t driver = smallest_group(counts);
     merging_ = groups.size() == 1;
     driver_keys_ = groups[driver];
@@ -204,6 +205,7 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
   void finish(Result<IncidentRefPage> result) {
     if (finished_) return;
     finished_ = true;
+    if (result) result->examined = examined_;
     if (release_) release_();  // the next queued scan starts while this one answers
     done_(std::move(result));
   }
@@ -223,6 +225,7 @@ class ListScan : public std::enable_shared_from_this<ListScan> {
   std::int64_t taken_from_key_ = 0;
   std::int64_t wanted_per_key_ = 0;
   std::int64_t total_ = 0;
+  std::int64_t examined_ = 0;  // the plan's cost, judged against the budget
   std::vector<ScannedEntry> matched_;
   std::vector<Id> page_ids_;  // the page's, in list order, while their versions are read
 };

@@ -3,6 +3,7 @@
 #include "storage/page_fill.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace incident {
 namespace {
@@ -21,10 +22,11 @@ class PageFill : public std::enable_shared_from_this<PageFill> {
     ++attempts_;
     auto self = shared_from_this();
     // Read again: the ids read first did not describe what the load found,
-    // so they are not taken from the pages kept either.
+    // so they are not taken from the pages kept either. Every read counts
+    // against the one budget of the list.
     store_.list_refs(
         page_, filter_, [self](Result<IncidentRefPage> refs) { self->listed(std::move(refs)); },
-        attempts_ > 1);
+        attempts_ > 1, examined_);
   }
 
  private:
@@ -35,7 +37,13 @@ class PageFill : public std::enable_shared_from_this<PageFill> {
   };
 
   void listed(Result<IncidentRefPage> refs) {
-    if (!refs) return done_(refs.error());
+    if (!refs) {
+      // A read again that cannot run (over what is left of the budget, or
+      // Redis failing): the page as read before, without what changed.
+      if (previous_) return done_(std::move(*previous_));
+      return done_(refs.error());
+    }
+    examined_ += refs->examined;
     RenderedPage answer{refs->total, {}};
     answer.items.resize(refs->items.size());
     Misses misses;
@@ -70,10 +78,13 @@ class PageFill : public std::enable_shared_from_this<PageFill> {
       }
       answer.items[misses.positions[j]] = renderer_.render(*incident);
     }
-    // What was rendered is kept by the renderer: the next read finds it.
-    if (incomplete && attempts_ < kPageFillAttempts) return start();
     auto& items = answer.items;
     items.erase(std::remove(items.begin(), items.end(), nullptr), items.end());
+    // What was rendered is kept by the renderer: the next read finds it.
+    if (incomplete && attempts_ < kPageFillAttempts) {
+      previous_ = std::move(answer);
+      return start();
+    }
     done_(std::move(answer));
   }
 
@@ -83,6 +94,8 @@ class PageFill : public std::enable_shared_from_this<PageFill> {
   PageRenderer renderer_;
   std::function<void(Result<RenderedPage>)> done_;
   int attempts_ = 0;
+  std::int64_t examined_ = 0;             // by every read of the page so far
+  std::optional<RenderedPage> previous_;  // the last read's page, without what changed
 };
 
 }  // namespace

@@ -15,8 +15,9 @@
 
 namespace incident {
 
-/// Times a page is read again when an item loaded for it was deleted, or was
-/// older than the page said, meanwhile; past them such items are left out.
+/// Times a page is read when an item loaded for it was deleted, or was older
+/// than the page said, meanwhile; past them, or past the list budget (every
+/// read counts against it), such items are left out.
 constexpr int kPageFillAttempts = 3;
 
 /// Answers one page of the incidents passing `filter`: every item at the

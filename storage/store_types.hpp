@@ -31,6 +31,9 @@ struct IncidentRef {
 struct IncidentRefPage {
   std::int64_t total = 0;
   std::vector<IncidentRef> items;
+  /// Index entries the list was judged to examine against the list budget (a
+  /// page of one key is read by rank, O(log N), and counts none).
+  std::int64_t examined = 0;
 };
 
 /// A list page whose items are the incidents' JSON texts, in list order.
@@ -80,7 +83,7 @@ struct CommitOutcome {
 
 /// How changes are described in the change feed.
 struct FeedOptions {
-  std::string base_url;                   // for links inside messages
+  std::string base_url;                  // for links inside messages
   long long stream_max_length = 250000;  // approximate cap of the stream
   /// The committing process's id, in each incident entry's field "origin":
   /// a process following the stream skips its own changes, already known.

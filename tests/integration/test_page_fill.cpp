@@ -197,6 +197,49 @@ TEST_F(PageFillTest, FiltersThatReadSeveralKeysAreFilledTheSameWay) {
   EXPECT_EQ(*second.items[1], *first.items[1]);
 }
 
+TEST_F(PageFillTest, ReadsAgainOnlyWithinTheListBudget) {
+  for (int i = 0; i < 15; ++i) {
+    for (Severity severity : {Severity::high, Severity::low}) {
+      Incident created = create("i" + std::to_string(i), severity);
+      redis({"HSET", keys_.incident(created.id), "version", "50"});
+    }
+  }
+  IncidentFilter filter;
+  filter.severities = {Severity::high, Severity::low};
+  // Nothing kept, and before each read's loads its first item goes back a
+  // version (as a failover that lost a write leaves it): every read loads
+  // all 20 of its items and finds one older than the page said.
+  int reads = 0, calls = 0;
+  PageRenderer renderer;
+  renderer.cached = [&](const IncidentRef& item) -> std::shared_ptr<const std::string> {
+    if (calls++ % 20 == 0) {
+      ++reads;
+      redis({"HSET", keys_.incident(item.id), "version", std::to_string(item.version - 1)});
+    }
+    return nullptr;
+  };
+  renderer.render = [](const Incident& incident) {
+    return std::make_shared<const std::string>(std::to_string(incident.id));
+  };
+  auto fill_under = [&](std::int64_t budget) {
+    reads = calls = 0;
+    incidents_->set_list_budget(budget);
+    auto result = await_result<Result<RenderedPage>>([&](auto done) {
+      fill_page(*incidents_, {1, 20}, filter, renderer, done);
+    });
+    EXPECT_TRUE(result.ok());
+    // Whichever read answers, its item gone back is left out, never a 400.
+    if (result.ok()) EXPECT_EQ(result->items.size(), 19u);
+    return reads;
+  };
+  // Each read of two keys of 15 or fewer entries is judged to examine their
+  // count, at most 30: a second read only fits in twice that.
+  EXPECT_EQ(fill_under(30), 1);
+  EXPECT_EQ(fill_under(59), 1);
+  EXPECT_EQ(fill_under(60), 2);
+  EXPECT_EQ(fill_under(1000), kPageFillAttempts);
+}
+
 TEST_F(PageFillTest, PagesBeyondTheEndAndEmptyPagesLoadNothing) {
   create("a");
   RenderedPage beyond = fill({}, Audience::anonymous, {3, 20});
