@@ -120,7 +120,7 @@ def report(scales):
         f"seeding started.",
         f"- Redis memory (used_memory_human): {small['memory']} at {s_label}, "
         f"{large['memory']} at {l_label}, of which the change stream (capped at 1,000,000 "
-        f"entries by seed_incidents; the server's own cap, 250,000, applies to its writes) "
+        f"entries by seed_incidents; the server's own cap, --stream-maxlen, applies to its writes) "
         f"{int(small['stream_bytes']) / 2**20:,.0f} MiB / "
         f"{int(large['stream_bytes']) / 2**20:,.0f} MiB. incident-api RSS: "
         f"{int(small['rss_kib']) // 1024} MiB / {int(large['rss_kib']) // 1024} MiB.",

@@ -20,7 +20,7 @@
 // change stream hold what the API's creates, updates and comments leave. With
 // 1, an incident is stored at once in its drawn status, as before.
 // SEED_STREAM_MAXLEN (default 1000000) is the stream's cap passed to each
-// commit (the server's own default, --stream-maxlen, is 250000).
+// commit (the server's own default, --stream-maxlen, is 200000).
 #include <atomic>
 #include <chrono>
 #include <cmath>

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "domain/result.hpp"
+#include "storage/store_types.hpp"
 
 namespace incident {
 
@@ -36,7 +37,7 @@ struct Settings {
   std::string external_url;  // empty: built from each request's Host header
   std::size_t max_body_bytes = 1024 * 1024;
   int redis_timeout_ms = 1000;
-  long long stream_max_length = 250000;
+  long long stream_max_length = kDefaultStreamMaxLength;
   long long stream_retention_seconds = 7 * 86400;  // 0: by count only
   long long list_budget = 20000;                   // index entries one list may examine
   int sse_heartbeat_seconds = 15;

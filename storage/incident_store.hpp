@@ -73,7 +73,6 @@ class IncidentStore {
 
   /// Most index entries one list page may examine (see the page script).
   void set_list_budget(std::int64_t entries) { list_budget_ = entries; }
-  std::int64_t list_budget() const { return list_budget_; }
   /// Lists go over `reads` (a connection of their own, which must outlive the
   /// store): reading and answering a page never delays a commit's reply.
   void set_list_pipeline(RedisPipeline* reads) { list_pipeline_ = reads; }

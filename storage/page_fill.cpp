@@ -37,12 +37,7 @@ class PageFill : public std::enable_shared_from_this<PageFill> {
   };
 
   void listed(Result<IncidentRefPage> refs) {
-    if (!refs) {
-      // A read again that cannot run (over what is left of the budget, or
-      // Redis failing): the page as read before, without what changed.
-      if (previous_) return done_(std::move(*previous_));
-      return done_(refs.error());
-    }
+    if (!refs) return failed(refs.error());
     examined_ += refs->examined;
     RenderedPage answer{refs->total, {}};
     answer.items.resize(refs->items.size());
@@ -66,7 +61,7 @@ class PageFill : public std::enable_shared_from_this<PageFill> {
 
   void loaded(RenderedPage answer, const Misses& misses,
               Result<std::vector<std::optional<Incident>>> loaded) {
-    if (!loaded) return done_(loaded.error());
+    if (!loaded) return failed(loaded.error());
     bool incomplete = false;
     for (std::size_t j = 0; j < misses.refs.size(); ++j) {
       const auto& incident = (*loaded)[j];
@@ -86,6 +81,13 @@ class PageFill : public std::enable_shared_from_this<PageFill> {
       return start();
     }
     done_(std::move(answer));
+  }
+
+  /// A read again that cannot run or load (over what is left of the budget,
+  /// or Redis failing) answers the page as read before, without what changed.
+  void failed(const Error& error) {
+    if (previous_) return done_(std::move(*previous_));
+    done_(error);
   }
 
   IncidentStore& store_;

@@ -23,7 +23,7 @@ namespace incident {
 struct StorageSettings {
   std::string key_prefix = "pm";
   std::string base_url;  // for links inside change-feed messages
-  long long stream_max_length = 250000;
+  long long stream_max_length = kDefaultStreamMaxLength;
   std::string origin;                             // this process's id in the stream entries it adds
   std::shared_ptr<DatasetGuard> guard;            // optional: learns every id reserved
   std::int64_t list_budget = kDefaultListBudget;  // index entries one list page may examine

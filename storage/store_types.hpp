@@ -81,12 +81,16 @@ struct CommitOutcome {
   std::vector<std::string> feed_messages;  // for committed: one per change, in order
 };
 
+/// The change stream's default cap, in entries: about 235 MiB of Redis at
+/// the 1.2 KB an entry measured (benchmarks/memory_footprint.sh).
+constexpr long long kDefaultStreamMaxLength = 200000;
+
 /// How changes are described in the change feed.
 struct FeedOptions {
-  std::string base_url;                  // for links inside messages
-  long long stream_max_length = 250000;  // approximate cap of the stream
+  std::string base_url;                                   // for links inside messages
+  long long stream_max_length = kDefaultStreamMaxLength;  // approximate cap of the stream
   /// The committing process's id, in each incident entry's field "origin":
-  /// a process following the stream skips its own changes, already known.
+  /// a process following the stream tells its own changes from others'.
   std::string origin;
 };
 

@@ -229,7 +229,10 @@ TEST_F(PageFillTest, ReadsAgainOnlyWithinTheListBudget) {
     });
     EXPECT_TRUE(result.ok());
     // Whichever read answers, its item gone back is left out, never a 400.
-    if (result.ok()) EXPECT_EQ(result->items.size(), 19u);
+    if (result.ok()) {
+      EXPECT_EQ(result->items.size(), 19u);
+      EXPECT_EQ(result->total, 30);
+    }
     return reads;
   };
   // Each read of two keys of 15 or fewer entries is judged to examine their

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,7 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "server_process.hpp"
 
@@ -139,6 +141,23 @@ std::vector<std::pair<std::string, std::string>> stream_entries(int port, const 
   }
 }
 
+namespace {
+
+/// Ports below the kernel's ephemeral range (ip_local_port_range), which
+/// every outgoing connection and every server bound to port 0 (other tests
+/// running beside this one) draws from: a block of 31 there can be taken
+/// between the script's check and Redis' bind.
+std::pair<int, int> base_port_range() {
+  int low = 32768, high = 60999;
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  range >> low >> high;
+  if (low - 31 > 10000) return {10000, low - 31};
+  if (high < 65505) return {std::max(high + 1, 1024), 65505};  // above it, then
+  return {20000, 60000};  // it spans nearly everything: a retry has to do
+}
+
+}  // namespace
+
 HaTopology::HaTopology(std::vector<std::string> api_args) {
   char pattern[] = "/tmp/incident-ha-XXXXXX";
   if (!::mkdtemp(pattern)) {
@@ -149,8 +168,9 @@ HaTopology::HaTopology(std::vector<std::string> api_args) {
   std::mt19937 random(std::random_device{}());
   // A base port whose block of 31 is unlikely to be taken; the script
   // refuses a taken one, and then another is tried.
+  const auto [lowest, highest] = base_port_range();
   for (int attempt = 0; attempt < 3 && !ready_; ++attempt) {
-    int base = std::uniform_int_distribution<int>(20000, 60000)(random);
+    int base = std::uniform_int_distribution<int>(lowest, std::max(lowest, highest))(random);
     std::vector<std::string> args{
         "bash",        std::string(INCIDENT_SOURCE_DIR) + "/scripts/ha-local.sh",
         "--dir",       dir_,
