@@ -153,7 +153,7 @@ const std::vector<Option>& options() {
        integer(&Settings::redis_timeout_ms, 10, 60000)},
       {"--stream-maxlen", "PM_STREAM_MAXLEN",
        "approximate cap of the change stream <prefix>:incidents:stream, in entries "
-       "(default 200000: about 235 MiB of Redis at 1.2 KB an entry)",
+       "(default 200000: about 236 MiB of Redis at 1.2 KB an entry)",
        integer(&Settings::stream_max_length, 1000, 100000000000LL)},
       {"--stream-retention", "PM_STREAM_RETENTION",
        "entries of the change stream older than this are trimmed (7d, 12h, 30m, 90s; 0 keeps "

@@ -81,7 +81,7 @@ struct CommitOutcome {
   std::vector<std::string> feed_messages;  // for committed: one per change, in order
 };
 
-/// The change stream's default cap, in entries: about 235 MiB of Redis at
+/// The change stream's default cap, in entries: about 236 MiB of Redis at
 /// the 1.2 KB an entry measured (benchmarks/memory_footprint.sh).
 constexpr long long kDefaultStreamMaxLength = 200000;
 
